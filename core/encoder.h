@@ -1,0 +1,36 @@
+// Encoding of the structs of core/packet.h into MQTT wire bytes.
+// Each function appends one whole packet (fixed header included) to `out` and returns the bytes it
+// appended. Pure. Thread ownership: stateless functions, any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/packet.h"
+
+namespace ringmq {
+
+size_t EncodeConnect(const ConnectPacket& p, std::string& out);
+size_t EncodeConnack(const ConnackPacket& p, ProtocolVersion version, std::string& out);
+size_t EncodePublish(const PublishPacket& p, ProtocolVersion version, std::string& out);
+// PUBACK/PUBREC/PUBREL/PUBCOMP. MQTT 5: reason code and properties omitted when success and empty.
+size_t EncodeAck(const AckPacket& p, ProtocolVersion version, std::string& out);
+size_t EncodeSubscribe(const SubscribePacket& p, ProtocolVersion version, std::string& out);
+size_t EncodeSuback(const SubackPacket& p, ProtocolVersion version, std::string& out);  // and UNSUBACK
+size_t EncodeUnsubscribe(const UnsubscribePacket& p, ProtocolVersion version, std::string& out);
+size_t EncodePingreq(std::string& out);
+size_t EncodePingresp(std::string& out);
+size_t EncodeDisconnect(const DisconnectPacket& p, ProtocolVersion version, std::string& out);
+size_t EncodeAuth(const AuthPacket& p, std::string& out);
+
+// Size of the MQTT 5 property block (without its length prefix) as EncodePublish etc. would write it.
+size_t PropertiesSize(const Properties& props);
+// Appends the property block *with* its varint length prefix.
+size_t EncodeProperties(const Properties& props, std::string& out);
+
+// Varint helpers (remaining length, property lengths).
+size_t VarintSize(uint32_t value);
+size_t AppendVarint(uint32_t value, std::string& out);
+
+}  // namespace ringmq
