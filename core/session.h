@@ -1,0 +1,119 @@
+// The state of one MQTT session, independent of any connection: subscriptions, outbound QoS 1/2
+// messages in flight and queued, inbound QoS 2 packet ids awaiting PUBREL, the will. Pure state and
+// bookkeeping: no I/O, no routing; the shard that owns the session drives it.
+//
+// Thread ownership: owned by the client id's home shard; only that shard's thread touches it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "core/message.h"
+#include "core/packet.h"
+
+namespace ringmq {
+
+struct SessionSubscription {
+  std::string filter;       // the inner filter (without $share/group/)
+  std::string share_group;  // empty when not shared
+  SubscriptionOptions options;
+  uint32_t subscription_id = 0;
+};
+
+// One delivery of a message to this session.
+struct Delivery {
+  MessageRef message;
+  uint8_t qos = 0;
+  bool retain = false;
+  std::vector<uint32_t> subscription_ids;  // MQTT 5
+};
+
+struct InflightMessage {
+  enum class State : uint8_t { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
+  Delivery delivery;
+  uint16_t packet_id = 0;
+  State state = State::kAwaitPuback;
+};
+
+struct WillMessage {
+  std::string topic;
+  std::string payload;
+  uint8_t qos = 0;
+  bool retain = false;
+  std::string passthrough_properties;  // MQTT 5 will properties forwarded with the message
+  uint32_t message_expiry_interval = 0;
+  uint32_t delay_interval = 0;  // MQTT 5 will delay interval, seconds
+};
+
+struct QueueLimits {
+  size_t max_messages = 0;
+  size_t max_bytes = 0;
+};
+
+class Session {
+ public:
+  explicit Session(std::string client_id) : client_id_(std::move(client_id)) {}
+
+  const std::string& client_id() const { return client_id_; }
+
+  // The connection this session is attached to, if any. Opaque here: core/ knows nothing of sockets.
+  void* attachment() const { return attachment_; }
+  void set_attachment(void* attachment) { attachment_ = attachment; }
+
+  // --- Subscriptions (the shard mirrors them into its topic trie) ---
+  // Returns the replaced subscription's options, if the filter (and group) was already subscribed.
+  std::optional<SubscriptionOptions> AddSubscription(SessionSubscription sub);
+  bool RemoveSubscription(std::string_view filter, std::string_view share_group);
+  const std::vector<SessionSubscription>& subscriptions() const { return subscriptions_; }
+  std::vector<SessionSubscription> TakeSubscriptions() { return std::move(subscriptions_); }
+
+  // --- Outbound QoS 1/2 ---
+  bool HasInflightRoom(size_t window) const { return inflight_.size() < window; }
+  // Assigns a free packet id and records the message as in flight.
+  const InflightMessage& StartInflight(Delivery delivery);
+  // PUBACK (QoS 1) or PUBCOMP (QoS 2): the message is done. False if no such packet was in that state.
+  bool Complete(uint16_t packet_id, InflightMessage::State expected);
+  // PUBREC: QoS 2 moves on to awaiting PUBCOMP. False if unknown.
+  bool Received(uint16_t packet_id);
+  std::deque<InflightMessage>& inflight() { return inflight_; }
+  size_t inflight_count() const { return inflight_.size(); }
+
+  // Messages waiting for an in-flight slot (or for the client to come back). False: dropped.
+  bool Enqueue(Delivery delivery, const QueueLimits& limits);
+  std::optional<Delivery> Dequeue();
+  size_t queued_count() const { return queued_.size(); }
+  size_t queued_bytes() const { return queued_bytes_; }
+  // Drops queued messages whose MQTT 5 expiry has passed; returns how many.
+  size_t DropExpired(int64_t now_ms);
+
+  // --- Inbound QoS 2: ids of PUBLISHes received but not yet released ---
+  // True if the id is new (the message must be routed); false for a retransmission.
+  bool BeginInboundQos2(uint16_t packet_id) { return inbound_qos2_.insert(packet_id).second; }
+  bool ReleaseInboundQos2(uint16_t packet_id) { return inbound_qos2_.erase(packet_id) > 0; }
+
+  // --- Lifetime ---
+  std::optional<WillMessage>& will() { return will_; }
+  // Seconds the session outlives its connection; UINT32_MAX = forever (3.1.1 clean session 0).
+  uint32_t expiry_interval() const { return expiry_interval_; }
+  void set_expiry_interval(uint32_t seconds) { expiry_interval_ = seconds; }
+
+ private:
+  uint16_t FreePacketId();
+
+  std::string client_id_;
+  void* attachment_ = nullptr;
+  std::vector<SessionSubscription> subscriptions_;
+  std::deque<InflightMessage> inflight_;  // in send order, for redelivery after reconnect
+  std::deque<Delivery> queued_;
+  size_t queued_bytes_ = 0;
+  absl::flat_hash_set<uint16_t> inbound_qos2_;
+  std::optional<WillMessage> will_;
+  uint32_t expiry_interval_ = 0;
+  uint16_t last_packet_id_ = 0;
+};
+
+}  // namespace ringmq

@@ -1,0 +1,47 @@
+// One client socket on a shard: its receive state (bytes of a packet not yet complete), its output
+// (packets encoded but not yet handed to the kernel, and the bytes the kernel is sending now), and the
+// protocol state that belongs to the connection rather than to the session.
+//
+// Thread ownership: owned by one shard; only that shard's thread touches it. A connection is freed only
+// when no io_uring operation refers to it any more (ops_in_flight == 0).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/packet.h"
+
+namespace ringmq {
+
+class Session;
+
+struct alignas(8) Connection {
+  enum class State : uint8_t { kAwaitConnect, kConnected, kClosing };
+
+  int fd = -1;
+  State state = State::kAwaitConnect;
+  ProtocolVersion version = ProtocolVersion::kV311;
+  bool recv_armed = false;
+  bool send_in_flight = false;
+  bool in_flush_list = false;
+  bool in_release_list = false;
+  bool reading_paused = false;  // backpressure: input is kept unparsed until the shard can route again
+  bool will_due = true;         // cleared by a normal DISCONNECT
+  uint8_t ops_in_flight = 0;
+  int8_t handoff_to = -1;  // set when the CONNECT belongs to another shard
+  uint16_t keep_alive_s = 0;
+  uint16_t receive_maximum = 65535;     // MQTT 5: the client's limit on our QoS 1/2 in flight
+  uint32_t max_packet_size_out = 0;     // MQTT 5: the client's limit; 0 = none
+  int64_t last_activity_ms = 0;
+  int64_t accepted_ms = 0;
+  Session* session = nullptr;
+
+  std::string inbound;  // bytes of an incomplete packet (or unparsed input while paused)
+  std::string out;      // encoded packets waiting for the next send
+  std::string sending;  // bytes handed to the kernel; valid until the send completes
+  size_t sending_offset = 0;
+
+  size_t pending_output() const { return out.size() + sending.size() - sending_offset; }
+};
+
+}  // namespace ringmq

@@ -1,0 +1,101 @@
+// ringmq: command-line flags (--flagfile serves as the configuration file) and start-up.
+#include <sched.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "net/broker.h"
+#include "net/listener.h"
+#include "net/log.h"
+
+ABSL_FLAG(std::vector<std::string>, listen, {"0.0.0.0:1883"},
+          "Address to accept MQTT connections on, host:port ([v6]:port for IPv6; port 0 = ephemeral, "
+          "printed at start-up). Comma-separated or repeated for several listeners.");
+ABSL_FLAG(int, shards, 0, "Shards (threads, each with its own io_uring); 0 = one per CPU this process may run on.");
+ABSL_FLAG(int64_t, max_connections, 100000, "Connections open at once, across all shards; more are refused.");
+ABSL_FLAG(uint32_t, max_packet_size, 1 << 20,
+          "Largest MQTT packet accepted, in bytes; a larger one closes its connection (MQTT 5: reason 0x95).");
+ABSL_FLAG(uint32_t, max_inflight, 256,
+          "QoS 1/2 messages sent to one client and not yet acknowledged (MQTT 5: also capped by the client's "
+          "receive maximum).");
+ABSL_FLAG(uint32_t, max_queued_messages, 1000,
+          "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline; more are "
+          "dropped and counted in $SYS/broker/messages/dropped.");
+ABSL_FLAG(uint64_t, max_queued_bytes, 1 << 20,
+          "Bytes queued per client: QoS 0 output beyond this is dropped, and QoS 1/2 messages queue up to it.");
+ABSL_FLAG(uint32_t, sys_interval, 10, "Seconds between updates of the $SYS/broker/... topics; 0 = off.");
+ABSL_FLAG(uint32_t, connect_timeout, 10, "Seconds a new connection may take to send CONNECT.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(uint32_t, recv_buffer_count, 1024, "Receive buffers per shard (power of two), shared by its connections.");
+ABSL_FLAG(uint32_t, recv_buffer_size, 16384, "Bytes per receive buffer.");
+ABSL_FLAG(uint32_t, cross_shard_queue_size, 65536,
+          "Slots of each shard-to-shard queue (power of two); when full, the sending shard stops reading from "
+          "its publishers until the queue drains.");
+ABSL_FLAG(bool, pin_threads, true, "Pin each shard thread to one CPU.");
+
+namespace {
+
+int DefaultShards() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
+}
+
+absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
+  ringmq::BrokerConfig config;
+  for (const std::string& text : absl::GetFlag(FLAGS_listen)) {
+    absl::StatusOr<ringmq::ListenAddress> address = ringmq::ParseListenAddress(text);
+    if (!address.ok()) return address.status();
+    config.listen.push_back(*address);
+  }
+  if (config.listen.empty()) return absl::InvalidArgumentError("--listen needs at least one address");
+  config.shards = absl::GetFlag(FLAGS_shards) > 0 ? absl::GetFlag(FLAGS_shards) : DefaultShards();
+  if (config.shards > 64) return absl::InvalidArgumentError("--shards may be at most 64");
+  config.max_connections = absl::GetFlag(FLAGS_max_connections);
+  config.max_packet_size = absl::GetFlag(FLAGS_max_packet_size);
+  if (config.max_packet_size < 16 || config.max_packet_size > 268435460) {
+    return absl::InvalidArgumentError("--max_packet_size must be between 16 and 268435460");
+  }
+  config.max_inflight = std::max<uint32_t>(1, absl::GetFlag(FLAGS_max_inflight));
+  config.max_queued_messages = absl::GetFlag(FLAGS_max_queued_messages);
+  config.max_queued_bytes = absl::GetFlag(FLAGS_max_queued_bytes);
+  config.sys_interval_s = absl::GetFlag(FLAGS_sys_interval);
+  config.connect_timeout_s = std::max<uint32_t>(1, absl::GetFlag(FLAGS_connect_timeout));
+  config.recv_buffer_count = absl::GetFlag(FLAGS_recv_buffer_count);
+  config.recv_buffer_size = absl::GetFlag(FLAGS_recv_buffer_size);
+  config.cross_shard_queue_size = absl::GetFlag(FLAGS_cross_shard_queue_size);
+  config.pin_threads = absl::GetFlag(FLAGS_pin_threads);
+  const uint32_t queue = config.cross_shard_queue_size;
+  if (queue < 2 || (queue & (queue - 1)) != 0) {
+    return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");
+  }
+  std::optional<ringmq::LogLevel> level = ringmq::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.has_value()) return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
+  ringmq::SetLogLevel(*level);
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "ringmq: a sharded io_uring MQTT 3.1.1/5.0 broker.\n"
+      "Usage: ringmq [--listen=0.0.0.0:1883] [--shards=N] [--flagfile=ringmq.conf] ...");
+  absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<ringmq::BrokerConfig> config = ConfigFromFlags();
+  if (!config.ok()) {
+    std::fprintf(stderr, "ringmq: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (absl::Status status = ringmq::RunBroker(*std::move(config)); !status.ok()) {
+    std::fprintf(stderr, "ringmq: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+// A shard's io_uring: set-up with feature fallback, the provided-buffer ring for receives, and every
+// raw SQE preparation of the broker in one place (helio's uring_proactor pattern), so no other file
+// touches an io_uring_sqe.
+//
+// Thread ownership: owned by one shard thread; only that thread calls any method.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "net/uring_compat.h"
+
+namespace ringmq {
+
+// Which kind of operation a completion belongs to; kept in the low bits of user_data.
+enum class Op : uint8_t { kAccept = 1, kRecv = 2, kSend = 3, kWake = 4, kCancel = 5 };
+
+struct RingOptions {
+  unsigned entries = 4096;
+  unsigned recv_buffer_count = 1024;  // power of two
+  unsigned recv_buffer_size = 16384;
+};
+
+struct Completion {
+  Op op;
+  void* target;  // the Connection/Listener the op was issued for (nullptr for kWake)
+  int32_t res;
+  uint32_t flags;
+  bool more() const { return flags & IORING_CQE_F_MORE; }
+  bool has_buffer() const { return flags & IORING_CQE_F_BUFFER; }
+  uint16_t buffer_id() const { return static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT); }
+};
+
+class Ring {
+ public:
+  // Tries SINGLE_ISSUER|DEFER_TASKRUN, then COOP_TASKRUN, then plain; logs once what it got.
+  static absl::StatusOr<std::unique_ptr<Ring>> Create(const RingOptions& options, int shard_index);
+  ~Ring();
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  void PrepMultishotAccept(int listen_fd, void* target);
+  void PrepRecv(int fd, void* target, bool multishot);  // into the provided-buffer ring
+  void PrepSend(int fd, const void* data, size_t size, void* target);
+  void PrepSendmsg(int fd, const msghdr* msg, void* target);
+  void PrepRead(int fd, void* buffer, size_t size, Op op, void* target);
+  void PrepCancel(void* target, Op op);  // cancels the op with that user_data
+
+  // Submits what is queued and waits until at least one completion or the timeout.
+  void SubmitAndWait(int64_t timeout_us);
+  void Submit();
+  // Calls handle(const Completion&) for every completion available, returns how many.
+  template <class Handler>
+  unsigned ForEachCompletion(Handler&& handle) {
+    unsigned head;
+    unsigned count = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      handle(Decode(cqe));
+      ++count;
+    }
+    io_uring_cq_advance(&ring_, count);
+    return count;
+  }
+
+  // The bytes of a received provided buffer, and giving it back to the kernel afterwards.
+  std::span<const uint8_t> BufferData(uint16_t buffer_id, size_t size) const;
+  void ReturnBuffer(uint16_t buffer_id);
+
+  bool multishot_recv_supported() const { return multishot_recv_; }
+
+ private:
+  Ring() = default;
+  absl::Status SetUp(const RingOptions& options, int shard_index);
+  absl::Status SetUpBufferRing();
+  io_uring_sqe* NextSqe();
+  static Completion Decode(const io_uring_cqe* cqe);
+  static uint64_t UserData(void* target, Op op) { return reinterpret_cast<uint64_t>(target) | static_cast<uint64_t>(op); }
+
+  io_uring ring_{};
+  bool initialized_ = false;
+  bool multishot_recv_ = false;
+  io_uring_buf_ring* buf_ring_ = nullptr;
+  size_t buf_ring_bytes_ = 0;
+  std::unique_ptr<uint8_t[]> buffers_;  // left uninitialised: pages become resident only when used
+  unsigned buffer_count_ = 0;
+  unsigned buffer_size_ = 0;
+  static constexpr uint16_t kBufferGroup = 0;
+};
+
+}  // namespace ringmq

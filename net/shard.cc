@@ -1,0 +1,455 @@
+// The shard's event loop: completions, accepting, receiving, sending, closing, timers, shutdown.
+#include "net/shard.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "net/log.h"
+
+namespace ringmq {
+namespace {
+
+constexpr int64_t kTickMs = 250;
+constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
+constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
+constexpr size_t kIdleBufferCapacity = 16384;
+constexpr size_t kPausedInputLimit = 256 * 1024;
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t OpenFileLimit() {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+// Big bursts grow the output strings; an idle connection should not keep that memory.
+void TrimIdle(std::string& buffer) {
+  if (buffer.empty() && buffer.capacity() > kIdleBufferCapacity) std::string().swap(buffer);
+}
+
+}  // namespace
+
+Shard::Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShared& shared,
+             std::vector<ShardStats>& all_stats, std::vector<int> listen_fds)
+    : index_(index),
+      config_(config),
+      mesh_(mesh),
+      shared_(shared),
+      all_stats_(all_stats),
+      stats_(all_stats[index]),
+      backlog_(config.shards) {
+  for (int fd : listen_fds) listeners_.push_back(Listener{fd, false});
+}
+
+Shard::~Shard() {
+  for (Connection* conn : connections_) {
+    if (conn->fd >= 0) close(conn->fd);
+    delete conn;
+  }
+  for (Listener& listener : listeners_) {
+    if (listener.fd >= 0) close(listener.fd);
+  }
+}
+
+absl::Status Shard::Run() {
+  RingOptions options;
+  options.recv_buffer_count = config_.recv_buffer_count;
+  options.recv_buffer_size = config_.recv_buffer_size;
+  absl::StatusOr<std::unique_ptr<Ring>> ring = Ring::Create(options, index_);
+  if (!ring.ok()) return ring.status();
+  ring_ = std::move(*ring);
+  now_ms_ = MonotonicMs();
+  next_tick_ms_ = now_ms_ + kTickMs;
+  next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
+  for (Listener& listener : listeners_) ArmAccept(&listener);
+  ArmWake();
+
+  for (;;) {
+    now_ms_ = MonotonicMs();
+    if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
+    DrainInbox();
+    unsigned completions = ring_->ForEachCompletion([this](const Completion& c) { Dispatch(c); });
+    if (now_ms_ >= next_tick_ms_) OnTick();
+    FlushOutputs();
+    ReleaseClosed();
+    PublishQueuedEnvelopes();
+    if (stopping_ && ShutdownComplete()) break;
+    if (completions > 0) {
+      ring_->Submit();
+      continue;
+    }
+    mesh_.MarkSleeping(index_, true);
+    bool inbox_ready = false;
+    for (int from = 0; from < mesh_.shard_count() && !inbox_ready; ++from) {
+      inbox_ready = !mesh_.Queue(from, index_).Empty();
+    }
+    if (!inbox_ready) ring_->SubmitAndWait(std::max<int64_t>(1, next_tick_ms_ - now_ms_) * 1000);
+    mesh_.MarkSleeping(index_, false);
+  }
+  return absl::OkStatus();
+}
+
+void Shard::Dispatch(const Completion& c) {
+  switch (c.op) {
+    case Op::kAccept:
+      OnAccept(static_cast<Listener*>(c.target), c);
+      break;
+    case Op::kRecv:
+      OnRecv(static_cast<Connection*>(c.target), c);
+      break;
+    case Op::kSend:
+      OnSend(static_cast<Connection*>(c.target), c.res);
+      break;
+    case Op::kWake:
+      wake_armed_ = false;
+      ArmWake();
+      break;
+    case Op::kCancel:
+      break;
+  }
+}
+
+void Shard::ArmAccept(Listener* listener) {
+  if (listener->fd < 0 || listener->armed || stopping_) return;
+  ring_->PrepMultishotAccept(listener->fd, listener);
+  listener->armed = true;
+}
+
+void Shard::ArmWake() {
+  if (wake_armed_) return;
+  ring_->PrepRead(mesh_.wake_fd(index_), &wake_buffer_, sizeof(wake_buffer_), Op::kWake, nullptr);
+  wake_armed_ = true;
+}
+
+void Shard::OnAccept(Listener* listener, const Completion& c) {
+  if (!c.more()) listener->armed = false;
+  if (c.res < 0) {
+    if (c.res == -EMFILE || c.res == -ENFILE) {
+      // Re-arming at once would spin on the same error; the tick re-arms it.
+      static std::atomic<int64_t> last_report_ms{0};
+      if (now_ms_ - last_report_ms.load(std::memory_order_relaxed) > 5000) {
+        last_report_ms.store(now_ms_, std::memory_order_relaxed);
+        Log(LogLevel::kError,
+            "cannot accept connections: open file limit reached (RLIMIT_NOFILE=%d, %d connections open); "
+            "raise it with ulimit -n or lower --max_connections",
+            OpenFileLimit(), shared_.open_connections.load());
+      }
+    } else if (c.res != -ECANCELED && c.res != -EBADF && c.res != -EINVAL) {
+      Log(LogLevel::kWarning, "shard %d: accept failed: %s", index_, std::strerror(-c.res));
+    }
+    return;
+  }
+  if (!listener->armed) ArmAccept(listener);
+  const int fd = c.res;
+  if (stopping_ || shared_.open_connections.fetch_add(1) >= config_.max_connections) {
+    shared_.open_connections.fetch_sub(1);
+    static std::atomic<int64_t> last_report_ms{0};
+    if (!stopping_ && now_ms_ - last_report_ms.load(std::memory_order_relaxed) > 5000) {
+      last_report_ms.store(now_ms_, std::memory_order_relaxed);
+      Log(LogLevel::kWarning, "refusing connection: --max_connections=%d reached", config_.max_connections);
+    }
+    close(fd);
+    return;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  AdoptSocket(fd, {});
+}
+
+void Shard::AdoptSocket(int fd, std::string_view already_received) {
+  auto* conn = new Connection();
+  conn->fd = fd;
+  conn->accepted_ms = now_ms_;
+  conn->last_activity_ms = now_ms_;
+  connections_.insert(conn);
+  if (!already_received.empty()) {
+    ConsumeInput(conn, {reinterpret_cast<const uint8_t*>(already_received.data()), already_received.size()});
+  }
+  if (conn->state == Connection::State::kClosing) {
+    MarkForRelease(conn);
+    return;
+  }
+  if (!conn->recv_armed) ArmRecv(conn);
+}
+
+void Shard::ArmRecv(Connection* conn) {
+  ring_->PrepRecv(conn->fd, conn, conn->state == Connection::State::kConnected);
+  conn->recv_armed = true;
+  ++conn->ops_in_flight;
+}
+
+void Shard::OnRecv(Connection* conn, const Completion& c) {
+  if (!c.more()) {
+    conn->recv_armed = false;
+    --conn->ops_in_flight;
+  }
+  if (c.res > 0 && c.has_buffer()) {
+    if (conn->state != Connection::State::kClosing) {
+      ConsumeInput(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
+    }
+    ring_->ReturnBuffer(c.buffer_id());
+  } else if (c.res == 0) {
+    Close(conn, "connection closed by peer");
+  } else if (c.res < 0 && c.res != -ENOBUFS) {
+    Close(conn, std::strerror(-c.res));
+  }
+  if (conn->state == Connection::State::kClosing) {
+    MarkForRelease(conn);
+    return;
+  }
+  if (!conn->recv_armed && !conn->reading_paused) ArmRecv(conn);
+}
+
+void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {
+  stats_.bytes_received.Add(data.size());
+  if (conn->reading_paused) {
+    conn->inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
+    return;
+  }
+  if (conn->inbound.empty()) {
+    ParsePackets(conn, data);
+    return;
+  }
+  conn->inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
+  std::string pending = std::move(conn->inbound);
+  conn->inbound.clear();
+  ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
+}
+
+void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
+  size_t offset = 0;
+  while (offset < data.size()) {
+    if (conn->state == Connection::State::kClosing) return;
+    std::span<const uint8_t> rest = data.subspan(offset);
+    if (CrossShardBacklogged() && conn->state == Connection::State::kConnected) {
+      // Another shard cannot take more right now: keep this input unparsed and stop reading.
+      conn->inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
+      if (!conn->reading_paused) {
+        conn->reading_paused = true;
+        paused_.push_back(conn);
+      }
+      if (conn->inbound.size() > kPausedInputLimit && conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
+      return;
+    }
+    FrameResult result = ParseFrame(rest, config_.max_packet_size);
+    if (result.status == FrameStatus::kNeedMore) {
+      conn->inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
+      return;
+    }
+    if (result.status == FrameStatus::kMalformed) {
+      ProtocolError(conn, ReasonCode::kMalformedPacket, "malformed fixed header");
+      return;
+    }
+    if (result.status == FrameStatus::kTooLarge) {
+      ProtocolError(conn, ReasonCode::kPacketTooLarge, "packet larger than --max_packet_size");
+      return;
+    }
+    const Frame& frame = result.frame;
+    conn->last_activity_ms = now_ms_;
+    if (!HandlePacket(conn, frame, rest.subspan(frame.header_size, frame.remaining_length))) {
+      if (conn->handoff_to >= 0) {
+        auto handoff = std::make_unique<HandoffEnvelope>();
+        handoff->fd = conn->fd;
+        handoff->received.assign(reinterpret_cast<const char*>(rest.data()), rest.size());
+        const int home = conn->handoff_to;
+        conn->fd = -1;  // the socket now belongs to the home shard
+        conn->state = Connection::State::kClosing;
+        connections_.erase(conn);
+        SendEnvelope(home, std::move(handoff));
+      }
+      return;
+    }
+    offset += frame.total_size();
+  }
+}
+
+void Shard::MarkForFlush(Connection* conn) {
+  if (conn->in_flush_list) return;
+  conn->in_flush_list = true;
+  flush_list_.push_back(conn);
+}
+
+void Shard::FlushOutputs() {
+  // Connections released meanwhile are never in the list: Release() happens only after their sends.
+  for (Connection* conn : flush_list_) {
+    conn->in_flush_list = false;
+    StartSend(conn);
+  }
+  flush_list_.clear();
+}
+
+void Shard::StartSend(Connection* conn) {
+  if (conn->send_in_flight || conn->out.empty() || conn->fd < 0) return;
+  std::swap(conn->out, conn->sending);
+  conn->sending_offset = 0;
+  ring_->PrepSend(conn->fd, conn->sending.data(), conn->sending.size(), conn);
+  conn->send_in_flight = true;
+  ++conn->ops_in_flight;
+}
+
+void Shard::OnSend(Connection* conn, int32_t res) {
+  --conn->ops_in_flight;
+  conn->send_in_flight = false;
+  if (res < 0) {
+    conn->out.clear();
+    conn->sending.clear();
+    Close(conn, std::strerror(-res));
+  } else {
+    stats_.bytes_sent.Add(static_cast<uint64_t>(res));
+    conn->sending_offset += static_cast<size_t>(res);
+    if (conn->sending_offset < conn->sending.size()) {
+      ring_->PrepSend(conn->fd, conn->sending.data() + conn->sending_offset,
+                      conn->sending.size() - conn->sending_offset, conn);
+      conn->send_in_flight = true;
+      ++conn->ops_in_flight;
+      return;
+    }
+    conn->sending.clear();
+    conn->sending_offset = 0;
+    TrimIdle(conn->sending);
+    StartSend(conn);
+    TrimIdle(conn->out);
+  }
+  if (conn->state == Connection::State::kClosing) {
+    if (!conn->send_in_flight && conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
+    MarkForRelease(conn);
+  }
+}
+
+void Shard::Close(Connection* conn, std::string_view why) {
+  if (conn->state == Connection::State::kClosing) return;
+  Log(LogLevel::kDebug, "shard %d: closing fd %d (%s): %s", index_, conn->fd,
+      conn->session ? conn->session->client_id() : std::string("-"), why);
+  if (conn->session != nullptr) DetachSession(conn, conn->will_due);
+  conn->state = Connection::State::kClosing;
+  conn->last_activity_ms = now_ms_;  // from now on: when the close began
+  if (conn->pending_output() > 0 && conn->fd >= 0) {
+    // Let the last CONNACK/DISCONNECT go out first; reading stops now.
+    shutdown(conn->fd, SHUT_RD);
+    MarkForFlush(conn);
+  } else if (conn->fd >= 0) {
+    shutdown(conn->fd, SHUT_RDWR);
+  }
+  MarkForRelease(conn);
+}
+
+void Shard::MarkForRelease(Connection* conn) {
+  if (conn->in_release_list) return;
+  conn->in_release_list = true;
+  release_list_.push_back(conn);
+}
+
+void Shard::ReleaseClosed() {
+  // A closed connection is freed only once no io_uring operation refers to it; the last completion
+  // puts it back on this list.
+  std::vector<Connection*> candidates;
+  candidates.swap(release_list_);
+  for (Connection* conn : candidates) {
+    conn->in_release_list = false;
+    if (conn->ops_in_flight == 0 && !conn->in_flush_list) Release(conn);
+  }
+}
+
+void Shard::Release(Connection* conn) {
+  if (conn->fd >= 0) {
+    close(conn->fd);
+    shared_.open_connections.fetch_sub(1);
+  }
+  if (conn->reading_paused) std::erase(paused_, conn);
+  connections_.erase(conn);
+  delete conn;
+}
+
+void Shard::OnTick() {
+  next_tick_ms_ = now_ms_ + kTickMs;
+  std::vector<Connection*> expired;
+  for (Connection* conn : connections_) {
+    switch (conn->state) {
+      case Connection::State::kAwaitConnect:
+        if (now_ms_ - conn->accepted_ms > static_cast<int64_t>(config_.connect_timeout_s) * 1000) {
+          expired.push_back(conn);
+        }
+        break;
+      case Connection::State::kConnected:
+        // MQTT: the server disconnects after one and a half keep-alive periods of silence.
+        if (conn->keep_alive_s > 0 && now_ms_ - conn->last_activity_ms > conn->keep_alive_s * 1500LL) {
+          expired.push_back(conn);
+        }
+        break;
+      case Connection::State::kClosing:
+        if (now_ms_ - conn->last_activity_ms > kCloseGraceMs && conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
+        break;
+    }
+  }
+  for (Connection* conn : expired) {
+    if (conn->state == Connection::State::kConnected) {
+      SendDisconnect(conn, ReasonCode::kKeepAliveTimeout);
+      Close(conn, "keep-alive timeout");
+    } else {
+      Close(conn, "no CONNECT within --connect_timeout");
+    }
+  }
+  for (Listener& listener : listeners_) ArmAccept(&listener);
+  ExpireSessions();
+  if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
+    next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
+    PublishSysTopics();
+  }
+  if (stopping_ && now_ms_ >= stop_deadline_ms_) {
+    for (Connection* conn : connections_) {
+      if (conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
+    }
+  }
+}
+
+void Shard::BeginShutdown() {
+  stopping_ = true;
+  stop_deadline_ms_ = now_ms_ + kShutdownGraceMs;
+  for (Listener& listener : listeners_) {
+    if (listener.fd >= 0) {
+      shutdown(listener.fd, SHUT_RDWR);  // ends the multishot accept
+      close(listener.fd);
+      listener.fd = -1;
+    }
+  }
+  // Wills of every connected client go out while the other shards still run, so subscribers anywhere
+  // receive them; the connections close once every shard has done the same.
+  for (Connection* conn : connections_) {
+    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due) {
+      PublishWill(*conn->session);
+    }
+  }
+  shared_.shards_wills_sent.fetch_add(1, std::memory_order_acq_rel);
+}
+
+bool Shard::ShutdownComplete() {
+  if (!wills_done_) {
+    if (shared_.shards_wills_sent.load(std::memory_order_acquire) < mesh_.shard_count()) return false;
+    if (backlog_count_ > 0 && now_ms_ < stop_deadline_ms_) return false;
+    wills_done_ = true;
+    std::vector<Connection*> open(connections_.begin(), connections_.end());
+    for (Connection* conn : open) {
+      if (conn->state == Connection::State::kConnected) {
+        conn->will_due = false;  // already published above
+        SendDisconnect(conn, ReasonCode::kServerShuttingDown);
+      }
+      Close(conn, "broker shutting down");
+    }
+    return false;
+  }
+  return connections_.empty() || now_ms_ >= stop_deadline_ms_ + kCloseGraceMs;
+}
+
+}  // namespace ringmq

@@ -1,0 +1,153 @@
+// A shard: one thread, one io_uring, its own listeners' share of the connections, the sessions whose
+// client ids hash to it, its part of the subscription table, and replicas of the route table and the
+// retained store. Shards share nothing mutable; they talk over the ShardMesh queues.
+//
+// The class is split over three files: shard.cc (event loop, sockets, sends), shard_protocol.cc (MQTT
+// packet handling and sessions), shard_routing.cc (publishing, cross-shard envelopes, retained, $SYS).
+//
+// Thread ownership: constructed by the broker's main thread, then owned by its shard thread (Run()).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "core/decoder.h"
+#include "core/frame.h"
+#include "core/message.h"
+#include "core/session.h"
+#include "net/broker_config.h"
+#include "net/connection.h"
+#include "net/ring.h"
+#include "net/shard_mesh.h"
+#include "net/shard_stats.h"
+#include "routing/retained_store.h"
+#include "routing/route_table.h"
+#include "routing/topic_trie.h"
+
+namespace ringmq {
+
+struct Listener {
+  int fd = -1;
+  bool armed = false;
+};
+
+class Shard {
+ public:
+  Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShared& shared,
+        std::vector<ShardStats>& all_stats, std::vector<int> listen_fds);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // The thread body: runs until the broker stops. Returns an error if the ring cannot be set up.
+  absl::Status Run();
+
+ private:
+  // --- event loop and sockets (shard.cc) ---
+  void Dispatch(const Completion& c);
+  void OnAccept(Listener* listener, const Completion& c);
+  void AdoptSocket(int fd, std::string_view already_received);
+  void OnRecv(Connection* conn, const Completion& c);
+  void OnSend(Connection* conn, int32_t res);
+  void ArmRecv(Connection* conn);
+  void ArmAccept(Listener* listener);
+  void ArmWake();
+  void ConsumeInput(Connection* conn, std::span<const uint8_t> data);
+  void ParsePackets(Connection* conn, std::span<const uint8_t> data);
+  void MarkForFlush(Connection* conn);
+  void FlushOutputs();
+  void StartSend(Connection* conn);
+  void Close(Connection* conn, std::string_view why);
+  void MarkForRelease(Connection* conn);
+  void ReleaseClosed();
+  void Release(Connection* conn);
+  void OnTick();
+  void BeginShutdown();
+  bool ShutdownComplete();
+  int64_t NowMs() const { return now_ms_; }
+
+  // --- MQTT packets and sessions (shard_protocol.cc) ---
+  // Returns false when the connection must close (it has been closed or handed off already).
+  bool HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool OnConnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  void EstablishSession(Connection* conn, const ConnectPacket& connect);
+  bool OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  void ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail);
+  void SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props);
+  void SendDisconnect(Connection* conn, ReasonCode reason);
+  void Deliver(Session& session, Delivery delivery);
+  void WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup);
+  void PumpQueue(Session& session);
+  void ResendInflight(Session& session);
+  void DetachSession(Connection* conn, bool publish_will);
+  void DestroySession(Session* session);
+  void SubscribeSession(Session& session, const SessionSubscription& sub);
+  bool UnsubscribeSession(Session& session, std::string_view filter, std::string_view group);
+  void ExpireSessions();
+  size_t InflightWindow(const Connection* conn) const;
+  std::string GenerateClientId();
+
+  // --- routing (shard_routing.cc) ---
+  void Publish(MessageRef message);
+  void RoutePublish(const MessageRef& message);
+  void DeliverLocal(const MessageRef& message);
+  void UpdateRetained(MessageRef message, bool from_home);
+  void BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add);
+  void SendEnvelope(int to, Envelope envelope);
+  void DrainInbox();
+  void HandleEnvelope(Envelope&& envelope);
+  void PublishQueuedEnvelopes();
+  bool CrossShardBacklogged() const { return backlog_count_ > 0; }
+  void DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
+                       const std::vector<uint32_t>& subscription_ids);
+  void PublishWill(Session& session);
+  void PublishSysTopics();
+
+  const int index_;
+  const BrokerConfig& config_;
+  ShardMesh& mesh_;
+  BrokerShared& shared_;
+  std::vector<ShardStats>& all_stats_;
+  ShardStats& stats_;
+  std::unique_ptr<Ring> ring_;
+  std::vector<Listener> listeners_;
+
+  absl::flat_hash_set<Connection*> connections_;
+  std::vector<Connection*> flush_list_;
+  std::vector<Connection*> release_list_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Session>> sessions_;
+  absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
+
+  TopicTrie trie_;
+  RouteTable route_table_;
+  RetainedStore retained_;
+
+  std::vector<std::deque<Envelope>> backlog_;  // per destination, while its queue is full
+  size_t backlog_count_ = 0;
+  uint64_t touched_shards_ = 0;                // destinations with items pushed but not yet published
+  std::vector<Connection*> paused_;            // connections whose input waits for the backlog to clear
+
+  uint64_t wake_buffer_ = 0;
+  bool wake_armed_ = false;
+  bool stopping_ = false;
+  bool wills_done_ = false;
+  int64_t now_ms_ = 0;
+  int64_t next_tick_ms_ = 0;
+  int64_t next_sys_ms_ = 0;
+  int64_t stop_deadline_ms_ = 0;
+  uint64_t client_id_counter_ = 0;
+  std::vector<Subscription> match_scratch_;
+  void ResumePaused();
+};
+
+}  // namespace ringmq

@@ -1,0 +1,75 @@
+// What shards send each other, and the mesh of single-producer/single-consumer queues that carries
+// it: one queue per ordered pair of shards, so no queue ever has two writers or two readers.
+//
+// Thread ownership: created by the broker before the shards start and destroyed after they stop.
+// Queue(from, to) is written only by shard `from` and read only by shard `to`; the wake-up state of a
+// shard is an atomic flag plus an eventfd that any thread may write.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/message.h"
+#include "routing/route_table.h"
+#include "routing/spsc_queue.h"
+
+namespace ringmq {
+
+// A publish matched on another shard: fan it out to the local subscribers.
+struct PublishEnvelope {
+  MessageRef message;
+};
+
+// A retained message (or a clear, when the payload is empty). Sent first to the topic's home shard,
+// which orders all updates of that topic and forwards them to every other shard (`from_home`).
+struct RetainEnvelope {
+  MessageRef message;
+  bool from_home = false;
+};
+
+// A connection whose CONNECT arrived on a shard that is not its client id's home: the socket and every
+// byte read so far move to the home shard, which owns the session.
+struct HandoffEnvelope {
+  int fd = -1;
+  std::string received;
+};
+
+// A shard's subscription interest changed (first subscriber of a filter, or last one gone).
+struct RouteEnvelope {
+  std::unique_ptr<RouteDelta> delta;
+};
+
+using Envelope = std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope>;
+
+class ShardMesh {
+ public:
+  ShardMesh(int shard_count, size_t queue_capacity);
+  ~ShardMesh();
+  ShardMesh(const ShardMesh&) = delete;
+  ShardMesh& operator=(const ShardMesh&) = delete;
+
+  int shard_count() const { return shard_count_; }
+  SpscQueue<Envelope>& Queue(int from, int to) { return *queues_[from * shard_count_ + to]; }
+
+  // The consumer side announces it is about to sleep; producers that see it asleep wake it.
+  void MarkSleeping(int shard, bool sleeping);
+  // Called by a producer after publishing items to `shard`'s queue.
+  void WakeIfSleeping(int shard);
+  // Unconditional wake (shutdown).
+  void Wake(int shard);
+  int wake_fd(int shard) const { return wake_fds_[shard]; }
+
+ private:
+  struct alignas(64) SleepFlag {
+    std::atomic<bool> sleeping{false};
+  };
+  int shard_count_;
+  std::vector<std::unique_ptr<SpscQueue<Envelope>>> queues_;
+  std::unique_ptr<SleepFlag[]> sleep_flags_;
+  std::vector<int> wake_fds_;
+};
+
+}  // namespace ringmq

@@ -1,0 +1,502 @@
+// MQTT packet handling on a shard: CONNECT and sessions, PUBLISH and the QoS flows, SUBSCRIBE,
+// UNSUBSCRIBE, PINGREQ, DISCONNECT, and delivery of messages to sessions.
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "core/encoder.h"
+#include "core/topic.h"
+#include "net/home_shard.h"
+#include "net/log.h"
+#include "net/shard.h"
+
+namespace ringmq {
+namespace {
+
+constexpr uint32_t kSessionNeverExpires = std::numeric_limits<uint32_t>::max();
+
+std::string_view VersionName(ProtocolVersion v) {
+  switch (v) {
+    case ProtocolVersion::kV31:
+      return "3.1";
+    case ProtocolVersion::kV311:
+      return "3.1.1";
+    case ProtocolVersion::kV5:
+      return "5.0";
+  }
+  return "?";
+}
+
+SubscriberId IdOf(const Session& session) { return reinterpret_cast<SubscriberId>(&session); }
+
+}  // namespace
+
+bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  if (conn->state == Connection::State::kAwaitConnect) {
+    if (frame.type != PacketType::kConnect) {
+      ProtocolError(conn, ReasonCode::kProtocolError, "first packet is not CONNECT");
+      return false;
+    }
+    return OnConnect(conn, frame, body);
+  }
+  switch (frame.type) {
+    case PacketType::kPublish:
+      return OnPublish(conn, frame, body);
+    case PacketType::kPuback:
+    case PacketType::kPubrec:
+    case PacketType::kPubrel:
+    case PacketType::kPubcomp:
+      return OnAck(conn, frame, body);
+    case PacketType::kSubscribe:
+      return OnSubscribe(conn, frame, body);
+    case PacketType::kUnsubscribe:
+      return OnUnsubscribe(conn, frame, body);
+    case PacketType::kPingreq:
+      if (DecodeError error = DecodePingreq(frame, body); !error.ok()) {
+        ProtocolError(conn, error.reason, error.detail);
+        return false;
+      }
+      EncodePingresp(conn->out);
+      MarkForFlush(conn);
+      return true;
+    case PacketType::kDisconnect:
+      return OnDisconnect(conn, frame, body);
+    case PacketType::kConnect:
+      ProtocolError(conn, ReasonCode::kProtocolError, "second CONNECT on one connection");
+      return false;
+    case PacketType::kAuth:
+      ProtocolError(conn, ReasonCode::kProtocolError, "AUTH without an authentication method");
+      return false;
+    default:
+      ProtocolError(conn, ReasonCode::kProtocolError, "packet type a client may not send");
+      return false;
+  }
+}
+
+void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail) {
+  Log(LogLevel::kWarning, "shard %d: closing client %s (fd %d): %s (%s)", index_,
+      conn->session ? conn->session->client_id() : std::string("<before CONNECT>"), conn->fd, detail,
+      ReasonCodeName(reason));
+  if (conn->state == Connection::State::kConnected) SendDisconnect(conn, reason);
+  Close(conn, detail);
+}
+
+bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<ConnectPacket> decoded = DecodeConnect(frame, body);
+  if (!decoded.ok()) {
+    if (decoded.error.reason == ReasonCode::kUnsupportedProtocolVersion) {
+      // Answer in 3.1.1 form: a client of an unknown version can read that much.
+      conn->version = ProtocolVersion::kV311;
+      SendConnack(conn, ReasonCode::kUnsupportedProtocolVersion, false, {});
+    } else if (decoded.packet.version == ProtocolVersion::kV5) {
+      conn->version = ProtocolVersion::kV5;
+      SendConnack(conn, decoded.error.reason, false, {});
+    }
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const ConnectPacket& connect = decoded.packet;
+  conn->version = connect.version;
+  if (connect.properties.authentication_method.has_value()) {
+    SendConnack(conn, ReasonCode::kBadAuthenticationMethod, false, {});
+    Close(conn, "authentication method requested, none configured");
+    return false;
+  }
+  if (connect.client_id.empty() && !connect.clean_start && !IsV5(connect.version)) {
+    SendConnack(conn, ReasonCode::kClientIdentifierNotValid, false, {});
+    Close(conn, "empty client id with clean session 0");
+    return false;
+  }
+  if (!connect.client_id.empty()) {
+    const int home = HomeShard(connect.client_id, mesh_.shard_count());
+    if (home != index_) {
+      conn->handoff_to = static_cast<int8_t>(home);
+      return false;
+    }
+  }
+  EstablishSession(conn, connect);
+  return conn->state == Connection::State::kConnected;
+}
+
+void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
+  const bool assigned_id = connect.client_id.empty();
+  std::string client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
+
+  if (auto it = sessions_.find(client_id); it != sessions_.end()) {
+    if (auto* old = static_cast<Connection*>(it->second->attachment())) {
+      SendDisconnect(old, ReasonCode::kSessionTakenOver);
+      Close(old, "session taken over by a new connection");
+    }
+  }
+  // Closing the old connection may have ended a session that did not outlive it: look again.
+  Session* session = nullptr;
+  bool session_present = false;
+  if (auto it = sessions_.find(client_id); it != sessions_.end()) {
+    if (connect.clean_start) {
+      DestroySession(it->second.get());
+    } else {
+      session = it->second.get();
+      session_present = true;
+      offline_expiry_ms_.erase(session);
+    }
+  }
+  if (session == nullptr) {
+    auto fresh = std::make_unique<Session>(client_id);
+    session = fresh.get();
+    sessions_.emplace(client_id, std::move(fresh));
+  }
+
+  if (IsV5(connect.version)) {
+    session->set_expiry_interval(connect.properties.session_expiry_interval.value_or(0));
+    conn->receive_maximum = connect.properties.receive_maximum.value_or(65535);
+    conn->max_packet_size_out = connect.properties.maximum_packet_size.value_or(0);
+  } else {
+    session->set_expiry_interval(connect.clean_start ? 0 : kSessionNeverExpires);
+  }
+  session->will().reset();
+  if (connect.will.has_value()) {
+    const Will& will = *connect.will;
+    WillMessage message;
+    message.topic.assign(will.topic);
+    message.payload.assign(will.payload);
+    message.qos = will.qos;
+    message.retain = will.retain;
+    message.message_expiry_interval = will.properties.message_expiry_interval.value_or(0);
+    message.delay_interval = will.properties.will_delay_interval.value_or(0);
+    session->will() = std::move(message);
+  }
+
+  session->set_attachment(conn);
+  conn->session = session;
+  conn->keep_alive_s = connect.keep_alive;
+  conn->will_due = true;
+  conn->state = Connection::State::kConnected;
+  stats_.clients_connected.Add(1);
+
+  Properties props;
+  if (IsV5(connect.version)) {
+    if (assigned_id) props.assigned_client_identifier = session->client_id();
+    props.maximum_packet_size = config_.max_packet_size;
+    props.receive_maximum = static_cast<uint16_t>(std::min<uint32_t>(config_.max_inflight, 65535));
+    props.shared_subscription_available = 0;
+  }
+  SendConnack(conn, ReasonCode::kSuccess, session_present, props);
+  Log(LogLevel::kDebug, "shard %d: client %s connected (MQTT %s, keep-alive %d s, session present %d)", index_,
+      session->client_id(), VersionName(connect.version), connect.keep_alive, session_present);
+  if (session_present) {
+    ResendInflight(*session);
+    PumpQueue(*session);
+  }
+}
+
+std::string Shard::GenerateClientId() {
+  // The id must hash to this shard, where its session is about to live.
+  for (;;) {
+    std::string id = absl::StrCat("ringmq-", index_, "-", ++client_id_counter_, "-", now_ms_ % 100000);
+    if (HomeShard(id, mesh_.shard_count()) == index_) return id;
+  }
+}
+
+void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props) {
+  ConnackPacket connack;
+  connack.reason = reason;
+  connack.session_present = session_present && reason == ReasonCode::kSuccess;
+  connack.properties = props;
+  EncodeConnack(connack, conn->version, conn->out);
+  MarkForFlush(conn);
+}
+
+void Shard::SendDisconnect(Connection* conn, ReasonCode reason) {
+  if (!IsV5(conn->version) || conn->state != Connection::State::kConnected) return;
+  DisconnectPacket packet;
+  packet.reason = reason;
+  EncodeDisconnect(packet, conn->version, conn->out);
+  MarkForFlush(conn);
+}
+
+void Shard::DetachSession(Connection* conn, bool publish_will) {
+  Session* session = conn->session;
+  conn->session = nullptr;
+  session->set_attachment(nullptr);
+  stats_.clients_connected.Sub(1);
+  if (publish_will && session->will().has_value()) PublishWill(*session);
+  session->will().reset();
+  if (session->expiry_interval() == 0) {
+    DestroySession(session);
+  } else if (session->expiry_interval() != kSessionNeverExpires) {
+    offline_expiry_ms_[session] = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
+  }
+}
+
+void Shard::DestroySession(Session* session) {
+  for (const SessionSubscription& sub : session->subscriptions()) {
+    if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
+      BroadcastRouteDelta(sub.filter, sub.share_group, false);
+    }
+    stats_.subscriptions.Sub(1);
+  }
+  offline_expiry_ms_.erase(session);
+  sessions_.erase(session->client_id());
+}
+
+void Shard::ExpireSessions() {
+  std::vector<Session*> expired;
+  for (const auto& [session, deadline] : offline_expiry_ms_) {
+    if (now_ms_ >= deadline) expired.push_back(session);
+  }
+  for (Session* session : expired) DestroySession(session);
+}
+
+size_t Shard::InflightWindow(const Connection* conn) const {
+  return std::min<size_t>(config_.max_inflight, conn->receive_maximum);
+}
+
+void Shard::Deliver(Session& session, Delivery delivery) {
+  auto* conn = static_cast<Connection*>(session.attachment());
+  if (delivery.qos == 0) {
+    // QoS 0 is never queued: beyond the output bound, or with nobody connected, it is dropped.
+    if (conn == nullptr || conn->pending_output() >= config_.max_queued_bytes) {
+      stats_.messages_dropped.Add(1);
+      return;
+    }
+    WritePublish(conn, delivery, 0, false);
+    return;
+  }
+  if (conn != nullptr && session.queued_count() == 0 && session.HasInflightRoom(InflightWindow(conn))) {
+    const InflightMessage& inflight = session.StartInflight(std::move(delivery));
+    WritePublish(conn, inflight.delivery, inflight.packet_id, false);
+    return;
+  }
+  if (!session.Enqueue(std::move(delivery), QueueLimits{config_.max_queued_messages, config_.max_queued_bytes})) {
+    stats_.messages_dropped.Add(1);
+  }
+}
+
+void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) {
+  const Message& message = *delivery.message;
+  PublishPacket packet;
+  packet.dup = dup;
+  packet.qos = delivery.qos;
+  packet.retain = delivery.retain;
+  packet.topic = message.topic();
+  packet.packet_id = packet_id;
+  packet.payload = message.payload();
+  if (IsV5(conn->version)) {
+    packet.properties.subscription_identifiers = delivery.subscription_ids;
+    if (message.expiry_deadline_ms() != 0) {
+      packet.properties.message_expiry_interval =
+          static_cast<uint32_t>(std::max<int64_t>(0, (message.expiry_deadline_ms() - now_ms_) / 1000));
+    }
+  }
+  EncodePublish(packet, conn->version, conn->out);
+  stats_.messages_sent.Add(1);
+  MarkForFlush(conn);
+}
+
+void Shard::PumpQueue(Session& session) {
+  auto* conn = static_cast<Connection*>(session.attachment());
+  if (conn == nullptr) return;
+  const size_t window = InflightWindow(conn);
+  while (session.HasInflightRoom(window)) {
+    std::optional<Delivery> next = session.Dequeue();
+    if (!next.has_value()) return;
+    if (next->message->ExpiredAt(now_ms_)) continue;
+    const InflightMessage& inflight = session.StartInflight(std::move(*next));
+    WritePublish(conn, inflight.delivery, inflight.packet_id, false);
+  }
+}
+
+void Shard::ResendInflight(Session& session) {
+  auto* conn = static_cast<Connection*>(session.attachment());
+  for (const InflightMessage& inflight : session.inflight()) {
+    if (inflight.state == InflightMessage::State::kAwaitPubcomp) {
+      EncodeAck(AckPacket{PacketType::kPubrel, inflight.packet_id}, conn->version, conn->out);
+    } else {
+      WritePublish(conn, inflight.delivery, inflight.packet_id, true);
+    }
+  }
+  MarkForFlush(conn);
+}
+
+bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<PublishPacket> decoded = DecodePublish(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const PublishPacket& publish = decoded.packet;
+  if (publish.topic.empty()) {
+    // Topic aliases are not offered (topic alias maximum 0), so an empty topic is always wrong.
+    ProtocolError(conn, ReasonCode::kTopicAliasInvalid, "empty topic without a usable topic alias");
+    return false;
+  }
+  stats_.messages_received.Add(1);
+  Session& session = *conn->session;
+  const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
+  if (fresh) {
+    MessageParams params;
+    params.topic = publish.topic;
+    params.payload = publish.payload;
+    params.qos = publish.qos;
+    params.retain = publish.retain;
+    params.publisher_id = IdOf(session);
+    if (publish.properties.message_expiry_interval.has_value()) {
+      params.expiry_deadline_ms = now_ms_ + static_cast<int64_t>(*publish.properties.message_expiry_interval) * 1000;
+    }
+    Publish(Message::Create(params));
+  }
+  if (publish.qos == 1) {
+    EncodeAck(AckPacket{PacketType::kPuback, publish.packet_id}, conn->version, conn->out);
+    MarkForFlush(conn);
+  } else if (publish.qos == 2) {
+    EncodeAck(AckPacket{PacketType::kPubrec, publish.packet_id}, conn->version, conn->out);
+    MarkForFlush(conn);
+  }
+  return true;
+}
+
+bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<AckPacket> decoded = DecodeAck(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const AckPacket& ack = decoded.packet;
+  Session& session = *conn->session;
+  switch (ack.type) {
+    case PacketType::kPuback:
+      if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPuback)) PumpQueue(session);
+      break;
+    case PacketType::kPubrec:
+      if (IsError(ack.reason)) {
+        // MQTT 5: the receiver refused the message; the flow ends here.
+        if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPubrec)) PumpQueue(session);
+      } else {
+        const bool known = session.Received(ack.packet_id);
+        EncodeAck(AckPacket{PacketType::kPubrel, ack.packet_id,
+                            known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
+                  conn->version, conn->out);
+        MarkForFlush(conn);
+      }
+      break;
+    case PacketType::kPubcomp:
+      if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPubcomp)) PumpQueue(session);
+      break;
+    case PacketType::kPubrel: {
+      const bool known = session.ReleaseInboundQos2(ack.packet_id);
+      EncodeAck(AckPacket{PacketType::kPubcomp, ack.packet_id,
+                          known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
+                conn->version, conn->out);
+      MarkForFlush(conn);
+      break;
+    }
+    default:
+      break;
+  }
+  return true;
+}
+
+bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<SubscribePacket> decoded = DecodeSubscribe(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const SubscribePacket& subscribe = decoded.packet;
+  Session& session = *conn->session;
+  SubackPacket suback;
+  suback.type = PacketType::kSuback;
+  suback.packet_id = subscribe.packet_id;
+  struct RetainedRequest {
+    std::string filter;
+    uint8_t qos;
+    uint32_t subscription_id;
+  };
+  std::vector<RetainedRequest> retained_requests;
+  std::vector<uint32_t> subscription_ids = subscribe.properties.subscription_identifiers;
+  const uint32_t subscription_id = subscription_ids.empty() ? 0 : subscription_ids.front();
+  for (const TopicSubscription& requested : subscribe.subscriptions) {
+    if (ClassifySharedFilter(requested.filter).status != SharedFilterStatus::kNotShared) {
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kSharedSubscriptionsNotSupported
+                                                   : ReasonCode::kUnspecifiedError);
+      continue;
+    }
+    SessionSubscription sub;
+    sub.filter.assign(requested.filter);
+    sub.options = requested.options;
+    sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, 2);
+    sub.subscription_id = subscription_id;
+    const bool existed = session.AddSubscription(sub).has_value();
+    SubscribeSession(session, sub);
+    suback.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
+    const uint8_t handling = sub.options.retain_handling;
+    if (handling == 0 || (handling == 1 && !existed)) {
+      retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
+    }
+  }
+  EncodeSuback(suback, conn->version, conn->out);
+  MarkForFlush(conn);
+  for (const RetainedRequest& request : retained_requests) {
+    std::vector<uint32_t> ids;
+    if (request.subscription_id != 0) ids.push_back(request.subscription_id);
+    DeliverRetained(session, request.filter, request.qos, ids);
+  }
+  return true;
+}
+
+void Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
+  const TopicTrie::AddResult result =
+      trie_.Add(sub.filter, sub.share_group, Subscription{IdOf(session), sub.options, sub.subscription_id});
+  if (!result.replaced_existing) stats_.subscriptions.Add(1);
+  if (result.filter_added_to_trie) BroadcastRouteDelta(sub.filter, sub.share_group, true);
+}
+
+bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {
+  if (!session.RemoveSubscription(filter, group)) return false;
+  stats_.subscriptions.Sub(1);
+  if (trie_.Remove(filter, group, IdOf(session)).filter_removed_from_trie) {
+    BroadcastRouteDelta(filter, group, false);
+  }
+  return true;
+}
+
+bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<UnsubscribePacket> decoded = DecodeUnsubscribe(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  SubackPacket unsuback;
+  unsuback.type = PacketType::kUnsuback;
+  unsuback.packet_id = decoded.packet.packet_id;
+  for (std::string_view filter : decoded.packet.filters) {
+    const bool removed = UnsubscribeSession(*conn->session, filter, {});
+    unsuback.reasons.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
+  }
+  EncodeSuback(unsuback, conn->version, conn->out);
+  MarkForFlush(conn);
+  return true;
+}
+
+bool Shard::OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<DisconnectPacket> decoded = DecodeDisconnect(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const DisconnectPacket& disconnect = decoded.packet;
+  Session& session = *conn->session;
+  if (disconnect.properties.session_expiry_interval.has_value()) {
+    if (session.expiry_interval() == 0 && *disconnect.properties.session_expiry_interval != 0) {
+      ProtocolError(conn, ReasonCode::kProtocolError, "session expiry set at DISCONNECT after CONNECT had 0");
+      return false;
+    }
+    session.set_expiry_interval(*disconnect.properties.session_expiry_interval);
+  }
+  // MQTT 5 reason 0x04 asks for the will to be published anyway.
+  conn->will_due = disconnect.reason == ReasonCode::kDisconnectWithWill;
+  Close(conn, "client sent DISCONNECT");
+  return false;
+}
+
+}  // namespace ringmq

@@ -1,0 +1,226 @@
+// Publishing on a shard: matching a message once against the replicated route table, handing it to
+// other shards over the SPSC mesh in batches, fanning it out to local subscribers, and keeping the
+// route table, retained store and $SYS topics in step across shards.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "net/home_shard.h"
+#include "net/log.h"
+#include "net/shard.h"
+
+namespace ringmq {
+namespace {
+
+constexpr size_t kInboxBatch = 4096;  // per source shard and loop turn, so one busy peer cannot starve us
+
+}  // namespace
+
+void Shard::Publish(MessageRef message) {
+  if (message->retain()) UpdateRetained(message, false);
+  RoutePublish(message);
+}
+
+void Shard::RoutePublish(const MessageRef& message) {
+  ShardMask shards = route_table_.Match(message->topic());
+  while (shards != 0) {
+    const int shard = __builtin_ctzll(shards);
+    shards &= shards - 1;
+    if (shard == index_) {
+      DeliverLocal(message);
+    } else {
+      SendEnvelope(shard, PublishEnvelope{message});
+    }
+  }
+}
+
+void Shard::DeliverLocal(const MessageRef& message) {
+  if (message->ExpiredAt(now_ms_)) return;
+  match_scratch_.clear();
+  trie_.Match(message->topic(), [this](const Subscription& sub, std::string_view group) {
+    if (group.empty()) match_scratch_.push_back(sub);
+  });
+  if (match_scratch_.empty()) return;
+  // A session with several matching filters gets one copy at the highest QoS, carrying every
+  // subscription identifier (MQTT 5 section 3.3.4).
+  if (match_scratch_.size() > 1) {
+    std::sort(match_scratch_.begin(), match_scratch_.end(),
+              [](const Subscription& a, const Subscription& b) { return a.subscriber < b.subscriber; });
+  }
+  for (size_t i = 0; i < match_scratch_.size();) {
+    const SubscriberId subscriber = match_scratch_[i].subscriber;
+    Delivery delivery;
+    delivery.message = message;
+    bool no_local = false;
+    for (; i < match_scratch_.size() && match_scratch_[i].subscriber == subscriber; ++i) {
+      const Subscription& sub = match_scratch_[i];
+      delivery.qos = std::max(delivery.qos, std::min(sub.options.max_qos, message->qos()));
+      delivery.retain = delivery.retain || (sub.options.retain_as_published && message->retain());
+      no_local = no_local || sub.options.no_local;
+      if (sub.subscription_id != 0) delivery.subscription_ids.push_back(sub.subscription_id);
+    }
+    if (no_local && message->publisher_id() == subscriber) continue;
+    Deliver(*reinterpret_cast<Session*>(subscriber), std::move(delivery));
+  }
+}
+
+void Shard::DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
+                            const std::vector<uint32_t>& subscription_ids) {
+  std::vector<MessageRef> matches;
+  retained_.Match(filter, [&](const MessageRef& message) { matches.push_back(message); });
+  for (MessageRef& message : matches) {
+    if (message->ExpiredAt(now_ms_)) continue;
+    Delivery delivery;
+    delivery.qos = std::min(max_qos, message->qos());
+    delivery.retain = true;
+    delivery.subscription_ids = subscription_ids;
+    delivery.message = std::move(message);
+    Deliver(session, std::move(delivery));
+  }
+}
+
+void Shard::UpdateRetained(MessageRef message, bool from_home) {
+  // All updates of one topic pass through its home shard, so every replica applies them in the same
+  // order and the replicas cannot disagree on which message is the latest.
+  const int home = HomeShard(message->topic(), mesh_.shard_count());
+  if (!from_home && home != index_) {
+    SendEnvelope(home, RetainEnvelope{std::move(message), false});
+    return;
+  }
+  if (home == index_) {
+    for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
+      if (shard != index_) SendEnvelope(shard, RetainEnvelope{message, true});
+    }
+  }
+  retained_.Set(std::move(message));
+  stats_.retained_messages.Set(retained_.size());
+}
+
+void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add) {
+  RouteDelta delta = MakeRouteDelta(filter, share_group, static_cast<uint16_t>(index_), add);
+  for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
+    if (shard != index_) SendEnvelope(shard, RouteEnvelope{std::make_unique<RouteDelta>(delta)});
+  }
+  route_table_.Apply(delta);
+}
+
+void Shard::PublishWill(Session& session) {
+  std::optional<WillMessage>& will = session.will();
+  if (!will.has_value()) return;
+  MessageParams params;
+  params.topic = will->topic;
+  params.payload = will->payload;
+  params.qos = will->qos;
+  params.retain = will->retain;
+  params.passthrough_properties = will->passthrough_properties;
+  params.publisher_id = reinterpret_cast<uint64_t>(&session);
+  if (will->message_expiry_interval != 0) {
+    params.expiry_deadline_ms = now_ms_ + static_cast<int64_t>(will->message_expiry_interval) * 1000;
+  }
+  Publish(Message::Create(params));
+  will.reset();
+}
+
+void Shard::SendEnvelope(int to, Envelope envelope) {
+  std::deque<Envelope>& backlog = backlog_[to];
+  // Once anything waits in the backlog, later envelopes queue behind it to keep their order.
+  if (!backlog.empty() || !mesh_.Queue(index_, to).TryPush(std::move(envelope))) {
+    backlog.push_back(std::move(envelope));
+    ++backlog_count_;
+    stats_.cross_shard_backlog.Set(backlog_count_);
+  }
+  touched_shards_ |= uint64_t{1} << to;
+}
+
+void Shard::PublishQueuedEnvelopes() {
+  uint64_t touched = touched_shards_;
+  touched_shards_ = 0;
+  while (touched != 0) {
+    const int to = __builtin_ctzll(touched);
+    touched &= touched - 1;
+    SpscQueue<Envelope>& queue = mesh_.Queue(index_, to);
+    std::deque<Envelope>& backlog = backlog_[to];
+    while (!backlog.empty() && queue.TryPush(std::move(backlog.front()))) {
+      backlog.pop_front();
+      --backlog_count_;
+    }
+    if (!backlog.empty()) touched_shards_ |= uint64_t{1} << to;  // try again next turn
+    queue.Publish();
+    mesh_.WakeIfSleeping(to);
+  }
+  stats_.cross_shard_backlog.Set(backlog_count_);
+}
+
+void Shard::ResumePaused() {
+  // Backpressure is over: parse what the paused connections had received and read again.
+  std::vector<Connection*> resumed;
+  resumed.swap(paused_);
+  for (Connection* conn : resumed) {
+    conn->reading_paused = false;
+    if (conn->state == Connection::State::kClosing) continue;
+    std::string pending = std::move(conn->inbound);
+    conn->inbound.clear();
+    ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
+    if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
+  }
+}
+
+void Shard::DrainInbox() {
+  for (int from = 0; from < mesh_.shard_count(); ++from) {
+    if (from == index_) continue;
+    mesh_.Queue(from, index_).ConsumeBatch([this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); },
+                                           kInboxBatch);
+  }
+  if (backlog_count_ == 0 && !paused_.empty()) ResumePaused();
+}
+
+void Shard::HandleEnvelope(Envelope&& envelope) {
+  if (auto* publish = std::get_if<PublishEnvelope>(&envelope)) {
+    DeliverLocal(publish->message);
+  } else if (auto* retain = std::get_if<RetainEnvelope>(&envelope)) {
+    UpdateRetained(std::move(retain->message), retain->from_home);
+  } else if (auto* route = std::get_if<RouteEnvelope>(&envelope)) {
+    route_table_.Apply(*route->delta);
+  } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
+    if (stopping_) {
+      close((*handoff)->fd);
+      shared_.open_connections.fetch_sub(1);
+      return;
+    }
+    AdoptSocket((*handoff)->fd, (*handoff)->received);
+  }
+}
+
+void Shard::PublishSysTopics() {
+  uint64_t totals[8] = {};
+  for (const ShardStats& s : all_stats_) {
+    totals[0] += s.clients_connected.Get();
+    totals[1] += s.messages_received.Get();
+    totals[2] += s.messages_sent.Get();
+    totals[3] += s.bytes_received.Get();
+    totals[4] += s.bytes_sent.Get();
+    totals[5] += s.messages_dropped.Get();
+    totals[6] += s.subscriptions.Get();
+  }
+  totals[7] = stats_.retained_messages.Get();
+  const std::pair<std::string_view, std::string> values[] = {
+      {"$SYS/broker/version", "ringmq " RINGMQ_VERSION},
+      {"$SYS/broker/uptime", absl::StrCat((now_ms_ - shared_.start_ms) / 1000)},
+      {"$SYS/broker/clients/connected", absl::StrCat(totals[0])},
+      {"$SYS/broker/messages/received", absl::StrCat(totals[1])},
+      {"$SYS/broker/messages/sent", absl::StrCat(totals[2])},
+      {"$SYS/broker/bytes/received", absl::StrCat(totals[3])},
+      {"$SYS/broker/bytes/sent", absl::StrCat(totals[4])},
+      {"$SYS/broker/messages/dropped", absl::StrCat(totals[5])},
+      {"$SYS/broker/subscriptions/count", absl::StrCat(totals[6])},
+      {"$SYS/broker/retained messages/count", absl::StrCat(totals[7])},
+  };
+  for (const auto& [topic, value] : values) {
+    MessageParams params;
+    params.topic = topic;
+    params.payload = value;
+    params.retain = true;
+    Publish(Message::Create(params));
+  }
+}
+
+}  // namespace ringmq
