@@ -35,8 +35,8 @@ uint16_t Session::FreePacketId() {
   for (;;) {
     if (++last_packet_id_ == 0) last_packet_id_ = 1;
     const uint16_t candidate = last_packet_id_;
-    bool in_use = std::any_of(inflight_.begin(), inflight_.end(),
-                              [candidate](const InflightMessage& m) { return m.packet_id == candidate; });
+    bool in_use = false;
+    for (size_t i = 0; i < inflight_.size() && !in_use; ++i) in_use = inflight_[i].packet_id == candidate;
     if (!in_use) return candidate;
   }
 }
@@ -52,17 +52,22 @@ const InflightMessage& Session::StartInflight(Delivery delivery) {
 
 bool Session::Complete(uint16_t packet_id, InflightMessage::State expected) {
   // Acks nearly always arrive in order, so the match is at the front.
-  for (auto it = inflight_.begin(); it != inflight_.end(); ++it) {
-    if (it->packet_id != packet_id) continue;
-    if (it->state != expected) return false;
-    inflight_.erase(it);
+  for (size_t i = 0; i < inflight_.size(); ++i) {
+    if (inflight_[i].packet_id != packet_id) continue;
+    if (inflight_[i].state != expected) return false;
+    if (i == 0) {
+      inflight_.pop_front();
+    } else {
+      inflight_.erase_at(i);
+    }
     return true;
   }
   return false;
 }
 
 bool Session::Received(uint16_t packet_id) {
-  for (InflightMessage& m : inflight_) {
+  for (size_t i = 0; i < inflight_.size(); ++i) {
+    InflightMessage& m = inflight_[i];
     if (m.packet_id != packet_id) continue;
     if (m.state == InflightMessage::State::kAwaitPuback) return false;
     m.state = InflightMessage::State::kAwaitPubcomp;
@@ -89,13 +94,11 @@ std::optional<Delivery> Session::Dequeue() {
 }
 
 size_t Session::DropExpired(int64_t now_ms) {
-  const size_t before = queued_.size();
-  std::erase_if(queued_, [&](const Delivery& d) {
+  return queued_.erase_if([&](const Delivery& d) {
     if (!d.message->ExpiredAt(now_ms)) return false;
     queued_bytes_ -= DeliveryBytes(d);
     return true;
   });
-  return before - queued_.size();
 }
 
 }  // namespace ringmq

@@ -6,12 +6,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "core/fifo.h"
 #include "core/message.h"
 #include "core/packet.h"
 
@@ -79,7 +80,7 @@ class Session {
   bool Complete(uint16_t packet_id, InflightMessage::State expected);
   // PUBREC: QoS 2 moves on to awaiting PUBCOMP. False if unknown.
   bool Received(uint16_t packet_id);
-  std::deque<InflightMessage>& inflight() { return inflight_; }
+  Fifo<InflightMessage>& inflight() { return inflight_; }
   size_t inflight_count() const { return inflight_.size(); }
 
   // Messages waiting for an in-flight slot (or for the client to come back). False: dropped.
@@ -96,7 +97,7 @@ class Session {
   bool ReleaseInboundQos2(uint16_t packet_id) { return inbound_qos2_.erase(packet_id) > 0; }
 
   // --- Lifetime ---
-  std::optional<WillMessage>& will() { return will_; }
+  std::unique_ptr<WillMessage>& will() { return will_; }
   // Seconds the session outlives its connection; UINT32_MAX = forever (3.1.1 clean session 0).
   uint32_t expiry_interval() const { return expiry_interval_; }
   void set_expiry_interval(uint32_t seconds) { expiry_interval_ = seconds; }
@@ -107,11 +108,11 @@ class Session {
   std::string client_id_;
   void* attachment_ = nullptr;
   std::vector<SessionSubscription> subscriptions_;
-  std::deque<InflightMessage> inflight_;  // in send order, for redelivery after reconnect
-  std::deque<Delivery> queued_;
+  Fifo<InflightMessage> inflight_;  // in send order, for redelivery after reconnect
+  Fifo<Delivery> queued_;
   size_t queued_bytes_ = 0;
   absl::flat_hash_set<uint16_t> inbound_qos2_;
-  std::optional<WillMessage> will_;
+  std::unique_ptr<WillMessage> will_;  // rare and large: kept out of line
   uint32_t expiry_interval_ = 0;
   uint16_t last_packet_id_ = 0;
 };

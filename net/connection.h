@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/packet.h"
@@ -14,6 +15,14 @@
 namespace ringmq {
 
 class Session;
+
+struct IoBuffers {
+  std::string inbound;  // bytes of an incomplete packet (or unparsed input while paused)
+  std::string out;      // encoded packets waiting for the next send
+  std::string sending;  // bytes handed to the kernel; valid until the send completes
+  size_t sending_offset = 0;
+  bool empty() const { return inbound.empty() && out.empty() && sending.empty(); }
+};
 
 struct alignas(8) Connection {
   enum class State : uint8_t { kAwaitConnect, kConnected, kClosing };
@@ -36,12 +45,11 @@ struct alignas(8) Connection {
   int64_t accepted_ms = 0;
   Session* session = nullptr;
 
-  std::string inbound;  // bytes of an incomplete packet (or unparsed input while paused)
-  std::string out;      // encoded packets waiting for the next send
-  std::string sending;  // bytes handed to the kernel; valid until the send completes
-  size_t sending_offset = 0;
+  // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.
+  std::unique_ptr<IoBuffers> io;
 
-  size_t pending_output() const { return out.size() + sending.size() - sending_offset; }
+  size_t pending_output() const { return io ? io->out.size() + io->sending.size() - io->sending_offset : 0; }
+  bool has_inbound() const { return io && !io->inbound.empty(); }
 };
 
 }  // namespace ringmq

@@ -9,13 +9,45 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "net/broker.h"
 #include "net/listener.h"
 #include "net/log.h"
 
-ABSL_FLAG(std::vector<std::string>, listen, {"0.0.0.0:1883"},
+namespace ringmq {
+
+// --listen may be given several times. Abseil keeps only the last value of a repeated flag, so the
+// parser of this type also appends every occurrence (command line and --flagfile, in order) to one list.
+struct ListenList {
+  std::vector<std::string> addresses;
+};
+
+std::vector<std::string>& AllListenOccurrences() {
+  static std::vector<std::string> occurrences;
+  return occurrences;
+}
+
+bool AbslParseFlag(absl::string_view text, ListenList* list, std::string* error) {
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    if (part.empty()) continue;
+    AllListenOccurrences().emplace_back(part);
+  }
+  if (AllListenOccurrences().empty()) {
+    *error = "an address is required";
+    return false;
+  }
+  list->addresses = AllListenOccurrences();
+  return true;
+}
+
+std::string AbslUnparseFlag(const ListenList& list) { return absl::StrJoin(list.addresses, ","); }
+
+}  // namespace ringmq
+
+ABSL_FLAG(ringmq::ListenList, listen, ringmq::ListenList{{"0.0.0.0:1883"}},
           "Address to accept MQTT connections on, host:port ([v6]:port for IPv6; port 0 = ephemeral, "
-          "printed at start-up). Comma-separated or repeated for several listeners.");
+          "printed at start-up). Repeat the flag, or separate with commas, for several listeners.");
 ABSL_FLAG(int, shards, 0, "Shards (threads, each with its own io_uring); 0 = one per CPU this process may run on.");
 ABSL_FLAG(int64_t, max_connections, 100000, "Connections open at once, across all shards; more are refused.");
 ABSL_FLAG(uint32_t, max_packet_size, 1 << 20,
@@ -49,7 +81,7 @@ int DefaultShards() {
 
 absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   ringmq::BrokerConfig config;
-  for (const std::string& text : absl::GetFlag(FLAGS_listen)) {
+  for (const std::string& text : absl::GetFlag(FLAGS_listen).addresses) {
     absl::StatusOr<ringmq::ListenAddress> address = ringmq::ParseListenAddress(text);
     if (!address.ok()) return address.status();
     config.listen.push_back(*address);

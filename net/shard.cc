@@ -21,6 +21,7 @@ constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will 
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
 constexpr size_t kIdleBufferCapacity = 16384;
 constexpr size_t kPausedInputLimit = 256 * 1024;
+constexpr size_t kIoPoolSize = 256;
 
 int64_t MonotonicMs() {
   timespec ts;
@@ -198,6 +199,7 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
   if (c.res > 0 && c.has_buffer()) {
     if (conn->state != Connection::State::kClosing) {
       ConsumeInput(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
+      ReleaseIoIfIdle(conn);
     }
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
@@ -215,16 +217,16 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
 void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {
   stats_.bytes_received.Add(data.size());
   if (conn->reading_paused) {
-    conn->inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
+    Io(conn).inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
     return;
   }
-  if (conn->inbound.empty()) {
+  if (!conn->has_inbound()) {
     ParsePackets(conn, data);
     return;
   }
-  conn->inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
-  std::string pending = std::move(conn->inbound);
-  conn->inbound.clear();
+  std::string pending = std::move(conn->io->inbound);
+  conn->io->inbound.clear();
+  pending.append(reinterpret_cast<const char*>(data.data()), data.size());
   ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
 }
 
@@ -235,17 +237,17 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
     std::span<const uint8_t> rest = data.subspan(offset);
     if (CrossShardBacklogged() && conn->state == Connection::State::kConnected) {
       // Another shard cannot take more right now: keep this input unparsed and stop reading.
-      conn->inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
+      Io(conn).inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
       if (!conn->reading_paused) {
         conn->reading_paused = true;
         paused_.push_back(conn);
       }
-      if (conn->inbound.size() > kPausedInputLimit && conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
+      if (conn->io->inbound.size() > kPausedInputLimit && conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
       return;
     }
     FrameResult result = ParseFrame(rest, config_.max_packet_size);
     if (result.status == FrameStatus::kNeedMore) {
-      conn->inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
+      Io(conn).inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
       return;
     }
     if (result.status == FrameStatus::kMalformed) {
@@ -291,10 +293,11 @@ void Shard::FlushOutputs() {
 }
 
 void Shard::StartSend(Connection* conn) {
-  if (conn->send_in_flight || conn->out.empty() || conn->fd < 0) return;
-  std::swap(conn->out, conn->sending);
-  conn->sending_offset = 0;
-  ring_->PrepSend(conn->fd, conn->sending.data(), conn->sending.size(), conn);
+  if (conn->send_in_flight || conn->io == nullptr || conn->io->out.empty() || conn->fd < 0) return;
+  IoBuffers& io = *conn->io;
+  std::swap(io.out, io.sending);
+  io.sending_offset = 0;
+  ring_->PrepSend(conn->fd, io.sending.data(), io.sending.size(), conn);
   conn->send_in_flight = true;
   ++conn->ops_in_flight;
 }
@@ -302,25 +305,25 @@ void Shard::StartSend(Connection* conn) {
 void Shard::OnSend(Connection* conn, int32_t res) {
   --conn->ops_in_flight;
   conn->send_in_flight = false;
+  IoBuffers& io = *conn->io;
   if (res < 0) {
-    conn->out.clear();
-    conn->sending.clear();
+    io.out.clear();
+    io.sending.clear();
     Close(conn, std::strerror(-res));
   } else {
     stats_.bytes_sent.Add(static_cast<uint64_t>(res));
-    conn->sending_offset += static_cast<size_t>(res);
-    if (conn->sending_offset < conn->sending.size()) {
-      ring_->PrepSend(conn->fd, conn->sending.data() + conn->sending_offset,
-                      conn->sending.size() - conn->sending_offset, conn);
+    io.sending_offset += static_cast<size_t>(res);
+    if (io.sending_offset < io.sending.size()) {
+      ring_->PrepSend(conn->fd, io.sending.data() + io.sending_offset, io.sending.size() - io.sending_offset,
+                      conn);
       conn->send_in_flight = true;
       ++conn->ops_in_flight;
       return;
     }
-    conn->sending.clear();
-    conn->sending_offset = 0;
-    TrimIdle(conn->sending);
+    io.sending.clear();
+    io.sending_offset = 0;
     StartSend(conn);
-    TrimIdle(conn->out);
+    ReleaseIoIfIdle(conn);
   }
   if (conn->state == Connection::State::kClosing) {
     if (!conn->send_in_flight && conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
@@ -360,6 +363,30 @@ void Shard::ReleaseClosed() {
     conn->in_release_list = false;
     if (conn->ops_in_flight == 0 && !conn->in_flush_list) Release(conn);
   }
+}
+
+IoBuffers& Shard::Io(Connection* conn) {
+  if (conn->io == nullptr) {
+    if (io_pool_.empty()) {
+      conn->io = std::make_unique<IoBuffers>();
+    } else {
+      conn->io = std::move(io_pool_.back());
+      io_pool_.pop_back();
+    }
+  }
+  return *conn->io;
+}
+
+void Shard::ReleaseIoIfIdle(Connection* conn) {
+  if (conn->io == nullptr || !conn->io->empty() || conn->send_in_flight) return;
+  // Recycled buffers keep a modest capacity; the pool is bounded, so bursts do not pin memory.
+  if (io_pool_.size() < kIoPoolSize) {
+    TrimIdle(conn->io->inbound);
+    TrimIdle(conn->io->out);
+    TrimIdle(conn->io->sending);
+    io_pool_.push_back(std::move(conn->io));
+  }
+  conn->io.reset();
 }
 
 void Shard::Release(Connection* conn) {

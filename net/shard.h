@@ -61,6 +61,9 @@ class Shard {
   void ConsumeInput(Connection* conn, std::span<const uint8_t> data);
   void ParsePackets(Connection* conn, std::span<const uint8_t> data);
   void MarkForFlush(Connection* conn);
+  IoBuffers& Io(Connection* conn);
+  std::string& Out(Connection* conn) { return Io(conn).out; }
+  void ReleaseIoIfIdle(Connection* conn);
   void FlushOutputs();
   void StartSend(Connection* conn);
   void Close(Connection* conn, std::string_view why);
@@ -125,7 +128,21 @@ class Shard {
   absl::flat_hash_set<Connection*> connections_;
   std::vector<Connection*> flush_list_;
   std::vector<Connection*> release_list_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Session>> sessions_;
+  std::vector<std::unique_ptr<IoBuffers>> io_pool_;
+  // Sessions by client id; the key is the session's own client_id(), so it is stored once.
+  struct SessionKey {
+    using is_transparent = void;
+    static std::string_view Id(std::string_view id) { return id; }
+    static std::string_view Id(const std::unique_ptr<Session>& session) { return session->client_id(); }
+    template <class T>
+    size_t operator()(const T& key) const {
+      const std::string_view id = Id(key);
+      return absl::Hash<absl::string_view>{}(absl::string_view(id.data(), id.size()));
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return Id(a) == Id(b); }
+  };
+  absl::flat_hash_set<std::unique_ptr<Session>, SessionKey, SessionKey> sessions_;
   absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
 
   TopicTrie trie_;

@@ -56,7 +56,7 @@ bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const u
         ProtocolError(conn, error.reason, error.detail);
         return false;
       }
-      EncodePingresp(conn->out);
+      EncodePingresp(Out(conn));
       MarkForFlush(conn);
       return true;
     case PacketType::kDisconnect:
@@ -122,8 +122,8 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   const bool assigned_id = connect.client_id.empty();
   std::string client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
 
-  if (auto it = sessions_.find(client_id); it != sessions_.end()) {
-    if (auto* old = static_cast<Connection*>(it->second->attachment())) {
+  if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
+    if (auto* old = static_cast<Connection*>((*it)->attachment())) {
       SendDisconnect(old, ReasonCode::kSessionTakenOver);
       Close(old, "session taken over by a new connection");
     }
@@ -131,11 +131,11 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   // Closing the old connection may have ended a session that did not outlive it: look again.
   Session* session = nullptr;
   bool session_present = false;
-  if (auto it = sessions_.find(client_id); it != sessions_.end()) {
+  if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
     if (connect.clean_start) {
-      DestroySession(it->second.get());
+      DestroySession(it->get());
     } else {
-      session = it->second.get();
+      session = it->get();
       session_present = true;
       offline_expiry_ms_.erase(session);
     }
@@ -143,7 +143,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   if (session == nullptr) {
     auto fresh = std::make_unique<Session>(client_id);
     session = fresh.get();
-    sessions_.emplace(client_id, std::move(fresh));
+    sessions_.insert(std::move(fresh));
   }
 
   if (IsV5(connect.version)) {
@@ -156,13 +156,13 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   session->will().reset();
   if (connect.will.has_value()) {
     const Will& will = *connect.will;
-    WillMessage message;
-    message.topic.assign(will.topic);
-    message.payload.assign(will.payload);
-    message.qos = will.qos;
-    message.retain = will.retain;
-    message.message_expiry_interval = will.properties.message_expiry_interval.value_or(0);
-    message.delay_interval = will.properties.will_delay_interval.value_or(0);
+    auto message = std::make_unique<WillMessage>();
+    message->topic.assign(will.topic);
+    message->payload.assign(will.payload);
+    message->qos = will.qos;
+    message->retain = will.retain;
+    message->message_expiry_interval = will.properties.message_expiry_interval.value_or(0);
+    message->delay_interval = will.properties.will_delay_interval.value_or(0);
     session->will() = std::move(message);
   }
 
@@ -202,7 +202,7 @@ void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_presen
   connack.reason = reason;
   connack.session_present = session_present && reason == ReasonCode::kSuccess;
   connack.properties = props;
-  EncodeConnack(connack, conn->version, conn->out);
+  EncodeConnack(connack, conn->version, Out(conn));
   MarkForFlush(conn);
 }
 
@@ -210,7 +210,7 @@ void Shard::SendDisconnect(Connection* conn, ReasonCode reason) {
   if (!IsV5(conn->version) || conn->state != Connection::State::kConnected) return;
   DisconnectPacket packet;
   packet.reason = reason;
-  EncodeDisconnect(packet, conn->version, conn->out);
+  EncodeDisconnect(packet, conn->version, Out(conn));
   MarkForFlush(conn);
 }
 
@@ -219,7 +219,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   conn->session = nullptr;
   session->set_attachment(nullptr);
   stats_.clients_connected.Sub(1);
-  if (publish_will && session->will().has_value()) PublishWill(*session);
+  if (publish_will && session->will() != nullptr) PublishWill(*session);
   session->will().reset();
   if (session->expiry_interval() == 0) {
     DestroySession(session);
@@ -236,7 +236,7 @@ void Shard::DestroySession(Session* session) {
     stats_.subscriptions.Sub(1);
   }
   offline_expiry_ms_.erase(session);
-  sessions_.erase(session->client_id());
+  sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
 
 void Shard::ExpireSessions() {
@@ -288,7 +288,7 @@ void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t pa
           static_cast<uint32_t>(std::max<int64_t>(0, (message.expiry_deadline_ms() - now_ms_) / 1000));
     }
   }
-  EncodePublish(packet, conn->version, conn->out);
+  EncodePublish(packet, conn->version, Out(conn));
   stats_.messages_sent.Add(1);
   MarkForFlush(conn);
 }
@@ -308,9 +308,11 @@ void Shard::PumpQueue(Session& session) {
 
 void Shard::ResendInflight(Session& session) {
   auto* conn = static_cast<Connection*>(session.attachment());
-  for (const InflightMessage& inflight : session.inflight()) {
+  Fifo<InflightMessage>& all = session.inflight();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const InflightMessage& inflight = all[i];
     if (inflight.state == InflightMessage::State::kAwaitPubcomp) {
-      EncodeAck(AckPacket{PacketType::kPubrel, inflight.packet_id}, conn->version, conn->out);
+      EncodeAck(AckPacket{PacketType::kPubrel, inflight.packet_id}, conn->version, Out(conn));
     } else {
       WritePublish(conn, inflight.delivery, inflight.packet_id, true);
     }
@@ -346,10 +348,10 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     Publish(Message::Create(params));
   }
   if (publish.qos == 1) {
-    EncodeAck(AckPacket{PacketType::kPuback, publish.packet_id}, conn->version, conn->out);
+    EncodeAck(AckPacket{PacketType::kPuback, publish.packet_id}, conn->version, Out(conn));
     MarkForFlush(conn);
   } else if (publish.qos == 2) {
-    EncodeAck(AckPacket{PacketType::kPubrec, publish.packet_id}, conn->version, conn->out);
+    EncodeAck(AckPacket{PacketType::kPubrec, publish.packet_id}, conn->version, Out(conn));
     MarkForFlush(conn);
   }
   return true;
@@ -375,7 +377,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
         const bool known = session.Received(ack.packet_id);
         EncodeAck(AckPacket{PacketType::kPubrel, ack.packet_id,
                             known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
-                  conn->version, conn->out);
+                  conn->version, Out(conn));
         MarkForFlush(conn);
       }
       break;
@@ -386,7 +388,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
       const bool known = session.ReleaseInboundQos2(ack.packet_id);
       EncodeAck(AckPacket{PacketType::kPubcomp, ack.packet_id,
                           known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
-                conn->version, conn->out);
+                conn->version, Out(conn));
       MarkForFlush(conn);
       break;
     }
@@ -434,7 +436,7 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
       retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
     }
   }
-  EncodeSuback(suback, conn->version, conn->out);
+  EncodeSuback(suback, conn->version, Out(conn));
   MarkForFlush(conn);
   for (const RetainedRequest& request : retained_requests) {
     std::vector<uint32_t> ids;
@@ -473,7 +475,7 @@ bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const 
     const bool removed = UnsubscribeSession(*conn->session, filter, {});
     unsuback.reasons.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
   }
-  EncodeSuback(unsuback, conn->version, conn->out);
+  EncodeSuback(unsuback, conn->version, Out(conn));
   MarkForFlush(conn);
   return true;
 }

@@ -104,8 +104,8 @@ void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_
 }
 
 void Shard::PublishWill(Session& session) {
-  std::optional<WillMessage>& will = session.will();
-  if (!will.has_value()) return;
+  std::unique_ptr<WillMessage>& will = session.will();
+  if (will == nullptr) return;
   MessageParams params;
   params.topic = will->topic;
   params.payload = will->payload;
@@ -157,9 +157,11 @@ void Shard::ResumePaused() {
   for (Connection* conn : resumed) {
     conn->reading_paused = false;
     if (conn->state == Connection::State::kClosing) continue;
-    std::string pending = std::move(conn->inbound);
-    conn->inbound.clear();
-    ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
+    if (conn->has_inbound()) {
+      std::string pending = std::move(conn->io->inbound);
+      conn->io->inbound.clear();
+      ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
+    }
     if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
   }
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, whatever ringmq needs to build (and, with --test, to run its
+# tests) and is not yet installed. Safe to run again: it installs nothing when all is present.
+set -euo pipefail
+
+build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
+                libgtest-dev libgmock-dev libbenchmark-dev)
+test_packages=(mosquitto-clients python3-paho-mqtt python3-pytest nodejs npm)
+
+wanted=("${build_packages[@]}")
+if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+echo "installing: ${missing[*]}" >&2
+"${sudo_cmd[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
