@@ -117,7 +117,7 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "ringmq: a sharded io_uring MQTT 3.1.1/5.0 broker.\n"
+      "a sharded io_uring MQTT 3.1.1/5.0 broker.\n"
       "Usage: ringmq [--listen=0.0.0.0:1883] [--shards=N] [--flagfile=ringmq.conf] ...");
   absl::ParseCommandLine(argc, argv);
   absl::StatusOr<ringmq::BrokerConfig> config = ConfigFromFlags();
