@@ -130,6 +130,66 @@ TEST(EncodePublish, AppendsToExistingBufferAndReservesOnce) {
   EXPECT_EQ(out, std::string("prefix\x30\x04\x00\x01tx", 12));
 }
 
+TEST(EncodePublishRaw, V5WritesPerSubscriberPropertiesThenRawBytes) {
+  PublishPacket p{.qos = 1, .topic = "t", .packet_id = 2, .payload = "x"};
+  p.properties.subscription_identifiers = {3, 200};
+  p.properties.topic_alias = 1;
+  const Bytes raw{0x03, 0x00, 0x01, 'j'};  // content type "j", already encoded
+  Bytes props{0x0B, 0x03, 0x0B, 0xC8, 0x01, 0x23, 0x00, 0x01};
+  props.raw(raw);
+  Bytes body;
+  body.str("t").u16(2).props(props).raw("x");
+  Bytes expected;
+  expected.u8(0x32).varint(static_cast<uint32_t>(body.size())).raw(body);
+  const std::string out =
+      Encoded([&](std::string& o) { return EncodePublish(p, raw.string(), kV5, o); });
+  EXPECT_EQ(out, expected.string());
+  EXPECT_EQ(PublishPacketSize(p, raw.string(), kV5), out.size());
+}
+
+TEST(EncodePublishRaw, V5RawBytesAlone) {
+  PublishPacket p{.topic = "a", .payload = ""};
+  const std::string raw("\x01\x01", 2);  // payload format indicator 1
+  EXPECT_EQ(Encoded([&](std::string& o) { return EncodePublish(p, raw, kV5, o); }),
+            std::string("\x30\x06\x00\x01" "a\x02\x01\x01", 8));
+}
+
+TEST(EncodePublishRaw, V311IgnoresAllProperties) {
+  PublishPacket p{.topic = "a", .payload = "z"};
+  p.properties.topic_alias = 4;
+  EXPECT_EQ(Encoded([&](std::string& o) { return EncodePublish(p, std::string("\x01\x01", 2), kV311, o); }),
+            std::string("\x30\x04\x00\x01" "az", 6));
+  EXPECT_EQ(PublishPacketSize(p, "\x01\x01", kV311), 6u);
+}
+
+TEST(EncodePublishRaw, DecodesBackWithEveryProperty) {
+  PublishPacket p{.qos = 2, .topic = "x/y", .packet_id = 9, .payload = "{}"};
+  p.properties.message_expiry_interval = 30;
+  p.properties.subscription_identifiers = {1, 2};
+  const Bytes raw = Bytes{0x01, 0x01, 0x26}.str("k").str("v");
+  std::string out;
+  EncodePublish(p, raw.string(), kV5, out);
+  const testing::WirePacket wire = ParseWhole(out);
+  const Decoded<PublishPacket> decoded = DecodeServerPublish(wire.frame, wire.body(), kV5);
+  ASSERT_TRUE(decoded.ok()) << decoded.error.detail;
+  EXPECT_EQ(decoded.packet.properties.message_expiry_interval, 30u);
+  EXPECT_EQ(decoded.packet.properties.subscription_identifiers, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(decoded.packet.properties.payload_format_indicator, 1);
+  ASSERT_EQ(decoded.packet.properties.user_properties.size(), 1u);
+  EXPECT_EQ(decoded.packet.properties.user_properties[0].key, "k");
+  EXPECT_EQ(decoded.packet.payload, "{}");
+}
+
+TEST(AckPacketSize, MatchesEncodedBytes) {
+  AckPacket p{.type = PacketType::kPubcomp, .packet_id = 1, .reason = ReasonCode::kPacketIdentifierNotFound};
+  p.properties.reason_string = "no such id";
+  for (ProtocolVersion v : {kV311, kV5}) {
+    std::string out;
+    EncodeAck(p, v, out);
+    EXPECT_EQ(AckPacketSize(p, v), out.size());
+  }
+}
+
 TEST(EncodeAck, V311IsFourBytes) {
   AckPacket p{.type = PacketType::kPuback, .packet_id = 7, .reason = ReasonCode::kQuotaExceeded};
   EXPECT_EQ(Encoded([&](std::string& o) { return EncodeAck(p, kV311, o); }), std::string("\x40\x02\x00\x07", 4));

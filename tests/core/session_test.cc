@@ -1,0 +1,151 @@
+#include "core/session.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace ringmq {
+namespace {
+
+MessageRef MakeMessage(std::string_view topic, std::string_view payload, int64_t expiry_ms = 0) {
+  MessageParams params;
+  params.topic = topic;
+  params.payload = payload;
+  params.qos = 1;
+  params.expiry_deadline_ms = expiry_ms;
+  return Message::Create(params);
+}
+
+Delivery MakeDelivery(uint8_t qos, std::string_view payload = "x", int64_t expiry_ms = 0) {
+  Delivery d;
+  d.message = MakeMessage("t", payload, expiry_ms);
+  d.qos = qos;
+  return d;
+}
+
+TEST(SessionTest, SubscriptionsReplaceSameFilterAndGroup) {
+  Session session("c");
+  SessionSubscription sub;
+  sub.filter = "a/+";
+  sub.options.max_qos = 1;
+  EXPECT_FALSE(session.AddSubscription(sub).has_value());
+  sub.options.max_qos = 2;
+  std::optional<SubscriptionOptions> old = session.AddSubscription(sub);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->max_qos, 1);
+  sub.share_group = "g";
+  EXPECT_FALSE(session.AddSubscription(sub).has_value());
+  EXPECT_EQ(session.subscriptions().size(), 2u);
+  EXPECT_TRUE(session.RemoveSubscription("a/+", ""));
+  EXPECT_FALSE(session.RemoveSubscription("a/+", ""));
+  EXPECT_EQ(session.subscriptions().size(), 1u);
+}
+
+TEST(SessionTest, PacketIdsAreNonZeroAndSkipThoseInFlight) {
+  Session session("c");
+  const uint16_t first = session.StartInflight(MakeDelivery(1)).packet_id;
+  EXPECT_NE(first, 0);
+  // Walk the id space once: the id still in flight must never be handed out again.
+  for (int i = 0; i < 70000; ++i) {
+    const uint16_t id = session.StartInflight(MakeDelivery(1)).packet_id;
+    ASSERT_NE(id, 0);
+    ASSERT_NE(id, first);
+    ASSERT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPuback));
+  }
+  EXPECT_EQ(session.inflight_count(), 1u);
+}
+
+TEST(SessionTest, Qos1CompletesOnPuback) {
+  Session session("c");
+  const uint16_t id = session.StartInflight(MakeDelivery(1)).packet_id;
+  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
+  EXPECT_FALSE(session.Received(id));  // PUBREC for a QoS 1 message is wrong
+  EXPECT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPuback));
+  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPuback));
+  EXPECT_EQ(session.inflight_count(), 0u);
+}
+
+TEST(SessionTest, Qos2GoesThroughPubrecThenPubcomp) {
+  Session session("c");
+  const uint16_t id = session.StartInflight(MakeDelivery(2)).packet_id;
+  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
+  EXPECT_TRUE(session.Received(id));
+  EXPECT_EQ(session.inflight().front().state, InflightMessage::State::kAwaitPubcomp);
+  EXPECT_FALSE(session.inflight().front().delivery.message);  // payload released after PUBREC
+  EXPECT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
+  EXPECT_EQ(session.inflight_count(), 0u);
+}
+
+TEST(SessionTest, OutOfOrderAcksKeepTheRestInOrder) {
+  Session session("c");
+  uint16_t ids[3];
+  for (uint16_t& id : ids) id = session.StartInflight(MakeDelivery(1)).packet_id;
+  EXPECT_TRUE(session.Complete(ids[1], InflightMessage::State::kAwaitPuback));
+  ASSERT_EQ(session.inflight_count(), 2u);
+  EXPECT_EQ(session.inflight()[0].packet_id, ids[0]);
+  EXPECT_EQ(session.inflight()[1].packet_id, ids[2]);
+}
+
+TEST(SessionTest, QueueIsBoundedByCountAndBytes) {
+  Session session("c");
+  QueueLimits limits{3, 1000};
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
+  EXPECT_FALSE(session.Enqueue(MakeDelivery(1), limits));
+  EXPECT_EQ(session.queued_count(), 3u);
+
+  Session small("d");
+  QueueLimits bytes_only{100, 50};
+  EXPECT_TRUE(small.Enqueue(MakeDelivery(1, std::string(40, 'p')), bytes_only));  // 1 + 40 bytes
+  EXPECT_FALSE(small.Enqueue(MakeDelivery(1, std::string(40, 'p')), bytes_only));
+  EXPECT_EQ(small.queued_bytes(), 41u);
+  ASSERT_TRUE(small.Dequeue().has_value());
+  EXPECT_EQ(small.queued_bytes(), 0u);
+  EXPECT_FALSE(small.Dequeue().has_value());
+}
+
+TEST(SessionTest, DropExpiredRemovesOnlyExpired) {
+  Session session("c");
+  QueueLimits limits{10, 10000};
+  session.Enqueue(MakeDelivery(1, "keep"), limits);
+  session.Enqueue(MakeDelivery(1, "old", 100), limits);
+  session.Enqueue(MakeDelivery(1, "later", 5000), limits);
+  EXPECT_EQ(session.DropExpired(1000), 1u);
+  EXPECT_EQ(session.queued_count(), 2u);
+  EXPECT_EQ(session.Dequeue()->message->payload(), "keep");
+  EXPECT_EQ(session.Dequeue()->message->payload(), "later");
+}
+
+TEST(SessionTest, InboundQos2DetectsRetransmission) {
+  Session session("c");
+  EXPECT_TRUE(session.BeginInboundQos2(7));
+  EXPECT_FALSE(session.BeginInboundQos2(7));
+  EXPECT_TRUE(session.ReleaseInboundQos2(7));
+  EXPECT_FALSE(session.ReleaseInboundQos2(7));
+  EXPECT_TRUE(session.BeginInboundQos2(7));
+}
+
+TEST(MessageTest, StoresEverythingInOneBlockAndCountsReferences) {
+  MessageParams params;
+  params.topic = "fleet/1/telemetry";
+  params.payload = std::string_view("\0\1\2", 3);
+  params.passthrough_properties = "\x26";
+  params.qos = 2;
+  params.retain = true;
+  MessageRef a = Message::Create(params);
+  EXPECT_EQ(a->topic(), "fleet/1/telemetry");
+  EXPECT_EQ(a->payload(), std::string_view("\0\1\2", 3));
+  EXPECT_EQ(a->passthrough_properties(), "\x26");
+  EXPECT_EQ(a->qos(), 2);
+  EXPECT_TRUE(a->retain());
+  MessageRef b = a;
+  EXPECT_EQ(a.get(), b.get());
+  const Message* raw = b.Leak();
+  MessageRef c = MessageRef::Adopt(raw);
+  EXPECT_EQ(c.get(), a.get());
+  EXPECT_FALSE(a->ExpiredAt(1 << 30));
+}
+
+}  // namespace
+}  // namespace ringmq
