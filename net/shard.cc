@@ -92,7 +92,8 @@ absl::Status Shard::Run() {
       continue;
     }
     mesh_.MarkSleeping(index_, true);
-    bool inbox_ready = false;
+    // With a backlog the queue may have room again already (the consumer's wake can race our flag).
+    bool inbox_ready = CrossShardBacklogged() && BacklogCanMove();
     for (int from = 0; from < mesh_.shard_count() && !inbox_ready; ++from) {
       inbox_ready = !mesh_.Queue(from, index_).Empty();
     }

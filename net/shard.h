@@ -21,6 +21,7 @@
 #include "core/frame.h"
 #include "core/message.h"
 #include "core/session.h"
+#include "net/authenticators.h"
 #include "net/broker_config.h"
 #include "net/connection.h"
 #include "net/ring.h"
@@ -87,7 +88,7 @@ class Shard {
   bool OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   void ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail);
   void SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props);
-  void SendDisconnect(Connection* conn, ReasonCode reason);
+  void SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string = {});
   void Deliver(Session& session, Delivery delivery);
   void WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup);
   void PumpQueue(Session& session);
@@ -100,6 +101,44 @@ class Shard {
   size_t InflightWindow(const Connection* conn) const;
   std::string GenerateClientId();
 
+  // --- MQTT 5 per-connection features (shard_mqtt5.cc) ---
+  ConnectionV5State& V5State(Connection* conn);
+  // Refuses a CONNECT whose will the broker cannot honour (Maximum QoS, Retain Available).
+  bool CheckWillCapabilities(Connection* conn, const ConnectPacket& connect);
+  // Keep alive, topic alias maximum, problem and response information, authentication: the CONNECT
+  // options of an MQTT 5 client, applied to `conn` and answered in the CONNACK `props`.
+  void ApplyConnectOptions(Connection* conn, const ConnectPacket& connect, Properties& props,
+                           std::string& response_information);
+  // Maximum QoS, Retain Available and Receive Maximum of an incoming PUBLISH; false: closed.
+  bool CheckPublishCapabilities(Connection* conn, const PublishPacket& publish);
+  // Replaces an aliased topic by the topic it stands for; false when the connection was closed.
+  bool ResolveTopicAlias(Connection* conn, PublishPacket& publish);
+  PublishPacket OutboundPublish(const Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) const;
+  // MQTT 5 Maximum Packet Size of the client: a message too large for it is dropped (and counted).
+  bool FitsClient(const Connection* conn, const Delivery& delivery);
+  // Drops reason string and user properties the client did not ask for or could not take.
+  void StripProblemInformation(const Connection* conn, Properties& props, size_t packet_size) const;
+  void SendAck(Connection* conn, AckPacket ack);
+
+  // --- MQTT 5 enhanced authentication (shard_auth.cc) ---
+  bool BeginConnectAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body,
+                        const ConnectPacket& connect);
+  bool OnAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  bool ApplyAuthStep(Connection* conn, AuthStep step);
+  bool FinishConnectAuth(Connection* conn);
+  void FailAuth(Connection* conn, ReasonCode reason, std::string_view why);
+  void SendAuth(Connection* conn, ReasonCode reason, std::string_view data);
+
+  // --- MQTT 5 will delay (shard_will.cc) ---
+  // The connection is lost without DISCONNECT: publish the will now, or once its delay has passed.
+  void ScheduleWill(Session& session);
+  // The client is back (or the session is replaced) before the delay passed: no will.
+  void CancelDelayedWill(Session& session);
+  // The session ends: a will still waiting goes out now.
+  void PublishDelayedWillNow(Session& session);
+  void PublishDueWills();
+  void PublishAllDelayedWills();
+
   // --- routing (shard_routing.cc) ---
   void Publish(MessageRef message);
   void RoutePublish(const MessageRef& message);
@@ -111,13 +150,30 @@ class Shard {
   void HandleEnvelope(Envelope&& envelope);
   void PublishQueuedEnvelopes();
   bool CrossShardBacklogged() const { return backlog_count_ > 0; }
+  bool BacklogCanMove();
   void DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
                        const std::vector<uint32_t>& subscription_ids);
   void PublishWill(Session& session);
   void PublishSysTopics();
 
+  // --- shared subscriptions (shard_shared.cc) ---
+  // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent
+  // to the shard the route table picked for it.
+  void RouteSharedPublish(const MessageRef& message, const RouteMatch& match);
+  // An envelope carrying group copies (and maybe the plain fan-out) for this shard.
+  void DeliverSharedEnvelope(const MessageRef& message, SharedPublish& shared);
+  // Gives the message to one local member of the group, or passes it on to another shard of the
+  // group (each shard at most once per pass) when no local member can take it.
+  void DeliverToGroup(const MessageRef& message, ShareTarget target);
+  // Sends the group copy to a shard of the group not yet tried; false when none is left.
+  bool ForwardToGroup(const MessageRef& message, ShareTarget&& target);
+  // QoS 1/2 messages a leaving member held for a group go to another member: the queued ones of
+  // `shared_filter` (all groups when empty), and the in-flight ones too when `include_inflight`.
+  void ReleaseSharedDeliveries(Session& session, std::string_view shared_filter, bool include_inflight);
+
   const int index_;
   const BrokerConfig& config_;
+  AuthenticatorRegistry authenticators_ = BuiltInAuthenticators(config_);  // MQTT 5 AUTH methods
   ShardMesh& mesh_;
   BrokerShared& shared_;
   std::vector<ShardStats>& all_stats_;
@@ -144,6 +200,8 @@ class Shard {
   };
   absl::flat_hash_set<std::unique_ptr<Session>, SessionKey, SessionKey> sessions_;
   absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
+  absl::flat_hash_map<Session*, int64_t> will_deadlines_ms_;  // MQTT 5 wills waiting out their delay
+  std::string passthrough_scratch_;                           // encoded properties of the PUBLISH at hand
 
   TopicTrie trie_;
   RouteTable route_table_;
@@ -164,6 +222,8 @@ class Shard {
   int64_t stop_deadline_ms_ = 0;
   uint64_t client_id_counter_ = 0;
   std::vector<Subscription> match_scratch_;
+  // Round-robin position per local share group ("$share/{group}/{filter}"); erased with the group.
+  absl::flat_hash_map<std::string, uint32_t> share_cursors_;
   void ResumePaused();
 };
 

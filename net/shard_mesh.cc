@@ -6,7 +6,9 @@
 namespace ringmq {
 
 ShardMesh::ShardMesh(int shard_count, size_t queue_capacity)
-    : shard_count_(shard_count), sleep_flags_(new SleepFlag[shard_count]) {
+    : shard_count_(shard_count),
+      sleep_flags_(new SleepFlag[shard_count]),
+      waiting_(new WaitFlag[static_cast<size_t>(shard_count) * shard_count]) {
   queues_.reserve(static_cast<size_t>(shard_count) * shard_count);
   for (int i = 0; i < shard_count * shard_count; ++i) {
     queues_.push_back(std::make_unique<SpscQueue<Envelope>>(queue_capacity));

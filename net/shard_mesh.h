@@ -12,15 +12,31 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "core/message.h"
 #include "routing/route_table.h"
 #include "routing/spsc_queue.h"
 
 namespace ringmq {
 
-// A publish matched on another shard: fan it out to the local subscribers.
+// One shared subscription's copy of a message, on its way to a shard holding members of the group.
+struct ShareTarget {
+  std::string shared_filter;  // "$share/{group}/{filter}" (routing/route_table.h SharedFilterKey)
+  ShardMask tried = 0;        // shards already visited that had no member able to take it
+  bool any_member = false;    // second pass: no connected member anywhere, an offline one will do
+};
+
+// The shared-subscription part of a publish envelope; rare, so kept out of line.
+struct SharedPublish {
+  bool fan_out_plain = false;  // also deliver to the plain subscribers, as a PublishEnvelope would
+  absl::InlinedVector<ShareTarget, 1> targets;
+};
+
+// A publish matched on another shard: fan it out to the local subscribers. With `shared`, the plain
+// fan-out happens only if it says so, and each target group gets the message once.
 struct PublishEnvelope {
   MessageRef message;
+  std::unique_ptr<SharedPublish> shared;  // null in the common case: plain subscribers only
 };
 
 // A retained message (or a clear, when the payload is empty). Sent first to the topic's home shard,
@@ -60,6 +76,16 @@ class ShardMesh {
   void WakeIfSleeping(int shard);
   // Unconditional wake (shutdown).
   void Wake(int shard);
+
+  // Backpressure: a producer whose queue to `to` is full marks itself waiting; the consumer wakes it
+  // as soon as it has taken items from that queue, so the producer does not sleep until its next tick.
+  void MarkWaitingForSpace(int from, int to) {
+    waiting_[from * shard_count_ + to].flag.store(true, std::memory_order_seq_cst);
+  }
+  void WakeIfWaitingForSpace(int from, int to) {
+    std::atomic<bool>& flag = waiting_[from * shard_count_ + to].flag;
+    if (flag.load(std::memory_order_relaxed) && flag.exchange(false, std::memory_order_acq_rel)) Wake(from);
+  }
   int wake_fd(int shard) const { return wake_fds_[shard]; }
 
  private:
@@ -69,6 +95,10 @@ class ShardMesh {
   int shard_count_;
   std::vector<std::unique_ptr<SpscQueue<Envelope>>> queues_;
   std::unique_ptr<SleepFlag[]> sleep_flags_;
+  struct alignas(64) WaitFlag {
+    std::atomic<bool> flag{false};
+  };
+  std::unique_ptr<WaitFlag[]> waiting_;
   std::vector<int> wake_fds_;
 };
 

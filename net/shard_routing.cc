@@ -143,11 +143,21 @@ void Shard::PublishQueuedEnvelopes() {
       backlog.pop_front();
       --backlog_count_;
     }
-    if (!backlog.empty()) touched_shards_ |= uint64_t{1} << to;  // try again next turn
     queue.Publish();
     mesh_.WakeIfSleeping(to);
+    if (!backlog.empty()) {
+      touched_shards_ |= uint64_t{1} << to;  // try again next turn
+      mesh_.MarkWaitingForSpace(index_, to);
+    }
   }
   stats_.cross_shard_backlog.Set(backlog_count_);
+}
+
+bool Shard::BacklogCanMove() {
+  for (int to = 0; to < mesh_.shard_count(); ++to) {
+    if (!backlog_[to].empty() && mesh_.Queue(index_, to).FreeSlots() > 0) return true;
+  }
+  return false;
 }
 
 void Shard::ResumePaused() {
@@ -169,8 +179,9 @@ void Shard::ResumePaused() {
 void Shard::DrainInbox() {
   for (int from = 0; from < mesh_.shard_count(); ++from) {
     if (from == index_) continue;
-    mesh_.Queue(from, index_).ConsumeBatch([this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); },
-                                           kInboxBatch);
+    const size_t taken = mesh_.Queue(from, index_).ConsumeBatch(
+        [this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); }, kInboxBatch);
+    if (taken > 0) mesh_.WakeIfWaitingForSpace(from, index_);
   }
   if (backlog_count_ == 0 && !paused_.empty()) ResumePaused();
 }
