@@ -33,10 +33,7 @@ bool AbslParseFlag(absl::string_view text, ListenList* list, std::string* error)
     if (part.empty()) continue;
     AllListenOccurrences().emplace_back(part);
   }
-  if (AllListenOccurrences().empty()) {
-    *error = "an address is required";
-    return false;
-  }
+  (void)error;
   list->addresses = AllListenOccurrences();
   return true;
 }
@@ -45,7 +42,9 @@ std::string AbslUnparseFlag(const ListenList& list) { return absl::StrJoin(list.
 
 }  // namespace ringmq
 
-ABSL_FLAG(ringmq::ListenList, listen, ringmq::ListenList{{"0.0.0.0:1883"}},
+// The default (0.0.0.0:1883) is applied in ConfigFromFlags: Abseil may pass the default value through
+// the parser too, and it must not join the addresses given explicitly.
+ABSL_FLAG(ringmq::ListenList, listen, ringmq::ListenList{},
           "Address to accept MQTT connections on, host:port ([v6]:port for IPv6; port 0 = ephemeral, "
           "printed at start-up). Repeat the flag, or separate with commas, for several listeners.");
 ABSL_FLAG(int, shards, 0, "Shards (threads, each with its own io_uring); 0 = one per CPU this process may run on.");
@@ -69,6 +68,27 @@ ABSL_FLAG(uint32_t, cross_shard_queue_size, 65536,
           "Slots of each shard-to-shard queue (power of two); when full, the sending shard stops reading from "
           "its publishers until the queue drains.");
 ABSL_FLAG(bool, pin_threads, true, "Pin each shard thread to one CPU.");
+ABSL_FLAG(uint32_t, max_qos, 2,
+          "Highest QoS (0..2) accepted on PUBLISH and granted on SUBSCRIBE; a PUBLISH above it closes the "
+          "connection (MQTT 5: DISCONNECT 0x9B). Announced as Maximum QoS in the MQTT 5 CONNACK.");
+ABSL_FLAG(bool, retain_available, true,
+          "Accept retained PUBLISHes; false refuses them (MQTT 5: DISCONNECT 0x9A) and says so in CONNACK.");
+ABSL_FLAG(bool, wildcard_subscriptions, true,
+          "Accept filters with + and #; false refuses them in SUBACK (MQTT 5: 0xA2).");
+ABSL_FLAG(bool, subscription_identifiers, true,
+          "MQTT 5 subscription identifiers; false makes a SUBSCRIBE carrying one a protocol error (0xA1).");
+ABSL_FLAG(uint32_t, max_topic_alias, 64,
+          "MQTT 5 Topic Alias Maximum: aliases a client may set (more: DISCONNECT 0x94), and at most this many "
+          "aliases the broker assigns per connection when the client allows them; 0 = none.");
+ABSL_FLAG(uint32_t, max_keep_alive, 65535,
+          "Longest keep-alive (seconds) an MQTT 5 client may use; one asking for more, or for 0, is told this "
+          "value as Server Keep Alive and held to it. 65535 = no cap.");
+ABSL_FLAG(std::string, response_information_prefix, "",
+          "MQTT 5: a client that requests response information is sent this prefix followed by its client id; "
+          "empty = none is sent.");
+ABSL_FLAG(std::string, auth_challenge_secret, "",
+          "Enables the demonstration enhanced-authentication method RINGMQ-CHALLENGE with this shared secret "
+          "(see README); empty = no authentication method is offered.");
 
 namespace {
 
@@ -86,7 +106,7 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
     if (!address.ok()) return address.status();
     config.listen.push_back(*address);
   }
-  if (config.listen.empty()) return absl::InvalidArgumentError("--listen needs at least one address");
+  if (config.listen.empty()) config.listen.push_back(ringmq::ListenAddress{"0.0.0.0", 1883});
   config.shards = absl::GetFlag(FLAGS_shards) > 0 ? absl::GetFlag(FLAGS_shards) : DefaultShards();
   if (config.shards > 64) return absl::InvalidArgumentError("--shards may be at most 64");
   config.max_connections = absl::GetFlag(FLAGS_max_connections);
@@ -103,6 +123,21 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.recv_buffer_size = absl::GetFlag(FLAGS_recv_buffer_size);
   config.cross_shard_queue_size = absl::GetFlag(FLAGS_cross_shard_queue_size);
   config.pin_threads = absl::GetFlag(FLAGS_pin_threads);
+  if (absl::GetFlag(FLAGS_max_qos) > 2) return absl::InvalidArgumentError("--max_qos must be 0, 1 or 2");
+  config.max_qos = static_cast<uint8_t>(absl::GetFlag(FLAGS_max_qos));
+  config.retain_available = absl::GetFlag(FLAGS_retain_available);
+  config.wildcard_subscriptions = absl::GetFlag(FLAGS_wildcard_subscriptions);
+  config.subscription_identifiers = absl::GetFlag(FLAGS_subscription_identifiers);
+  if (absl::GetFlag(FLAGS_max_topic_alias) > 65535) {
+    return absl::InvalidArgumentError("--max_topic_alias must be at most 65535");
+  }
+  config.max_topic_alias = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_topic_alias));
+  if (absl::GetFlag(FLAGS_max_keep_alive) < 1 || absl::GetFlag(FLAGS_max_keep_alive) > 65535) {
+    return absl::InvalidArgumentError("--max_keep_alive must be between 1 and 65535");
+  }
+  config.max_keep_alive = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_keep_alive));
+  config.response_information_prefix = absl::GetFlag(FLAGS_response_information_prefix);
+  config.auth_challenge_secret = absl::GetFlag(FLAGS_auth_challenge_secret);
   const uint32_t queue = config.cross_shard_queue_size;
   if (queue < 2 || (queue & (queue - 1)) != 0) {
     return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,7 +21,6 @@ constexpr int64_t kTickMs = 250;
 constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
 constexpr size_t kIdleBufferCapacity = 16384;
-constexpr size_t kPausedInputLimit = 256 * 1024;
 constexpr size_t kIoPoolSize = 256;
 
 int64_t MonotonicMs() {
@@ -81,6 +81,7 @@ absl::Status Shard::Run() {
     now_ms_ = MonotonicMs();
     if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
     DrainInbox();
+    if (resume_check_) ResumePaused();
     unsigned completions = ring_->ForEachCompletion([this](const Completion& c) { Dispatch(c); });
     if (now_ms_ >= next_tick_ms_) OnTick();
     FlushOutputs();
@@ -205,7 +206,7 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
     Close(conn, "connection closed by peer");
-  } else if (c.res < 0 && c.res != -ENOBUFS) {
+  } else if (c.res < 0 && c.res != -ENOBUFS && c.res != -ECANCELED) {  // cancelled: input paused
     Close(conn, std::strerror(-c.res));
   }
   if (conn->state == Connection::State::kClosing) {
@@ -218,7 +219,7 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
 void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {
   stats_.bytes_received.Add(data.size());
   if (conn->reading_paused) {
-    Io(conn).inbound.append(reinterpret_cast<const char*>(data.data()), data.size());
+    PauseInput(conn, data);
     return;
   }
   if (!conn->has_inbound()) {
@@ -236,14 +237,8 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
   while (offset < data.size()) {
     if (conn->state == Connection::State::kClosing) return;
     std::span<const uint8_t> rest = data.subspan(offset);
-    if (CrossShardBacklogged() && conn->state == Connection::State::kConnected) {
-      // Another shard cannot take more right now: keep this input unparsed and stop reading.
-      Io(conn).inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
-      if (!conn->reading_paused) {
-        conn->reading_paused = true;
-        paused_.push_back(conn);
-      }
-      if (conn->io->inbound.size() > kPausedInputLimit && conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
+    if (ShouldPauseInput(conn)) {
+      PauseInput(conn, rest);
       return;
     }
     FrameResult result = ParseFrame(rest, config_.max_packet_size);
@@ -324,6 +319,7 @@ void Shard::OnSend(Connection* conn, int32_t res) {
     io.sending.clear();
     io.sending_offset = 0;
     StartSend(conn);
+    if (conn->reading_paused) resume_check_ = true;
     ReleaseIoIfIdle(conn);
   }
   if (conn->state == Connection::State::kClosing) {
@@ -392,6 +388,13 @@ void Shard::ReleaseIoIfIdle(Connection* conn) {
 
 void Shard::Release(Connection* conn) {
   if (conn->fd >= 0) {
+    // A peer still sending to us (input we stopped reading, or bytes never read) would see a FIN it
+    // cannot act on while its own send waits on a zero window: it gets a reset instead.
+    int unread = 0;
+    if (conn->reading_paused || conn->has_inbound() || (ioctl(conn->fd, FIONREAD, &unread) == 0 && unread > 0)) {
+      const linger reset{1, 0};
+      setsockopt(conn->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    }
     close(conn->fd);
     shared_.open_connections.fetch_sub(1);
   }
@@ -411,13 +414,16 @@ void Shard::OnTick() {
         }
         break;
       case Connection::State::kConnected:
-        // MQTT: the server disconnects after one and a half keep-alive periods of silence.
-        if (conn->keep_alive_s > 0 && now_ms_ - conn->last_activity_ms > conn->keep_alive_s * 1500LL) {
+        // MQTT: the server disconnects after one and a half keep-alive periods of silence. A connection
+        // we stopped reading is not silent, we are deaf to it: its clock restarts when we resume.
+        if (conn->reading_paused) {
+          conn->last_activity_ms = now_ms_;
+        } else if (conn->keep_alive_s > 0 && now_ms_ - conn->last_activity_ms > conn->keep_alive_s * 1500LL) {
           expired.push_back(conn);
         }
         break;
       case Connection::State::kClosing:
-        if (now_ms_ - conn->last_activity_ms > kCloseGraceMs && conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
+        if (now_ms_ - conn->last_activity_ms > kCloseGraceMs) Abort(conn);
         break;
     }
   }
@@ -430,15 +436,14 @@ void Shard::OnTick() {
     }
   }
   for (Listener& listener : listeners_) ArmAccept(&listener);
+  PublishDueWills();
   ExpireSessions();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();
   }
   if (stopping_ && now_ms_ >= stop_deadline_ms_) {
-    for (Connection* conn : connections_) {
-      if (conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
-    }
+    for (Connection* conn : connections_) Abort(conn);
   }
 }
 
@@ -459,6 +464,7 @@ void Shard::BeginShutdown() {
       PublishWill(*conn->session);
     }
   }
+  PublishAllDelayedWills();
   shared_.shards_wills_sent.fetch_add(1, std::memory_order_acq_rel);
 }
 
@@ -477,7 +483,21 @@ bool Shard::ShutdownComplete() {
     }
     return false;
   }
-  return connections_.empty() || now_ms_ >= stop_deadline_ms_ + kCloseGraceMs;
+  if (connections_.empty()) return true;
+  if (now_ms_ < stop_deadline_ms_ + kCloseGraceMs) return false;
+  for (Connection* conn : connections_) Abort(conn);  // the ring's teardown cancels what is left
+  return true;
+}
+
+void Shard::Abort(Connection* conn) {
+  if (conn->fd < 0) return;
+  // A peer that neither reads nor closes must still learn that we are gone: linger 0 turns the final
+  // close into a reset, and shutting the socket down ends a send that waits for buffer space.
+  const linger reset{1, 0};
+  setsockopt(conn->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  shutdown(conn->fd, SHUT_RDWR);
+  if (conn->send_in_flight) ring_->PrepCancel(conn, Op::kSend);
+  if (conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
 }
 
 }  // namespace ringmq

@@ -71,6 +71,12 @@ class Shard {
   void MarkForRelease(Connection* conn);
   void ReleaseClosed();
   void Release(Connection* conn);
+  void Abort(Connection* conn);
+
+  // --- input backpressure (shard_flow.cc) ---
+  bool ShouldPauseInput(const Connection* conn) const;
+  void PauseInput(Connection* conn, std::span<const uint8_t> unparsed);
+  void ResumePaused();
   void OnTick();
   void BeginShutdown();
   bool ShutdownComplete();
@@ -210,7 +216,7 @@ class Shard {
   std::vector<std::deque<Envelope>> backlog_;  // per destination, while its queue is full
   size_t backlog_count_ = 0;
   uint64_t touched_shards_ = 0;                // destinations with items pushed but not yet published
-  std::vector<Connection*> paused_;            // connections whose input waits for the backlog to clear
+  std::vector<Connection*> paused_;            // connections whose input waits (see shard_flow.cc)
 
   uint64_t wake_buffer_ = 0;
   bool wake_armed_ = false;
@@ -224,7 +230,7 @@ class Shard {
   std::vector<Subscription> match_scratch_;
   // Round-robin position per local share group ("$share/{group}/{filter}"); erased with the group.
   absl::flat_hash_map<std::string, uint32_t> share_cursors_;
-  void ResumePaused();
+  bool resume_check_ = false;  // a paused connection may be able to read again
 };
 
 }  // namespace ringmq

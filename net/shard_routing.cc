@@ -21,7 +21,12 @@ void Shard::Publish(MessageRef message) {
 }
 
 void Shard::RoutePublish(const MessageRef& message) {
-  ShardMask shards = route_table_.Match(message->topic());
+  const RouteMatch match = route_table_.Route(message->topic());
+  if (!match.groups.empty()) {
+    RouteSharedPublish(message, match);
+    return;
+  }
+  ShardMask shards = match.plain_shards;
   while (shards != 0) {
     const int shard = __builtin_ctzll(shards);
     shards &= shards - 1;
@@ -101,6 +106,7 @@ void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_
     if (shard != index_) SendEnvelope(shard, RouteEnvelope{std::make_unique<RouteDelta>(delta)});
   }
   route_table_.Apply(delta);
+  if (!add && !share_group.empty()) share_cursors_.erase(delta.filter);  // the group left this shard
 }
 
 void Shard::PublishWill(Session& session) {
@@ -160,22 +166,6 @@ bool Shard::BacklogCanMove() {
   return false;
 }
 
-void Shard::ResumePaused() {
-  // Backpressure is over: parse what the paused connections had received and read again.
-  std::vector<Connection*> resumed;
-  resumed.swap(paused_);
-  for (Connection* conn : resumed) {
-    conn->reading_paused = false;
-    if (conn->state == Connection::State::kClosing) continue;
-    if (conn->has_inbound()) {
-      std::string pending = std::move(conn->io->inbound);
-      conn->io->inbound.clear();
-      ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
-    }
-    if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
-  }
-}
-
 void Shard::DrainInbox() {
   for (int from = 0; from < mesh_.shard_count(); ++from) {
     if (from == index_) continue;
@@ -183,12 +173,16 @@ void Shard::DrainInbox() {
         [this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); }, kInboxBatch);
     if (taken > 0) mesh_.WakeIfWaitingForSpace(from, index_);
   }
-  if (backlog_count_ == 0 && !paused_.empty()) ResumePaused();
+  if (backlog_count_ == 0 && !paused_.empty()) resume_check_ = true;
 }
 
 void Shard::HandleEnvelope(Envelope&& envelope) {
   if (auto* publish = std::get_if<PublishEnvelope>(&envelope)) {
-    DeliverLocal(publish->message);
+    if (publish->shared != nullptr) {
+      DeliverSharedEnvelope(publish->message, *publish->shared);
+    } else {
+      DeliverLocal(publish->message);
+    }
   } else if (auto* retain = std::get_if<RetainEnvelope>(&envelope)) {
     UpdateRetained(std::move(retain->message), retain->from_home);
   } else if (auto* route = std::get_if<RouteEnvelope>(&envelope)) {

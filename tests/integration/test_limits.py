@@ -1,0 +1,147 @@
+"""Resource limits: --max_connections, --max_inflight, and the per-client
+outbound queue bound that keeps a never-reading subscriber from growing
+the broker's memory."""
+
+import concurrent.futures
+import threading
+import time
+
+import pytest
+
+import mqtt_bytes as mb
+from raw_client import RawClient
+from waiting import wait_until
+
+FLOOD_MESSAGES = 20_000
+FLOOD_PAYLOAD = 10 * 1024
+FLOOD_SECONDS = 15.0
+RSS_LIMIT_KIB = 150 * 1024
+
+
+def connection_is_refused(broker, client_id: str) -> bool:
+    """True if the broker refuses the TCP connection, closes it, or answers
+    CONNECT with a non-zero CONNACK."""
+    try:
+        client = RawClient(broker.host, broker.port)
+    except ConnectionRefusedError:
+        return True
+    try:
+        client.send(mb.connect(client_id))
+        pkt = client.recv_packet()
+        if pkt is None:
+            return True
+        return pkt.kind == mb.CONNACK and pkt.connack()[1] != 0
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    finally:
+        client.close()
+
+
+@pytest.mark.ringmq_only  # mosquitto 2.0.11 admitted a 4th client with max_connections 3
+def test_connection_beyond_max_connections_is_refused(start_broker, raw, uid):
+    limit = 8
+    broker = start_broker(flags={"max_connections": limit})
+    admitted = [raw(broker, f"{uid}-{n}") for n in range(limit)]
+    assert connection_is_refused(broker, f"{uid}-extra")
+    for client in admitted:
+        client.ping()
+    admitted[0].send(mb.disconnect())
+    assert admitted[0].wait_closed()
+    # The freed slot becomes usable once the broker has processed the close.
+    assert wait_until(lambda: not connection_is_refused(broker, f"{uid}-later"), timeout=10)
+
+
+def test_max_inflight_bounds_unacknowledged_deliveries(start_broker, raw, paho, uid):
+    inflight, total = 5, 20
+    broker = start_broker(flags={"max_inflight": inflight})
+    sub = raw(broker, f"{uid}-sub")
+    sub.subscribe([(f"{uid}/t", 1)])
+    pub = paho(broker)
+    for i in range(total):
+        pub.publish(f"{uid}/t", str(i), 1)
+    window = [sub.expect(mb.PUBLISH) for _ in range(inflight)]
+    with pytest.raises(TimeoutError):
+        sub.recv_packet(timeout=1.0)  # a sixth unacknowledged message would break the bound
+    received = [int(p.payload()) for p in window]
+    for _ in range(total):
+        if len(received) == total:
+            break
+        sub.send(mb.puback(window.pop(0).packet_id()))
+        window.append(sub.expect(mb.PUBLISH))
+        received.append(int(window[-1].payload()))
+    assert received == list(range(total))
+
+
+class RssSampler:
+    """Samples the broker's VmRSS on a background thread until stopped."""
+
+    def __init__(self, broker):
+        self.broker = broker
+        self.peak_kib = broker.rss_kib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join(5)
+        return self.peak_kib
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            self.peak_kib = max(self.peak_kib, self.broker.rss_kib())
+
+
+def flood(broker, client_id: str, topic: str, messages: int, seconds: float) -> int:
+    """Publish QoS 0 messages as fast as the broker takes them; returns how
+    many were sent before the count or the time budget ran out."""
+    publisher = RawClient.connected(broker, client_id)
+    batch = mb.publish(topic, b"f" * FLOOD_PAYLOAD) * 50
+    deadline = time.monotonic() + seconds
+    sent = 0
+    while sent < messages and time.monotonic() < deadline:
+        publisher.send(batch)
+        sent += 50
+    publisher.ping(timeout=15)
+    publisher.close()
+    return sent
+
+
+def test_never_reading_subscriber_does_not_grow_broker_memory(start_broker, raw, paho, uid):
+    broker = start_broker(flags={"max_queued_bytes": 1_048_576})
+    stuck = raw(broker, rcvbuf=4096)
+    stuck.connect(f"{uid}-stuck")
+    stuck.subscribe([(f"{uid}/flood", 0)])
+    healthy = paho(broker)
+    healthy.subscribe(f"{uid}/healthy", 1)
+    sampler = RssSampler(broker)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        flooding = pool.submit(flood, broker, f"{uid}-flood", f"{uid}/flood",
+                               FLOOD_MESSAGES, FLOOD_SECONDS)
+        try:
+            side = paho(broker)
+            for i in range(5):
+                side.publish(f"{uid}/healthy", str(i), 1, timeout=15)
+            got = [m.payload for m in healthy.expect(5, timeout=15)]
+            assert got == [b"0", b"1", b"2", b"3", b"4"]
+        finally:
+            sent = flooding.result(timeout=FLOOD_SECONDS + 20)
+            peak = sampler.stop()
+    assert sent > 0
+    assert peak < RSS_LIMIT_KIB, f"broker VmRSS peaked at {peak // 1024} MiB after {sent} messages"
+
+
+@pytest.mark.ringmq_only
+def test_dropped_messages_are_counted_in_sys(start_broker, raw, paho, uid):
+    broker = start_broker(flags={"max_queued_bytes": 65_536, "sys_interval": 1})
+    stuck = raw(broker, rcvbuf=4096)
+    stuck.connect(f"{uid}-stuck")
+    stuck.subscribe([(f"{uid}/flood", 0)])
+    flood(broker, f"{uid}-flood", f"{uid}/flood", 2_000, FLOOD_SECONDS)
+    watcher = paho(broker)
+    watcher.subscribe("$SYS/broker/messages/dropped", 0)
+    for _ in range(20):
+        value = int(watcher.expect(timeout=10)[0].payload)
+        if value > 0:
+            return
+    raise AssertionError("$SYS/broker/messages/dropped stayed 0 after overflowing a queue")

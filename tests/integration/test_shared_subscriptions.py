@@ -1,0 +1,408 @@
+"""Shared subscriptions ($share/{group}/{filter}, MQTT 5.0 section 4.8.2) on a
+4-shard broker, with MQTT 5 and 3.1.1 members placed on every shard: each
+message reaches exactly one member of each matching group, balanced, next to
+the plain subscribers; a member that leaves loses no QoS 1 message; retained
+messages are not sent on a shared subscription."""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+import mqtt_bytes as mb
+from paho_client import Received
+from shards import client_id_on_shard
+from waiting import wait_until
+
+pytestmark = pytest.mark.ringmq_only
+
+SHARDS = 4
+TIMEOUT = 10.0
+
+
+class Paho5:
+    """A minimal Paho MQTT 5 client: connect, subscribe, unsubscribe, publish,
+    and received messages in a queue (with their subscription identifiers)."""
+
+    def __init__(self, broker, client_id: str, session_expiry: int = 0, clean_start: bool = True):
+        self.client = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5, reconnect_on_failure=False)
+        self.client_id = client_id
+        self.messages: queue.Queue[Received] = queue.Queue()
+        self.subscription_ids: list[list[int]] = []
+        self.connack = None
+        self._acks: dict[int, list[int]] = {}
+        self._cond = threading.Condition()
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_unsubscribe = self._on_unsubscribe
+        props = Properties(PacketTypes.CONNECT)
+        if session_expiry:
+            props.SessionExpiryInterval = session_expiry
+        self.client.connect(broker.host, broker.port, 60, clean_start=clean_start, properties=props)
+        self.client.loop_start()
+        with self._cond:
+            assert self._cond.wait_for(lambda: self.connack is not None, TIMEOUT), "no CONNACK"
+        assert self.connack[1] == 0, f"CONNACK {self.connack}"
+
+    def subscribe(self, topic: str, qos: int = 1, subscription_id: int | None = None) -> list[int]:
+        props = None
+        if subscription_id is not None:
+            props = Properties(PacketTypes.SUBSCRIBE)
+            props.SubscriptionIdentifier = subscription_id
+        rc, mid = self.client.subscribe(topic, options=SubscribeOptions(qos=qos), properties=props)
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        return self._wait_ack(mid)
+
+    def unsubscribe(self, topic: str) -> list[int]:
+        rc, mid = self.client.unsubscribe(topic)
+        assert rc == mqtt.MQTT_ERR_SUCCESS
+        return self._wait_ack(mid)
+
+    def publish_all(self, topic: str, payloads: list[str], qos: int = 1, retain: bool = False) -> None:
+        infos = [self.client.publish(topic, p, qos, retain) for p in payloads]
+        for info in infos:
+            info.wait_for_publish(TIMEOUT)
+            assert info.is_published()
+
+    def disconnect(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def drop(self) -> None:
+        """Close the socket without DISCONNECT."""
+        self.client.loop_stop()
+        sock = self.client.socket()
+        if sock is not None:
+            sock.shutdown(2)
+            sock.close()
+
+    def drain(self) -> list[Received]:
+        got = []
+        while True:
+            try:
+                got.append(self.messages.get_nowait())
+            except queue.Empty:
+                return got
+
+    def _wait_ack(self, mid: int) -> list[int]:
+        with self._cond:
+            assert self._cond.wait_for(lambda: mid in self._acks, TIMEOUT), "no SUBACK/UNSUBACK"
+            return self._acks.pop(mid)
+
+    def _on_connect(self, _client, _userdata, flags, rc, properties):
+        with self._cond:
+            self.connack = (flags.get("session present"), rc.value, properties)
+            self._cond.notify_all()
+
+    def _on_message(self, _client, _userdata, msg):
+        ids = getattr(msg.properties, "SubscriptionIdentifier", None) if msg.properties else None
+        self.subscription_ids.append(list(ids or []))
+        self.messages.put(Received(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain)))
+
+    def _on_subscribe(self, _client, _userdata, mid, reason_codes, _properties):
+        with self._cond:
+            self._acks[mid] = [rc.value for rc in reason_codes]
+            self._cond.notify_all()
+
+    def _on_unsubscribe(self, _client, _userdata, mid, _properties, reason_codes):
+        codes = reason_codes if isinstance(reason_codes, list) else [reason_codes]
+        with self._cond:
+            self._acks[mid] = [rc.value for rc in codes]
+            self._cond.notify_all()
+
+
+@pytest.fixture
+def paho5():
+    made: list[Paho5] = []
+
+    def make(broker, client_id: str, **options) -> Paho5:
+        client = Paho5(broker, client_id, **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        try:
+            client.disconnect()
+        except Exception:  # noqa: BLE001 - already dropped
+            pass
+
+
+def collect(clients, total: int, timeout: float = TIMEOUT) -> dict[int, list[bytes]]:
+    """Payloads per client (index) once `total` messages arrived across them,
+    plus whatever arrives in a short grace period (to catch duplicates)."""
+    got: dict[int, list[bytes]] = {i: [] for i in range(len(clients))}
+
+    def poll():
+        for i, client in enumerate(clients):
+            got[i] += [m.payload for m in client.drain()]
+        return sum(len(v) for v in got.values()) >= total
+
+    wait_until(poll, timeout)
+    time.sleep(0.3)
+    poll()
+    return got
+
+
+def payloads(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}-{i}" for i in range(n)]
+
+
+def assert_once_each(got: dict[int, list[bytes]], expected: list[str]) -> None:
+    counts = collections.Counter(p for member in got.values() for p in member)
+    missing = [p for p in expected if counts[p.encode()] == 0]
+    repeated = {p: c for p, c in counts.items() if c > 1}
+    assert not missing, f"{len(missing)} messages never reached the group: {missing[:5]}"
+    assert not repeated, f"messages delivered more than once: {list(repeated.items())[:5]}"
+    assert sum(counts.values()) == len(expected)
+
+
+def members_on_all_shards(make, broker, uid: str, per_shard: int, **options):
+    return [make(broker, client_id_on_shard(f"{uid}-m{shard}x{n}", shard, SHARDS), **options)
+            for shard in range(SHARDS) for n in range(per_shard)]
+
+
+def settle_routes():
+    """Subscriptions reach the other shards' route tables asynchronously."""
+    time.sleep(0.2)
+
+
+def test_connack_announces_shared_subscriptions(broker, paho5, uid):
+    client = paho5(broker, f"{uid}-c")
+    props = client.connack[2]
+    assert getattr(props, "SharedSubscriptionAvailable", 1) == 1
+
+
+def test_v5_group_spread_over_all_shards_gets_each_message_once(broker, paho5, uid):
+    topic = f"{uid}/jobs"
+    members = members_on_all_shards(paho5, broker, uid, per_shard=2)
+    for member in members:
+        assert member.subscribe(f"$share/workers/{uid}/+", 1) == [1]
+    settle_routes()
+    expected = []
+    for shard in range(SHARDS):
+        publisher = paho5(broker, client_id_on_shard(f"{uid}-p", shard, SHARDS))
+        batch = payloads(f"s{shard}", 60)
+        publisher.publish_all(topic, batch)
+        expected += batch
+    got = collect(members, len(expected))
+    assert_once_each(got, expected)
+    shares = [len(v) for v in got.values()]
+    assert min(shares) > 0, f"every member gets some: {shares}"
+    assert max(shares) <= 3 * len(expected) / len(members), f"roughly balanced: {shares}"
+
+
+def test_v311_members_and_plain_subscriber(broker, paho, uid):
+    topic = f"{uid}/t"
+    members = [paho(broker, client_id_on_shard(f"{uid}-m", shard, SHARDS)) for shard in range(SHARDS)]
+    for member in members:
+        assert member.subscribe(f"$share/g/{topic}", 1) == [1]
+    plain = paho(broker, client_id_on_shard(f"{uid}-plain", 2, SHARDS))
+    plain.subscribe(topic, 1)
+    settle_routes()
+    publisher = paho(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS))
+    expected = payloads("m", 120)
+    for p in expected:
+        publisher.publish_nowait(topic, p, 1)
+    got = collect(members, len(expected))
+    assert_once_each(got, expected)
+    assert all(got.values()), f"every member gets some: {[len(v) for v in got.values()]}"
+    assert [m.payload.decode() for m in plain.expect(len(expected))] == expected
+    assert plain.drain() == []
+
+
+def test_two_groups_on_one_filter_each_get_every_message(broker, paho5, uid):
+    topic = f"{uid}/t"
+    groups = {}
+    for name in ("alpha", "beta"):
+        groups[name] = members_on_all_shards(paho5, broker, f"{uid}-{name}", per_shard=1)
+        for member in groups[name]:
+            assert member.subscribe(f"$share/{name}/{topic}", 1) == [1]
+    plain = paho5(broker, client_id_on_shard(f"{uid}-plain", 3, SHARDS))
+    plain.subscribe(topic, 1)
+    settle_routes()
+    expected = payloads("x", 100)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    for members in groups.values():
+        assert_once_each(collect(members, len(expected)), expected)
+    assert_once_each(collect([plain], len(expected)), expected)
+
+
+def test_same_group_name_on_two_filters_is_two_groups(broker, paho5, uid):
+    a = paho5(broker, client_id_on_shard(f"{uid}-a", 0, SHARDS))
+    b = paho5(broker, client_id_on_shard(f"{uid}-b", 1, SHARDS))
+    a.subscribe(f"$share/g/{uid}/+", 1)
+    b.subscribe(f"$share/g/{uid}/#", 1)
+    settle_routes()
+    expected = payloads("y", 20)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 2, SHARDS)).publish_all(f"{uid}/t", expected)
+    assert_once_each(collect([a], len(expected)), expected)
+    assert_once_each(collect([b], len(expected)), expected)
+
+
+def test_member_dropped_with_unacked_messages_loses_none(broker, raw, paho5, uid):
+    """A 3.1.1 member that never acknowledges, alone on its shard, holds a
+    quarter of the messages in flight; when its connection drops (clean
+    session: the session ends) they all go to the other members."""
+    topic = f"{uid}/t"
+    silent = raw(broker, client_id_on_shard(f"{uid}-silent", 0, SHARDS))
+    assert silent.subscribe([(f"$share/g/{topic}", 1)]) == [1]
+    others = [paho5(broker, client_id_on_shard(f"{uid}-m", shard, SHARDS)) for shard in (1, 2, 3)]
+    for member in others:
+        member.subscribe(f"$share/g/{topic}", 1)
+    settle_routes()
+    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS))
+    first, second = payloads("a", 80), payloads("b", 80)
+    publisher.publish_all(topic, first)
+    held = []
+    while len(held) < 10:
+        pkt = silent.expect(mb.PUBLISH)
+        held.append(pkt.payload())
+    silent.close()
+    publisher.publish_all(topic, second)
+    got = collect(others, len(first) + len(second), timeout=15)
+    counts = collections.Counter(p for member in got.values() for p in member)
+    missing = [p for p in first + second if counts[p.encode()] == 0]
+    assert not missing, f"lost {len(missing)} messages: {missing[:5]}"
+    assert set(held) <= set(counts), "the dropped member's in-flight messages were re-sent"
+    duplicates = sum(c - 1 for c in counts.values())
+    assert duplicates == 0, f"{duplicates} messages delivered twice among the remaining members"
+
+
+def test_acking_member_disconnecting_mid_stream_at_qos1(broker, paho5, uid):
+    """A member leaving (session ended) during a stream: the group as a whole
+    still receives every message; a message may be received twice only if
+    the leaver took it and its acknowledgement was lost with the connection."""
+    topic = f"{uid}/t"
+    members = members_on_all_shards(paho5, broker, uid, per_shard=1)
+    for member in members:
+        member.subscribe(f"$share/g/{topic}", 1)
+    settle_routes()
+    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 3, SHARDS))
+    expected = payloads("z", 400)
+    infos = []
+    leaver = members[1]
+    for i, p in enumerate(expected):
+        infos.append(publisher.client.publish(topic, p, 1))
+        if i == 150:
+            leaver.drop()
+    for info in infos:
+        info.wait_for_publish(TIMEOUT)
+    got = collect(members, len(expected), timeout=15)
+    counts = collections.Counter(p for member in got.values() for p in member)
+    missing = [p for p in expected if counts[p.encode()] == 0]
+    assert not missing, f"lost {len(missing)} messages: {missing[:5]}"
+    twice = [p for p, c in counts.items() if c > 1]
+    assert set(twice) <= set(got[1]), "only messages the leaver took may come twice"
+    assert len(twice) <= 256, f"at most the in-flight window is resent, got {len(twice)}"
+
+
+def test_unsubscribe_shared_filter_leaves_the_group(broker, paho5, uid):
+    topic = f"{uid}/t"
+    a = paho5(broker, client_id_on_shard(f"{uid}-a", 0, SHARDS))
+    b = paho5(broker, client_id_on_shard(f"{uid}-b", 2, SHARDS))
+    for member in (a, b):
+        member.subscribe(f"$share/g/{topic}", 1)
+    assert a.unsubscribe(f"$share/g/{topic}") == [0x00]
+    assert a.unsubscribe(f"$share/g/{topic}") == [0x11]  # no subscription existed
+    assert a.unsubscribe(topic) == [0x11]  # the plain filter is another subscription
+    settle_routes()
+    expected = payloads("u", 40)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS)).publish_all(topic, expected)
+    assert_once_each(collect([b], len(expected)), expected)
+    assert a.drain() == []
+
+
+def test_unsubscribe_shared_filter_v311(broker, paho, uid):
+    topic = f"{uid}/t"
+    a = paho(broker, client_id_on_shard(f"{uid}-a", 3, SHARDS))
+    b = paho(broker, client_id_on_shard(f"{uid}-b", 0, SHARDS))
+    for member in (a, b):
+        member.subscribe(f"$share/g/{topic}", 1)
+    a.unsubscribe(f"$share/g/{topic}")
+    settle_routes()
+    publisher = paho(broker, client_id_on_shard(f"{uid}-p", 2, SHARDS))
+    for i in range(20):
+        publisher.publish_nowait(topic, f"v{i}", 1)
+    assert [m.payload.decode() for m in b.expect(20)] == [f"v{i}" for i in range(20)]
+    assert a.drain() == []
+
+
+def test_retained_not_sent_on_shared_subscription(broker, paho5, uid):
+    topic = f"{uid}/r"
+    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS))
+    publisher.publish_all(topic, ["kept"], qos=1, retain=True)
+    member = paho5(broker, client_id_on_shard(f"{uid}-m", 1, SHARDS))
+    member.subscribe(f"$share/g/{topic}", 1)
+    plain = paho5(broker, client_id_on_shard(f"{uid}-plain", 1, SHARDS))
+    plain.subscribe(topic, 1)
+    kept = plain.messages.get(timeout=TIMEOUT)
+    assert (kept.payload, kept.retain) == (b"kept", True)
+    time.sleep(0.3)
+    assert member.drain() == []
+    publisher.publish_all(topic, [""], qos=1, retain=True)  # clears it
+
+
+def test_subscription_identifier_on_shared_subscription(broker, paho5, uid):
+    topic = f"{uid}/id"
+    member = paho5(broker, client_id_on_shard(f"{uid}-m", 2, SHARDS))
+    member.subscribe(f"$share/g/{topic}", 1, subscription_id=42)
+    settle_routes()
+    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, ["one"])
+    assert_once_each(collect([member], 1), ["one"])
+    assert member.subscription_ids == [[42]]
+
+
+# Well-formed as topic filters, wrong as shared ones: refused per filter in SUBACK. (A misplaced
+# wildcard is a malformed filter whatever its prefix, which closes a 3.1.1 connection.)
+INVALID_SHARED = ["$share/g", "$share//t", "$share/g/"]
+
+
+@pytest.mark.parametrize("bad", INVALID_SHARED)
+def test_invalid_shared_filters_are_refused(broker, paho5, raw, uid, bad):
+    legacy = raw(broker, client_id_on_shard(f"{uid}-v3", 1, SHARDS))
+    assert legacy.subscribe([(bad, 1)]) == [0x80]
+    client = paho5(broker, client_id_on_shard(f"{uid}-v5", 0, SHARDS))
+    assert client.subscribe(bad, 1) == [0x8F]
+
+
+def test_offline_member_messages_go_to_connected_members(broker, paho5, uid):
+    """A member whose session outlives its connection receives nothing while
+    another member is connected; the connected one gets everything."""
+    topic = f"{uid}/t"
+    sleeper_id = client_id_on_shard(f"{uid}-sleeper", 0, SHARDS)
+    sleeper = paho5(broker, sleeper_id, session_expiry=300)
+    sleeper.subscribe(f"$share/g/{topic}", 1)
+    awake = paho5(broker, client_id_on_shard(f"{uid}-awake", 1, SHARDS))
+    awake.subscribe(f"$share/g/{topic}", 1)
+    sleeper.disconnect()
+    settle_routes()
+    expected = payloads("o", 60)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    assert_once_each(collect([awake], len(expected)), expected)
+    back = paho5(broker, sleeper_id, session_expiry=300, clean_start=False)
+    assert back.connack[0], "session present"
+    time.sleep(0.3)
+    assert back.drain() == []
+
+
+def test_only_offline_member_keeps_group_messages_for_its_return(broker, paho5, uid):
+    topic = f"{uid}/t"
+    member_id = client_id_on_shard(f"{uid}-only", 2, SHARDS)
+    member = paho5(broker, member_id, session_expiry=300)
+    member.subscribe(f"$share/g/{topic}", 1)
+    member.disconnect()
+    settle_routes()
+    expected = payloads("k", 30)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    back = paho5(broker, member_id, session_expiry=300, clean_start=False)
+    assert_once_each(collect([back], len(expected)), expected)

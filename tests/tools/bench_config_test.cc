@@ -1,0 +1,67 @@
+#include "tools/bench/bench_config.h"
+
+#include <gtest/gtest.h>
+
+namespace ringmq::bench {
+namespace {
+
+TEST(BenchConfigTest, ScenarioNamesRoundTrip) {
+  for (std::string_view name : {"pairs", "fanin", "fanout", "conn", "pub", "sub"}) {
+    absl::StatusOr<Scenario> scenario = ParseScenario(name);
+    ASSERT_TRUE(scenario.ok()) << name;
+    EXPECT_EQ(ScenarioName(*scenario), name);
+  }
+  EXPECT_FALSE(ParseScenario("storm").ok());
+}
+
+TEST(BenchConfigTest, ConnectionCountPerScenario) {
+  BenchConfig config;
+  config.clients = 10;
+  config.scenario = Scenario::kPairs;
+  EXPECT_EQ(ConnectionCount(config), 20u);
+  config.scenario = Scenario::kFanin;
+  EXPECT_EQ(ConnectionCount(config), 11u);
+  config.scenario = Scenario::kFanout;
+  EXPECT_EQ(ConnectionCount(config), 11u);
+  config.scenario = Scenario::kConn;
+  EXPECT_EQ(ConnectionCount(config), 10u);
+}
+
+TEST(BenchConfigTest, DefaultsAreValid) { EXPECT_TRUE(Validate(BenchConfig{}).ok()); }
+
+TEST(BenchConfigTest, RejectsPayloadTooSmallForTheStamp) {
+  BenchConfig config;
+  config.size = 19;
+  EXPECT_FALSE(Validate(config).ok());
+  config.size = 20;
+  EXPECT_TRUE(Validate(config).ok());
+}
+
+TEST(BenchConfigTest, RejectsBadCombinations) {
+  BenchConfig config;
+  config.qos = 1;
+  config.inflight = 0;
+  EXPECT_FALSE(Validate(config).ok());
+
+  config = BenchConfig{};
+  config.threads = 3;  // pairs of 1 client = 2 connections
+  EXPECT_FALSE(Validate(config).ok());
+
+  config = BenchConfig{};
+  config.scenario = Scenario::kPub;
+  config.e2e_window = 10;
+  EXPECT_FALSE(Validate(config).ok());
+
+  config = BenchConfig{};
+  config.password = "secret";
+  EXPECT_FALSE(Validate(config).ok());
+  config.protocol = ProtocolVersion::kV5;
+  EXPECT_TRUE(Validate(config).ok());
+
+  config = BenchConfig{};
+  config.duration = absl::ZeroDuration();
+  EXPECT_FALSE(Validate(config).ok());
+}
+
+}  // namespace
+}  // namespace ringmq::bench

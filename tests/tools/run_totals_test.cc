@@ -1,0 +1,43 @@
+#include "tools/bench/run_totals.h"
+
+#include <gtest/gtest.h>
+
+namespace ringmq::bench {
+namespace {
+
+TEST(RunTotalsTest, MergeAddsCountersAndWidensTheConnectSpan) {
+  RunTotals a;
+  a.connected = 2;
+  a.sent = 10;
+  a.lost = 1;
+  a.first_connect_ns = 500;
+  a.last_connack_ns = 900;
+  a.latency.Record(1000);
+  RunTotals b;
+  b.connected = 3;
+  b.sent = 5;
+  b.duplicates = 4;
+  b.first_connect_ns = 400;
+  b.last_connack_ns = 800;
+  b.latency.Record(3000);
+  a.Merge(b);
+  EXPECT_EQ(a.connected, 5u);
+  EXPECT_EQ(a.sent, 15u);
+  EXPECT_EQ(a.lost, 1u);
+  EXPECT_EQ(a.duplicates, 4u);
+  EXPECT_EQ(a.first_connect_ns, 400);
+  EXPECT_EQ(a.last_connack_ns, 900);
+  EXPECT_EQ(a.latency.count(), 2u);
+}
+
+TEST(WorkerProgressTest, SnapshotIsACopyOfThePublishedHistogram) {
+  WorkerProgress progress;
+  LatencyHistogram h;
+  h.Record(5000);
+  progress.PublishLatency(h);
+  h.Record(7000);
+  EXPECT_EQ(progress.LatencySnapshot().count(), 1u);
+}
+
+}  // namespace
+}  // namespace ringmq::bench

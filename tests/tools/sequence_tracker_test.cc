@@ -1,0 +1,82 @@
+#include "tools/bench/sequence_tracker.h"
+
+#include <gtest/gtest.h>
+
+namespace ringmq::bench {
+namespace {
+
+using Arrival = SequenceTracker::Arrival;
+
+TEST(SequenceTrackerTest, InOrderStreamHasNoAnomalies) {
+  SequenceTracker t;
+  for (uint64_t s = 0; s < 10'000; ++s) EXPECT_EQ(t.Observe(s), Arrival::kInOrder);
+  EXPECT_EQ(t.unique(), 10'000u);
+  EXPECT_EQ(t.duplicates(), 0u);
+  EXPECT_EQ(t.reordered(), 0u);
+  EXPECT_EQ(t.LostOf(10'000), 0u);
+  EXPECT_EQ(t.LostBelowHighest(), 0u);
+}
+
+TEST(SequenceTrackerTest, GapIsLostUnlessFilled) {
+  SequenceTracker t;
+  t.Observe(0);
+  t.Observe(1);
+  t.Observe(4);
+  EXPECT_EQ(t.LostOf(5), 2u);
+  EXPECT_EQ(t.LostBelowHighest(), 2u);
+  EXPECT_EQ(t.Observe(2), Arrival::kReordered);
+  EXPECT_EQ(t.LostOf(5), 1u);
+  EXPECT_EQ(t.reordered(), 1u);
+}
+
+TEST(SequenceTrackerTest, TailLossNeedsTheSentCount) {
+  SequenceTracker t;
+  for (uint64_t s = 0; s < 10; ++s) t.Observe(s);
+  EXPECT_EQ(t.LostBelowHighest(), 0u);
+  EXPECT_EQ(t.LostOf(15), 5u);
+}
+
+TEST(SequenceTrackerTest, DuplicatesAreCountedOnce) {
+  SequenceTracker t;
+  t.Observe(0);
+  t.Observe(1);
+  EXPECT_EQ(t.Observe(1), Arrival::kDuplicate);
+  EXPECT_EQ(t.Observe(0), Arrival::kDuplicate);
+  EXPECT_EQ(t.duplicates(), 2u);
+  EXPECT_EQ(t.unique(), 2u);
+}
+
+TEST(SequenceTrackerTest, ReorderedArrivalSeenTwiceIsADuplicate) {
+  SequenceTracker t;
+  t.Observe(0);
+  t.Observe(5);
+  EXPECT_EQ(t.Observe(3), Arrival::kReordered);
+  EXPECT_EQ(t.Observe(3), Arrival::kDuplicate);
+}
+
+TEST(SequenceTrackerTest, WindowSlotsOfSkippedNumbersAreCleared) {
+  // Sequence 1 and 1 + kWindow share a slot: a gap over it must not look like a duplicate later.
+  SequenceTracker t;
+  t.Observe(0);
+  t.Observe(1);
+  t.Observe(SequenceTracker::kWindow + 2);
+  EXPECT_EQ(t.Observe(SequenceTracker::kWindow + 1), Arrival::kReordered);
+}
+
+TEST(SequenceTrackerTest, HugeGapClearsTheWindow) {
+  SequenceTracker t;
+  for (uint64_t s = 0; s < 100; ++s) t.Observe(s);
+  const uint64_t far = 100 + 10 * SequenceTracker::kWindow;
+  t.Observe(far);
+  EXPECT_EQ(t.Observe(far - 1), Arrival::kReordered);
+  EXPECT_EQ(t.LostOf(far + 1), far + 1 - 102);
+}
+
+TEST(SequenceTrackerTest, StreamJoinedMidwayCountsEarlierNumbersAsGaps) {
+  SequenceTracker t;
+  EXPECT_EQ(t.Observe(50), Arrival::kInOrder);
+  EXPECT_EQ(t.LostBelowHighest(), 50u);
+}
+
+}  // namespace
+}  // namespace ringmq::bench

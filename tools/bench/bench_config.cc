@@ -1,0 +1,83 @@
+#include "tools/bench/bench_config.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "tools/bench/payload_stamp.h"
+
+namespace ringmq::bench {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Scenario>, 6> kScenarioNames = {{
+    {"pairs", Scenario::kPairs},
+    {"fanin", Scenario::kFanin},
+    {"fanout", Scenario::kFanout},
+    {"conn", Scenario::kConn},
+    {"pub", Scenario::kPub},
+    {"sub", Scenario::kSub},
+}};
+
+absl::Status Invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
+
+}  // namespace
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view name) {
+  for (const auto& [text, scenario] : kScenarioNames) {
+    if (text == name) return scenario;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown scenario '", std::string(name), "' (pairs, fanin, fanout, conn, pub, sub)"));
+}
+
+std::string_view ScenarioName(Scenario scenario) {
+  for (const auto& [text, value] : kScenarioNames) {
+    if (value == scenario) return text;
+  }
+  return "?";
+}
+
+uint32_t ConnectionCount(const BenchConfig& config) {
+  switch (config.scenario) {
+    case Scenario::kPairs:
+      return 2 * config.clients;
+    case Scenario::kFanin:
+    case Scenario::kFanout:
+      return config.clients + 1;
+    case Scenario::kConn:
+    case Scenario::kPub:
+    case Scenario::kSub:
+      return config.clients;
+  }
+  return config.clients;
+}
+
+absl::Status Validate(const BenchConfig& config) {
+  if (config.clients == 0) return Invalid("--clients must be at least 1");
+  if (config.threads == 0 || config.threads > 256) return Invalid("--threads must be in 1..256");
+  if (config.threads > ConnectionCount(config)) return Invalid("--threads exceeds the number of connections");
+  if (config.qos > 2) return Invalid("--qos must be 0, 1 or 2");
+  if (config.size < kPayloadStampSize) {
+    return Invalid(absl::StrCat("--size must be at least ", kPayloadStampSize,
+                                " bytes (timestamp, publisher index and sequence number)"));
+  }
+  if (config.size > 256 * 1024 * 1024) return Invalid("--size is larger than MQTT allows");
+  if (config.qos > 0 && (config.inflight == 0 || config.inflight > 65535)) {
+    return Invalid("--inflight must be in 1..65535 for QoS 1/2");
+  }
+  if (config.rate < 0 || config.connect_rate < 0) return Invalid("rates cannot be negative");
+  if (config.connect_concurrency == 0) return Invalid("--connect_concurrency must be at least 1");
+  if (config.duration <= absl::ZeroDuration()) return Invalid("--duration must be positive");
+  if (config.warmup < absl::ZeroDuration() || config.drain < absl::ZeroDuration()) {
+    return Invalid("--warmup and --drain cannot be negative");
+  }
+  if (config.password.has_value() && !config.username.has_value() && config.protocol != ProtocolVersion::kV5) {
+    return Invalid("MQTT 3.1.1 needs --username when --password is given");
+  }
+  if (config.e2e_window > 0 && (config.scenario == Scenario::kPub || config.scenario == Scenario::kSub)) {
+    return Invalid("--e2e_window needs publishers and subscribers in this process (pairs, fanin, fanout)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ringmq::bench
