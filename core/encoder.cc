@@ -145,24 +145,56 @@ size_t EncodeConnack(const ConnackPacket& p, ProtocolVersion version, std::strin
 }
 
 size_t EncodePublish(const PublishPacket& p, ProtocolVersion version, std::string& out) {
-  const bool v5 = IsV5(version);
-  size_t body = LengthPrefixedSize(p.topic) + (p.qos > 0 ? 2 : 0) + p.payload.size();
+  return EncodePublish(p, {}, version, out);
+}
+
+namespace {
+
+// Remaining length of a PUBLISH, and the size of its property block body (MQTT 5).
+struct PublishLayout {
+  size_t body = 0;
   size_t props_body = 0;
+};
+
+PublishLayout LayOutPublish(const PublishPacket& p, std::string_view raw_properties, bool v5) {
+  PublishLayout layout;
+  layout.body = LengthPrefixedSize(p.topic) + (p.qos > 0 ? 2 : 0) + p.payload.size();
   if (v5) {
-    props_body = PropertiesBodySize(p.properties);
-    body += wire::VarintLength(static_cast<uint32_t>(props_body)) + props_body;
+    layout.props_body = PropertiesBodySize(p.properties) + raw_properties.size();
+    layout.body += wire::VarintLength(static_cast<uint32_t>(layout.props_body)) + layout.props_body;
   }
+  return layout;
+}
+
+}  // namespace
+
+size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
+                     std::string& out) {
+  const bool v5 = IsV5(version);
+  const PublishLayout layout = LayOutPublish(p, raw_properties, v5);
   const uint8_t flags =
       static_cast<uint8_t>((p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0));
-  const size_t total = BeginPacket(FirstByte(PacketType::kPublish, flags), body, out);
+  const size_t total = BeginPacket(FirstByte(PacketType::kPublish, flags), layout.body, out);
   PutLengthPrefixed(p.topic, out);
   if (p.qos > 0) PutU16(p.packet_id, out);
   if (v5) {
-    wire::PutVarint(static_cast<uint32_t>(props_body), out);
-    if (props_body != 0) AppendPropertiesBody(p.properties, out);
+    wire::PutVarint(static_cast<uint32_t>(layout.props_body), out);
+    AppendPropertiesBody(p.properties, out);
+    out.append(raw_properties);
   }
   out.append(p.payload);
   return total;
+}
+
+size_t PublishPacketSize(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version) {
+  const size_t body = LayOutPublish(p, raw_properties, IsV5(version)).body;
+  return 1 + wire::VarintLength(static_cast<uint32_t>(body)) + body;
+}
+
+size_t AckPacketSize(const AckPacket& p, ProtocolVersion version) {
+  const ReasonTail tail(p.reason, p.properties, /*keep_length=*/false);
+  const size_t body = 2 + (IsV5(version) ? tail.size() : 0);
+  return 1 + wire::VarintLength(static_cast<uint32_t>(body)) + body;
 }
 
 size_t EncodeAck(const AckPacket& p, ProtocolVersion version, std::string& out) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/packet.h"
 
@@ -14,8 +15,18 @@ namespace ringmq {
 size_t EncodeConnect(const ConnectPacket& p, std::string& out);
 size_t EncodeConnack(const ConnackPacket& p, ProtocolVersion version, std::string& out);
 size_t EncodePublish(const PublishPacket& p, ProtocolVersion version, std::string& out);
+// PUBLISH as the broker sends it (MQTT 5): the per-subscriber properties of `p.properties` (topic
+// alias, subscription identifiers, message expiry) followed by `raw_properties`, property bytes that
+// were encoded once when the message came in (core/passthrough_properties.h) and are copied, never
+// decoded again. For 3.1.1 neither is written.
+size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
+                     std::string& out);
+// The bytes EncodePublish(p, raw_properties, version, ...) would append, without encoding.
+size_t PublishPacketSize(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version);
 // PUBACK/PUBREC/PUBREL/PUBCOMP. MQTT 5: reason code and properties omitted when success and empty.
 size_t EncodeAck(const AckPacket& p, ProtocolVersion version, std::string& out);
+// The bytes EncodeAck would append.
+size_t AckPacketSize(const AckPacket& p, ProtocolVersion version);
 size_t EncodeSubscribe(const SubscribePacket& p, ProtocolVersion version, std::string& out);
 size_t EncodeSuback(const SubackPacket& p, ProtocolVersion version, std::string& out);  // and UNSUBACK
 size_t EncodeUnsubscribe(const UnsubscribePacket& p, ProtocolVersion version, std::string& out);

@@ -31,6 +31,10 @@ struct Delivery {
   uint8_t qos = 0;
   bool retain = false;
   std::vector<uint32_t> subscription_ids;  // MQTT 5
+  // Set when the message came through a shared subscription: its "$share/{group}/{filter}" name, so
+  // a QoS 1/2 message this member can no longer take is handed to another member of the group.
+  // A pointer so that the common, unshared delivery carries no string.
+  std::shared_ptr<const std::string> share_group;
 };
 
 struct InflightMessage {
@@ -95,6 +99,9 @@ class Session {
   // True if the id is new (the message must be routed); false for a retransmission.
   bool BeginInboundQos2(uint16_t packet_id) { return inbound_qos2_.insert(packet_id).second; }
   bool ReleaseInboundQos2(uint16_t packet_id) { return inbound_qos2_.erase(packet_id) > 0; }
+  bool HasInboundQos2(uint16_t packet_id) const { return inbound_qos2_.contains(packet_id); }
+  // Counted against the Receive Maximum the broker announced to MQTT 5 clients.
+  size_t inbound_qos2_count() const { return inbound_qos2_.size(); }
 
   // --- Lifetime ---
   std::unique_ptr<WillMessage>& will() { return will_; }

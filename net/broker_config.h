@@ -28,6 +28,16 @@ struct BrokerConfig {
   uint32_t recv_buffer_size = 16384;
   uint32_t cross_shard_queue_size = 65536;
   bool pin_threads = true;
+
+  // MQTT 5 capabilities and limits (announced in CONNACK; see net/server_capabilities.h).
+  uint8_t max_qos = 2;                   // highest QoS accepted on PUBLISH and granted on SUBSCRIBE
+  bool retain_available = true;          // false: a retained PUBLISH is refused (0x9A)
+  bool wildcard_subscriptions = true;    // false: filters with '+' or '#' are refused (0xA2)
+  bool subscription_identifiers = true;  // false: SUBSCRIBE with an identifier is refused (0xA1)
+  uint16_t max_topic_alias = 64;         // Topic Alias Maximum, both directions; 0 = no aliases
+  uint16_t max_keep_alive = 65535;       // Server Keep Alive cap in seconds; 65535 = no cap
+  std::string response_information_prefix;  // Response Information = prefix + client id; empty = none
+  std::string auth_challenge_secret;     // enables the RINGMQ-CHALLENGE AUTH method; empty = off
 };
 
 }  // namespace ringmq

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/packet.h"
+#include "net/connection_v5_state.h"
 
 namespace ringmq {
 
@@ -40,6 +41,7 @@ struct alignas(8) Connection {
   int8_t handoff_to = -1;  // set when the CONNECT belongs to another shard
   uint16_t keep_alive_s = 0;
   uint16_t receive_maximum = 65535;     // MQTT 5: the client's limit on our QoS 1/2 in flight
+  uint16_t topic_alias_maximum_out = 0; // MQTT 5: aliases the client accepts from us (fills padding)
   uint32_t max_packet_size_out = 0;     // MQTT 5: the client's limit; 0 = none
   int64_t last_activity_ms = 0;
   int64_t accepted_ms = 0;
@@ -47,9 +49,13 @@ struct alignas(8) Connection {
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.
   std::unique_ptr<IoBuffers> io;
+  // MQTT 5 state few connections need (topic aliases, authentication); allocated on first use.
+  std::unique_ptr<ConnectionV5State> v5;
 
   size_t pending_output() const { return io ? io->out.size() + io->sending.size() - io->sending_offset : 0; }
   bool has_inbound() const { return io && !io->inbound.empty(); }
 };
+// One cache line: a broker holds hundreds of thousands of these, mostly idle.
+static_assert(sizeof(Connection) <= 64);
 
 }  // namespace ringmq

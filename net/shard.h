@@ -171,6 +171,8 @@ class Shard {
   // Gives the message to one local member of the group, or passes it on to another shard of the
   // group (each shard at most once per pass) when no local member can take it.
   void DeliverToGroup(const MessageRef& message, ShareTarget target);
+  // This shard has no member that can take the copy: on to the next shard of the group.
+  void PassGroupCopyOn(const MessageRef& message, ShareTarget target);
   // Sends the group copy to a shard of the group not yet tried; false when none is left.
   bool ForwardToGroup(const MessageRef& message, ShareTarget&& target);
   // QoS 1/2 messages a leaving member held for a group go to another member: the queued ones of

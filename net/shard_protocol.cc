@@ -5,9 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/encoder.h"
+#include "core/passthrough_properties.h"
 #include "core/topic.h"
 #include "net/home_shard.h"
 #include "net/log.h"
+#include "net/server_capabilities.h"
 #include "net/shard.h"
 
 namespace ringmq {
@@ -29,10 +31,26 @@ std::string_view VersionName(ProtocolVersion v) {
 
 SubscriberId IdOf(const Session& session) { return reinterpret_cast<SubscriberId>(&session); }
 
+// PUBREL or PUBCOMP answering a packet id; MQTT 5 says why when the id is unknown.
+AckPacket ReleaseOrCompletion(PacketType type, uint16_t packet_id, bool known) {
+  AckPacket ack{type, packet_id};
+  if (!known) {
+    ack.reason = ReasonCode::kPacketIdentifierNotFound;
+    ack.properties.reason_string = "packet identifier not found";
+  }
+  return ack;
+}
+
 }  // namespace
 
 bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   if (conn->state == Connection::State::kAwaitConnect) {
+    const bool authenticating = conn->v5 != nullptr && conn->v5->auth != nullptr;
+    if (authenticating) {
+      if (frame.type == PacketType::kAuth) return OnAuth(conn, frame, body);
+      FailAuth(conn, ReasonCode::kProtocolError, "packet other than AUTH during authentication");
+      return false;
+    }
     if (frame.type != PacketType::kConnect) {
       ProtocolError(conn, ReasonCode::kProtocolError, "first packet is not CONNECT");
       return false;
@@ -65,8 +83,7 @@ bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const u
       ProtocolError(conn, ReasonCode::kProtocolError, "second CONNECT on one connection");
       return false;
     case PacketType::kAuth:
-      ProtocolError(conn, ReasonCode::kProtocolError, "AUTH without an authentication method");
-      return false;
+      return OnAuth(conn, frame, body);
     default:
       ProtocolError(conn, ReasonCode::kProtocolError, "packet type a client may not send");
       return false;
@@ -77,7 +94,7 @@ void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view 
   Log(LogLevel::kWarning, "shard %d: closing client %s (fd %d): %s (%s)", index_,
       conn->session ? conn->session->client_id() : std::string("<before CONNECT>"), conn->fd, detail,
       ReasonCodeName(reason));
-  if (conn->state == Connection::State::kConnected) SendDisconnect(conn, reason);
+  if (conn->state == Connection::State::kConnected) SendDisconnect(conn, reason, detail);
   Close(conn, detail);
 }
 
@@ -97,11 +114,6 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   }
   const ConnectPacket& connect = decoded.packet;
   conn->version = connect.version;
-  if (connect.properties.authentication_method.has_value()) {
-    SendConnack(conn, ReasonCode::kBadAuthenticationMethod, false, {});
-    Close(conn, "authentication method requested, none configured");
-    return false;
-  }
   if (connect.client_id.empty() && !connect.clean_start && !IsV5(connect.version)) {
     SendConnack(conn, ReasonCode::kClientIdentifierNotValid, false, {});
     Close(conn, "empty client id with clean session 0");
@@ -114,6 +126,8 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
       return false;
     }
   }
+  if (!CheckWillCapabilities(conn, connect)) return false;
+  if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
   EstablishSession(conn, connect);
   return conn->state == Connection::State::kConnected;
 }
@@ -132,6 +146,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   Session* session = nullptr;
   bool session_present = false;
   if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
+    CancelDelayedWill(**it);  // the client is back within its will delay
     if (connect.clean_start) {
       DestroySession(it->get());
     } else {
@@ -161,6 +176,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     message->payload.assign(will.payload);
     message->qos = will.qos;
     message->retain = will.retain;
+    AppendPassthroughProperties(will.properties, message->passthrough_properties);
     message->message_expiry_interval = will.properties.message_expiry_interval.value_or(0);
     message->delay_interval = will.properties.will_delay_interval.value_or(0);
     session->will() = std::move(message);
@@ -174,11 +190,11 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   stats_.clients_connected.Add(1);
 
   Properties props;
+  std::string response_information;
   if (IsV5(connect.version)) {
     if (assigned_id) props.assigned_client_identifier = session->client_id();
-    props.maximum_packet_size = config_.max_packet_size;
-    props.receive_maximum = static_cast<uint16_t>(std::min<uint32_t>(config_.max_inflight, 65535));
-    props.shared_subscription_available = 0;
+    AddCapabilityProperties(config_, props);
+    ApplyConnectOptions(conn, connect, props, response_information);
   }
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
   Log(LogLevel::kDebug, "shard %d: client %s connected (MQTT %s, keep-alive %d s, session present %d)", index_,
@@ -206,11 +222,20 @@ void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_presen
   MarkForFlush(conn);
 }
 
-void Shard::SendDisconnect(Connection* conn, ReasonCode reason) {
+void Shard::SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string) {
   if (!IsV5(conn->version) || conn->state != Connection::State::kConnected) return;
   DisconnectPacket packet;
   packet.reason = reason;
-  EncodeDisconnect(packet, conn->version, Out(conn));
+  if (!reason_string.empty()) packet.properties.reason_string = reason_string;
+  std::string bytes;
+  EncodeDisconnect(packet, conn->version, bytes);
+  if (conn->max_packet_size_out != 0 && bytes.size() > conn->max_packet_size_out) {
+    // The reason string is a courtesy; the reason code must get through.
+    packet.properties.reason_string.reset();
+    bytes.clear();
+    EncodeDisconnect(packet, conn->version, bytes);
+  }
+  Out(conn).append(bytes);
   MarkForFlush(conn);
 }
 
@@ -219,22 +244,33 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   conn->session = nullptr;
   session->set_attachment(nullptr);
   stats_.clients_connected.Sub(1);
-  if (publish_will && session->will() != nullptr) PublishWill(*session);
-  session->will().reset();
+  if (publish_will) {
+    ScheduleWill(*session);  // at once, or after the MQTT 5 will delay
+  } else {
+    session->will().reset();
+  }
   if (session->expiry_interval() == 0) {
     DestroySession(session);
-  } else if (session->expiry_interval() != kSessionNeverExpires) {
+    return;
+  }
+  // The session stays, but group messages not yet sent to it go to members that are connected;
+  // those in flight stay for a retransmission if it comes back (MQTT 5.0 section 4.8.2).
+  ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/false);
+  if (session->expiry_interval() != kSessionNeverExpires) {
     offline_expiry_ms_[session] = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
   }
 }
 
 void Shard::DestroySession(Session* session) {
+  PublishDelayedWillNow(*session);  // the session ends before the will delay did
   for (const SessionSubscription& sub : session->subscriptions()) {
     if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
       BroadcastRouteDelta(sub.filter, sub.share_group, false);
     }
     stats_.subscriptions.Sub(1);
   }
+  // Out of the trie now, so none of its group messages can come back to it.
+  ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/true);
   offline_expiry_ms_.erase(session);
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
@@ -253,6 +289,7 @@ size_t Shard::InflightWindow(const Connection* conn) const {
 
 void Shard::Deliver(Session& session, Delivery delivery) {
   auto* conn = static_cast<Connection*>(session.attachment());
+  if (conn != nullptr && !FitsClient(conn, delivery)) return;
   if (delivery.qos == 0) {
     // QoS 0 is never queued: beyond the output bound, or with nobody connected, it is dropped.
     if (conn == nullptr || conn->pending_output() >= config_.max_queued_bytes) {
@@ -273,22 +310,15 @@ void Shard::Deliver(Session& session, Delivery delivery) {
 }
 
 void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) {
-  const Message& message = *delivery.message;
-  PublishPacket packet;
-  packet.dup = dup;
-  packet.qos = delivery.qos;
-  packet.retain = delivery.retain;
-  packet.topic = message.topic();
-  packet.packet_id = packet_id;
-  packet.payload = message.payload();
-  if (IsV5(conn->version)) {
-    packet.properties.subscription_identifiers = delivery.subscription_ids;
-    if (message.expiry_deadline_ms() != 0) {
-      packet.properties.message_expiry_interval =
-          static_cast<uint32_t>(std::max<int64_t>(0, (message.expiry_deadline_ms() - now_ms_) / 1000));
-    }
+  PublishPacket packet = OutboundPublish(conn, delivery, packet_id, dup);
+  if (conn->topic_alias_maximum_out > 0) {
+    ConnectionV5State& v5 = V5State(conn);
+    if (!v5.outbound_aliases.has_value()) v5.outbound_aliases.emplace(conn->topic_alias_maximum_out);
+    const OutboundTopicAliases::Assignment alias = v5.outbound_aliases->Assign(packet.topic);
+    if (alias.alias != 0) packet.properties.topic_alias = alias.alias;
+    if (!alias.send_topic) packet.topic = {};
   }
-  EncodePublish(packet, conn->version, Out(conn));
+  EncodePublish(packet, delivery.message->passthrough_properties(), conn->version, Out(conn));
   stats_.messages_sent.Add(1);
   MarkForFlush(conn);
 }
@@ -300,7 +330,7 @@ void Shard::PumpQueue(Session& session) {
   while (session.HasInflightRoom(window)) {
     std::optional<Delivery> next = session.Dequeue();
     if (!next.has_value()) return;
-    if (next->message->ExpiredAt(now_ms_)) continue;
+    if (next->message->ExpiredAt(now_ms_) || !FitsClient(conn, *next)) continue;
     const InflightMessage& inflight = session.StartInflight(std::move(*next));
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
   }
@@ -326,12 +356,8 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     ProtocolError(conn, decoded.error.reason, decoded.error.detail);
     return false;
   }
-  const PublishPacket& publish = decoded.packet;
-  if (publish.topic.empty()) {
-    // Topic aliases are not offered (topic alias maximum 0), so an empty topic is always wrong.
-    ProtocolError(conn, ReasonCode::kTopicAliasInvalid, "empty topic without a usable topic alias");
-    return false;
-  }
+  PublishPacket& publish = decoded.packet;
+  if (!ResolveTopicAlias(conn, publish) || !CheckPublishCapabilities(conn, publish)) return false;
   stats_.messages_received.Add(1);
   Session& session = *conn->session;
   const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
@@ -342,6 +368,9 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     params.qos = publish.qos;
     params.retain = publish.retain;
     params.publisher_id = IdOf(session);
+    passthrough_scratch_.clear();
+    AppendPassthroughProperties(publish.properties, passthrough_scratch_);
+    params.passthrough_properties = passthrough_scratch_;
     if (publish.properties.message_expiry_interval.has_value()) {
       params.expiry_deadline_ms = now_ms_ + static_cast<int64_t>(*publish.properties.message_expiry_interval) * 1000;
     }
@@ -374,11 +403,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
         // MQTT 5: the receiver refused the message; the flow ends here.
         if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPubrec)) PumpQueue(session);
       } else {
-        const bool known = session.Received(ack.packet_id);
-        EncodeAck(AckPacket{PacketType::kPubrel, ack.packet_id,
-                            known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
-                  conn->version, Out(conn));
-        MarkForFlush(conn);
+        SendAck(conn, ReleaseOrCompletion(PacketType::kPubrel, ack.packet_id, session.Received(ack.packet_id)));
       }
       break;
     case PacketType::kPubcomp:
@@ -386,10 +411,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
       break;
     case PacketType::kPubrel: {
       const bool known = session.ReleaseInboundQos2(ack.packet_id);
-      EncodeAck(AckPacket{PacketType::kPubcomp, ack.packet_id,
-                          known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound},
-                conn->version, Out(conn));
-      MarkForFlush(conn);
+      SendAck(conn, ReleaseOrCompletion(PacketType::kPubcomp, ack.packet_id, known));
       break;
     }
     default:
@@ -405,6 +427,10 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
     return false;
   }
   const SubscribePacket& subscribe = decoded.packet;
+  if (!config_.subscription_identifiers && !subscribe.properties.subscription_identifiers.empty()) {
+    ProtocolError(conn, ReasonCode::kSubscriptionIdentifiersNotSupported, "subscription identifiers are off");
+    return false;
+  }
   Session& session = *conn->session;
   SubackPacket suback;
   suback.type = PacketType::kSuback;
@@ -418,21 +444,33 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
   std::vector<uint32_t> subscription_ids = subscribe.properties.subscription_identifiers;
   const uint32_t subscription_id = subscription_ids.empty() ? 0 : subscription_ids.front();
   for (const TopicSubscription& requested : subscribe.subscriptions) {
-    if (ClassifySharedFilter(requested.filter).status != SharedFilterStatus::kNotShared) {
-      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kSharedSubscriptionsNotSupported
+    if (!config_.wildcard_subscriptions && requested.filter.find_first_of("+#") != std::string_view::npos) {
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kWildcardSubscriptionsNotSupported
                                                    : ReasonCode::kUnspecifiedError);
       continue;
     }
+    const SharedFilterParse shared = ClassifySharedFilter(requested.filter);
+    if (shared.status == SharedFilterStatus::kInvalid ||
+        (shared.status == SharedFilterStatus::kValid && !SharedSubscriptionsAvailable())) {
+      suback.reasons.push_back(!IsV5(conn->version) ? ReasonCode::kUnspecifiedError
+                               : shared.status == SharedFilterStatus::kInvalid
+                                   ? ReasonCode::kTopicFilterInvalid
+                                   : ReasonCode::kSharedSubscriptionsNotSupported);
+      continue;
+    }
     SessionSubscription sub;
-    sub.filter.assign(requested.filter);
+    const bool is_shared = shared.status == SharedFilterStatus::kValid;
+    sub.filter.assign(is_shared ? shared.subscription.filter : requested.filter);
+    sub.share_group.assign(shared.subscription.group);  // empty when not shared
     sub.options = requested.options;
-    sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, 2);
+    sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, config_.max_qos);
     sub.subscription_id = subscription_id;
     const bool existed = session.AddSubscription(sub).has_value();
     SubscribeSession(session, sub);
     suback.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
     const uint8_t handling = sub.options.retain_handling;
-    if (handling == 0 || (handling == 1 && !existed)) {
+    // Retained messages are not sent on a shared subscription (MQTT 5.0 section 4.8.2).
+    if (!is_shared && (handling == 0 || (handling == 1 && !existed))) {
       retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
     }
   }
@@ -459,6 +497,8 @@ bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::s
   if (trie_.Remove(filter, group, IdOf(session)).filter_removed_from_trie) {
     BroadcastRouteDelta(filter, group, false);
   }
+  // In-flight messages stay: the client must still complete them (MQTT 5.0 section 3.10.4).
+  if (!group.empty()) ReleaseSharedDeliveries(session, SharedFilterKey(group, filter), /*include_inflight=*/false);
   return true;
 }
 
@@ -472,7 +512,8 @@ bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const 
   unsuback.type = PacketType::kUnsuback;
   unsuback.packet_id = decoded.packet.packet_id;
   for (std::string_view filter : decoded.packet.filters) {
-    const bool removed = UnsubscribeSession(*conn->session, filter, {});
+    const SharedSubscription shared = ParseSharedSubscription(filter).value_or(SharedSubscription{{}, filter});
+    const bool removed = UnsubscribeSession(*conn->session, shared.filter, shared.group);
     unsuback.reasons.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
   }
   EncodeSuback(unsuback, conn->version, Out(conn));

@@ -28,44 +28,93 @@ RouteDelta MakeRouteDelta(std::string_view filter, std::string_view share_group,
   RouteDelta delta;
   delta.shard = shard;
   delta.add = add;
-  if (share_group.empty()) {
-    delta.filter = filter;
-  } else {
-    delta.filter.reserve(kSharePrefix.size() + share_group.size() + 1 + filter.size());
-    delta.filter.append(kSharePrefix).append(share_group).append(1, '/').append(filter);
-  }
+  delta.filter = share_group.empty() ? std::string(filter) : SharedFilterKey(share_group, filter);
   return delta;
+}
+
+std::string SharedFilterKey(std::string_view share_group, std::string_view filter) {
+  std::string key;
+  key.reserve(kSharePrefix.size() + share_group.size() + 1 + filter.size());
+  key.append(kSharePrefix).append(share_group).append(1, '/').append(filter);
+  return key;
+}
+
+int NthShard(ShardMask shards, uint32_t n) {
+  n %= static_cast<uint32_t>(__builtin_popcountll(shards));
+  for (; n > 0; --n) shards &= shards - 1;
+  return __builtin_ctzll(shards);
 }
 
 void RouteTable::Apply(const RouteDelta& delta) {
   assert(delta.shard < kMaxShards && "RouteTable supports at most 64 shards");
   if (delta.shard >= kMaxShards) return;
   SplitFilter split = Split(delta.filter);
+  // A split filter was written as SharedFilterKey(group, filter), so the delta's text is its key.
+  const std::string_view key = split.group.empty() ? std::string_view() : std::string_view(delta.filter);
   ShardMask bit = ShardMask{1} << delta.shard;
   if (delta.add) {
-    Set(split.filter, split.group, bit);
+    Set(split.filter, key, bit);
   } else {
-    Clear(split.filter, split.group, bit);
+    Clear(split.filter, key, bit);
   }
 }
 
-void RouteTable::Set(std::string_view filter, std::string_view group, ShardMask bit) {
+RouteMatch RouteTable::Route(std::string_view topic) {
+  RouteMatch match;
+  trie_.ForEachFilterMatching(topic, [&match](const FilterRoutes& routes) {
+    for (const GroupRoute& route : routes.groups) {
+      if (route.shared_filter.empty()) {
+        match.plain_shards |= route.shards;
+      } else {
+        match.groups.push_back(
+            SharedRouteMatch{route.shared_filter, route.shards, NthShard(route.shards, route.cursor++)});
+      }
+    }
+  });
+  return match;
+}
+
+const RouteTable::GroupRoute* RouteTable::FindGroup(std::string_view shared_filter) const {
+  SplitFilter split = Split(shared_filter);
+  if (split.group.empty()) return nullptr;
+  const FilterRoutes* routes = trie_.Find(split.filter);
+  if (routes == nullptr) return nullptr;
+  for (const GroupRoute& route : routes->groups) {
+    if (route.shared_filter == shared_filter) return &route;
+  }
+  return nullptr;
+}
+
+ShardMask RouteTable::GroupShards(std::string_view shared_filter) const {
+  const GroupRoute* route = FindGroup(shared_filter);
+  return route == nullptr ? 0 : route->shards;
+}
+
+int RouteTable::PickGroupShard(std::string_view shared_filter, ShardMask exclude) {
+  const GroupRoute* route = FindGroup(shared_filter);
+  if (route == nullptr) return -1;
+  const ShardMask candidates = route->shards & ~exclude;
+  if (candidates == 0) return -1;
+  return NthShard(candidates, route->cursor++);
+}
+
+void RouteTable::Set(std::string_view filter, std::string_view shared_filter, ShardMask bit) {
   FilterRoutes& routes = trie_.FindOrInsert(filter);
   for (GroupRoute& route : routes.groups) {
-    if (route.group == group) {
+    if (route.shared_filter == shared_filter) {
       route.shards |= bit;
       return;
     }
   }
-  routes.groups.push_back(GroupRoute{std::string(group), bit});
+  routes.groups.push_back(GroupRoute{std::string(shared_filter), bit, 0});
   ++filter_count_;
 }
 
-void RouteTable::Clear(std::string_view filter, std::string_view group, ShardMask bit) {
+void RouteTable::Clear(std::string_view filter, std::string_view shared_filter, ShardMask bit) {
   FilterRoutes* routes = trie_.Find(filter);
   if (routes == nullptr) return;
   for (auto it = routes->groups.begin(); it != routes->groups.end(); ++it) {
-    if (it->group != group) continue;
+    if (it->shared_filter != shared_filter) continue;
     it->shards &= ~bit;
     if (it->shards == 0) {
       routes->groups.erase(it);

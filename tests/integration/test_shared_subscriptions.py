@@ -322,6 +322,29 @@ def test_unsubscribe_shared_filter_leaves_the_group(broker, paho5, uid):
     assert a.drain() == []
 
 
+def test_unsubscribing_member_hands_queued_messages_to_the_group(start_broker, raw, paho5, uid):
+    """Messages queued behind a member's in-flight window go to another
+    member when it unsubscribes; the in-flight ones it must still complete."""
+    broker = start_broker(flags={"max_inflight": 2})
+    topic = f"{uid}/t"
+    slow = raw(broker, client_id_on_shard(f"{uid}-slow", 0, SHARDS))
+    assert slow.subscribe([(f"$share/g/{topic}", 1)]) == [1]
+    settle_routes()
+    expected = payloads("q", 10)
+    paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS)).publish_all(topic, expected)
+    in_flight = [slow.expect(mb.PUBLISH) for _ in range(2)]
+    assert [p.payload() for p in in_flight] == [b"q-0", b"q-1"]
+    other = paho5(broker, client_id_on_shard(f"{uid}-other", 2, SHARDS))
+    other.subscribe(f"$share/g/{topic}", 1)
+    slow.send(mb.unsubscribe(7, [f"$share/g/{topic}"]))
+    assert slow.expect(mb.UNSUBACK).packet_id() == 7
+    assert_once_each(collect([other], 8), expected[2:])
+    for pkt in in_flight:
+        slow.send(mb.puback(pkt.packet_id()))
+    with pytest.raises(TimeoutError):  # nothing more reaches the member that left
+        slow.expect(mb.PUBLISH, timeout=0.5)
+
+
 def test_unsubscribe_shared_filter_v311(broker, paho, uid):
     topic = f"{uid}/t"
     a = paho(broker, client_id_on_shard(f"{uid}-a", 3, SHARDS))

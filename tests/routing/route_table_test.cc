@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "tests/core/alloc_counter.h"
+
 namespace ringmq {
 namespace {
 
@@ -87,6 +91,102 @@ TEST(RouteTableTest, HighestShardAndDollarRule) {
   table.Apply({"$SYS/#", 0, true});
   EXPECT_EQ(table.Match("x/y"), Bit(63));
   EXPECT_EQ(table.Match("$SYS/uptime"), Bit(0));
+}
+
+TEST(RouteTableTest, SharedFilterKeyNamesGroupAndFilter) {
+  EXPECT_EQ(SharedFilterKey("workers", "jobs/+"), "$share/workers/jobs/+");
+  EXPECT_EQ(MakeRouteDelta("jobs/+", "workers", 1, true).filter, SharedFilterKey("workers", "jobs/+"));
+}
+
+TEST(RouteTableTest, NthShardCountsSetBitsModuloTheirNumber) {
+  const ShardMask mask = Bit(1) | Bit(4) | Bit(63);
+  EXPECT_EQ(NthShard(mask, 0), 1);
+  EXPECT_EQ(NthShard(mask, 1), 4);
+  EXPECT_EQ(NthShard(mask, 2), 63);
+  EXPECT_EQ(NthShard(mask, 3), 1);
+  EXPECT_EQ(NthShard(Bit(7), 12345), 7);
+}
+
+TEST(RouteTableTest, RouteSeparatesPlainShardsFromShareGroups) {
+  RouteTable table;
+  table.Apply({"a/+", 0, true});
+  table.Apply({"$share/g/a/+", 2, true});
+  table.Apply({"$share/g/a/+", 3, true});
+  RouteMatch match = table.Route("a/x");
+  EXPECT_EQ(match.plain_shards, Bit(0));
+  ASSERT_EQ(match.groups.size(), 1u);
+  EXPECT_EQ(match.groups[0].shared_filter, "$share/g/a/+");
+  EXPECT_EQ(match.groups[0].shards, Bit(2) | Bit(3));
+  EXPECT_TRUE(match.groups[0].chosen_shard == 2 || match.groups[0].chosen_shard == 3);
+  EXPECT_EQ(table.Match("a/x"), Bit(0) | Bit(2) | Bit(3));  // the union view is unchanged
+}
+
+TEST(RouteTableTest, RouteSpreadsEachGroupRoundRobinOverItsShards) {
+  RouteTable table;
+  for (uint16_t shard : {1, 5, 9}) table.Apply({"$share/g/t/#", shard, true});
+  std::map<int, int> picks;
+  for (int i = 0; i < 300; ++i) {
+    RouteMatch match = table.Route("t/1");
+    ASSERT_EQ(match.groups.size(), 1u);
+    ++picks[match.groups[0].chosen_shard];
+  }
+  EXPECT_EQ(picks, (std::map<int, int>{{1, 100}, {5, 100}, {9, 100}}));
+}
+
+TEST(RouteTableTest, GroupsAreScopedToTheirFilter) {
+  RouteTable table;
+  table.Apply({"$share/g/a/+", 1, true});
+  table.Apply({"$share/g/a/#", 2, true});
+  table.Apply({"$share/h/a/+", 3, true});
+  EXPECT_EQ(table.filter_count(), 3u);
+  RouteMatch match = table.Route("a/b");
+  EXPECT_EQ(match.plain_shards, 0u);
+  std::map<std::string, int> chosen;
+  for (const SharedRouteMatch& group : match.groups) chosen[std::string(group.shared_filter)] = group.chosen_shard;
+  EXPECT_EQ(chosen, (std::map<std::string, int>{{"$share/g/a/+", 1}, {"$share/g/a/#", 2}, {"$share/h/a/+", 3}}));
+  EXPECT_TRUE(table.Route("b").groups.empty());
+}
+
+TEST(RouteTableTest, GroupShardsFollowsDeltas) {
+  RouteTable table;
+  table.Apply({"$share/g/x", 0, true});
+  table.Apply({"$share/g/x", 4, true});
+  table.Apply({"x", 6, true});
+  EXPECT_EQ(table.GroupShards("$share/g/x"), Bit(0) | Bit(4));
+  EXPECT_EQ(table.GroupShards("$share/other/x"), 0u);
+  EXPECT_EQ(table.GroupShards("x"), 0u);  // a plain filter is no group
+  table.Apply({"$share/g/x", 0, false});
+  EXPECT_EQ(table.GroupShards("$share/g/x"), Bit(4));
+  table.Apply({"$share/g/x", 4, false});
+  EXPECT_EQ(table.GroupShards("$share/g/x"), 0u);
+  EXPECT_EQ(table.Match("x"), Bit(6));
+}
+
+TEST(RouteTableTest, PickGroupShardSkipsExcludedShards) {
+  RouteTable table;
+  for (uint16_t shard : {0, 1, 2}) table.Apply({"$share/g/x", shard, true});
+  std::map<int, int> picks;
+  for (int i = 0; i < 10; ++i) ++picks[table.PickGroupShard("$share/g/x", Bit(1))];
+  EXPECT_EQ(picks, (std::map<int, int>{{0, 5}, {2, 5}}));
+  EXPECT_EQ(table.PickGroupShard("$share/g/x", Bit(0) | Bit(1) | Bit(2)), -1);
+  EXPECT_EQ(table.PickGroupShard("$share/none/x", 0), -1);
+}
+
+TEST(RouteTableTest, RouteWithUpToTwoGroupsDoesNotAllocate) {
+  RouteTable table;
+  table.Apply({"fleet/+/telemetry", 3, true});
+  table.Apply({"$share/g/fleet/+/telemetry", 1, true});
+  table.Apply({"$share/h/fleet/+/telemetry", 2, true});
+  ShardMask plain = 0;
+  size_t groups = 0;
+  const long allocations = testing::CountAllocations([&] {
+    plain = table.Route("fleet/dev1/telemetry").plain_shards;
+    groups = table.Route("fleet/dev1/telemetry").groups.size();
+    plain |= table.Route("other/topic").plain_shards;
+  });
+  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(plain, Bit(3));
+  EXPECT_EQ(groups, 2u);
 }
 
 }  // namespace

@@ -1,0 +1,44 @@
+// MQTT 5 Will Delay Interval on a shard (section 3.1.3.2.2): a will whose connection was lost waits out
+// its delay in the session, and goes out when the delay ends or the session ends, whichever is first;
+// the client reconnecting within the delay cancels it.
+#include <algorithm>
+#include <vector>
+
+#include "net/shard.h"
+
+namespace ringmq {
+
+void Shard::ScheduleWill(Session& session) {
+  const std::unique_ptr<WillMessage>& will = session.will();
+  if (will == nullptr) return;
+  if (will->delay_interval == 0 || stopping_) {
+    PublishWill(session);
+    return;
+  }
+  will_deadlines_ms_[&session] = now_ms_ + static_cast<int64_t>(will->delay_interval) * 1000;
+}
+
+void Shard::CancelDelayedWill(Session& session) {
+  if (will_deadlines_ms_.erase(&session) > 0) session.will().reset();
+}
+
+void Shard::PublishDelayedWillNow(Session& session) {
+  if (will_deadlines_ms_.erase(&session) > 0) PublishWill(session);
+}
+
+void Shard::PublishDueWills() {
+  std::vector<Session*> due;
+  for (const auto& [session, deadline] : will_deadlines_ms_) {
+    if (now_ms_ >= deadline) due.push_back(session);
+  }
+  for (Session* session : due) PublishDelayedWillNow(*session);
+}
+
+void Shard::PublishAllDelayedWills() {
+  // The broker is stopping, which ends every session.
+  std::vector<Session*> waiting;
+  for (const auto& [session, deadline] : will_deadlines_ms_) waiting.push_back(session);
+  for (Session* session : waiting) PublishDelayedWillNow(*session);
+}
+
+}  // namespace ringmq
