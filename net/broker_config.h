@@ -28,6 +28,7 @@ struct BrokerConfig {
   uint32_t recv_buffer_size = 16384;
   uint32_t cross_shard_queue_size = 65536;
   bool pin_threads = true;
+  uint32_t max_topic_levels = 128;  // deeper topics and filters are refused: matching recurses per level
 
   // MQTT 5 capabilities and limits (announced in CONNACK; see net/server_capabilities.h).
   uint8_t max_qos = 2;                   // highest QoS accepted on PUBLISH and granted on SUBSCRIBE

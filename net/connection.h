@@ -43,8 +43,9 @@ struct alignas(8) Connection {
   uint16_t receive_maximum = 65535;     // MQTT 5: the client's limit on our QoS 1/2 in flight
   uint16_t topic_alias_maximum_out = 0; // MQTT 5: aliases the client accepts from us (fills padding)
   uint32_t max_packet_size_out = 0;     // MQTT 5: the client's limit; 0 = none
-  int64_t last_activity_ms = 0;
-  int64_t accepted_ms = 0;
+  int64_t last_activity_ms = 0;  // before CONNECT: when the connection was accepted
+  uint32_t serial = 0;           // tells a connection from a later one at the same address
+  bool awaiting_suback = false;  // a SUBACK waits for every shard to know the new routes
   Session* session = nullptr;
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.

@@ -77,6 +77,9 @@ ABSL_FLAG(bool, wildcard_subscriptions, true,
           "Accept filters with + and #; false refuses them in SUBACK (MQTT 5: 0xA2).");
 ABSL_FLAG(bool, subscription_identifiers, true,
           "MQTT 5 subscription identifiers; false makes a SUBSCRIBE carrying one a protocol error (0xA1).");
+ABSL_FLAG(uint32_t, max_topic_levels, 128,
+          "Most levels ('/'-separated parts) in a topic or filter; a deeper PUBLISH topic closes the connection "
+          "(MQTT 5: 0x90), a deeper filter is refused in SUBACK (0x8F; 3.1.1: 0x80).");
 ABSL_FLAG(uint32_t, max_topic_alias, 64,
           "MQTT 5 Topic Alias Maximum: aliases a client may set (more: DISCONNECT 0x94), and at most this many "
           "aliases the broker assigns per connection when the client allows them; 0 = none.");
@@ -132,6 +135,7 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError("--max_topic_alias must be at most 65535");
   }
   config.max_topic_alias = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_topic_alias));
+  config.max_topic_levels = std::max<uint32_t>(1, absl::GetFlag(FLAGS_max_topic_levels));
   if (absl::GetFlag(FLAGS_max_keep_alive) < 1 || absl::GetFlag(FLAGS_max_keep_alive) > 65535) {
     return absl::InvalidArgumentError("--max_keep_alive must be between 1 and 65535");
   }

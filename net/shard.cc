@@ -174,7 +174,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
 void Shard::AdoptSocket(int fd, std::string_view already_received) {
   auto* conn = new Connection();
   conn->fd = fd;
-  conn->accepted_ms = now_ms_;
+  conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
   if (!already_received.empty()) {
@@ -409,7 +409,7 @@ void Shard::OnTick() {
   for (Connection* conn : connections_) {
     switch (conn->state) {
       case Connection::State::kAwaitConnect:
-        if (now_ms_ - conn->accepted_ms > static_cast<int64_t>(config_.connect_timeout_s) * 1000) {
+        if (now_ms_ - conn->last_activity_ms > static_cast<int64_t>(config_.connect_timeout_s) * 1000) {
           expired.push_back(conn);
         }
         break;

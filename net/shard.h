@@ -38,6 +38,13 @@ struct Listener {
   bool armed = false;
 };
 
+// A retained-message lookup a SUBSCRIBE asked for, run once its SUBACK is out.
+struct RetainedRequest {
+  std::string filter;
+  uint8_t qos = 0;
+  uint32_t subscription_id = 0;
+};
+
 class Shard {
  public:
   Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShared& shared,
@@ -101,7 +108,12 @@ class Shard {
   void ResendInflight(Session& session);
   void DetachSession(Connection* conn, bool publish_will);
   void DestroySession(Session* session);
-  void SubscribeSession(Session& session, const SessionSubscription& sub);
+  // Returns true when the subscription gave this shard a new route (other shards were told).
+  bool SubscribeSession(Session& session, const SessionSubscription& sub);
+  void SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained);
+  void CompleteRouteBarrier(uint64_t id);
+  void DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests);
+  bool TooManyLevels(std::string_view topic) const;
   bool UnsubscribeSession(Session& session, std::string_view filter, std::string_view group);
   void ExpireSessions();
   size_t InflightWindow(const Connection* conn) const;
@@ -233,6 +245,16 @@ class Shard {
   // Round-robin position per local share group ("$share/{group}/{filter}"); erased with the group.
   absl::flat_hash_map<std::string, uint32_t> share_cursors_;
   bool resume_check_ = false;  // a paused connection may be able to read again
+  uint32_t connection_serial_ = 0;
+  struct PendingSuback {
+    Connection* conn;
+    uint32_t serial;
+    std::string packet;
+    std::vector<RetainedRequest> retained;
+    int answers_missing;
+  };
+  absl::flat_hash_map<uint64_t, PendingSuback> pending_subacks_;
+  uint64_t next_barrier_id_ = 0;
 };
 
 }  // namespace ringmq

@@ -17,7 +17,7 @@ constexpr size_t kPausedInputLimit = 256 * 1024;
 
 bool Shard::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
-  return CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes;
+  return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes;
 }
 
 void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {

@@ -58,7 +58,17 @@ struct RouteEnvelope {
   std::unique_ptr<RouteDelta> delta;
 };
 
-using Envelope = std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope>;
+// A route barrier: a shard that just announced new routes asks every other shard to answer once it has
+// applied them (the queues are FIFO, so the answer proves it). The SUBACK waits for all answers, so a
+// publish on any shard after the SUBACK reaches the new subscription.
+struct BarrierEnvelope {
+  int origin = 0;
+  uint64_t id = 0;
+  bool answer = false;
+};
+
+using Envelope =
+    std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope, BarrierEnvelope>;
 
 class ShardMesh {
  public:

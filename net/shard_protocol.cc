@@ -114,6 +114,12 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   }
   const ConnectPacket& connect = decoded.packet;
   conn->version = connect.version;
+  if (connect.will.has_value() && TooManyLevels(connect.will->topic)) {
+    SendConnack(conn, IsV5(connect.version) ? ReasonCode::kTopicNameInvalid : ReasonCode::kServerUnavailable, false,
+                {});
+    Close(conn, "will topic has more levels than --max_topic_levels");
+    return false;
+  }
   if (connect.client_id.empty() && !connect.clean_start && !IsV5(connect.version)) {
     SendConnack(conn, ReasonCode::kClientIdentifierNotValid, false, {});
     Close(conn, "empty client id with clean session 0");
@@ -358,6 +364,10 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
   }
   PublishPacket& publish = decoded.packet;
   if (!ResolveTopicAlias(conn, publish) || !CheckPublishCapabilities(conn, publish)) return false;
+  if (TooManyLevels(publish.topic)) {
+    ProtocolError(conn, ReasonCode::kTopicNameInvalid, "topic has more levels than --max_topic_levels");
+    return false;
+  }
   stats_.messages_received.Add(1);
   Session& session = *conn->session;
   const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
@@ -435,12 +445,8 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
   SubackPacket suback;
   suback.type = PacketType::kSuback;
   suback.packet_id = subscribe.packet_id;
-  struct RetainedRequest {
-    std::string filter;
-    uint8_t qos;
-    uint32_t subscription_id;
-  };
   std::vector<RetainedRequest> retained_requests;
+  bool routes_changed = false;
   std::vector<uint32_t> subscription_ids = subscribe.properties.subscription_identifiers;
   const uint32_t subscription_id = subscription_ids.empty() ? 0 : subscription_ids.front();
   for (const TopicSubscription& requested : subscribe.subscriptions) {
@@ -458,15 +464,19 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
                                    : ReasonCode::kSharedSubscriptionsNotSupported);
       continue;
     }
-    SessionSubscription sub;
     const bool is_shared = shared.status == SharedFilterStatus::kValid;
+    if (TooManyLevels(is_shared ? shared.subscription.filter : requested.filter)) {
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError);
+      continue;
+    }
+    SessionSubscription sub;
     sub.filter.assign(is_shared ? shared.subscription.filter : requested.filter);
     sub.share_group.assign(shared.subscription.group);  // empty when not shared
     sub.options = requested.options;
     sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, config_.max_qos);
     sub.subscription_id = subscription_id;
     const bool existed = session.AddSubscription(sub).has_value();
-    SubscribeSession(session, sub);
+    routes_changed = SubscribeSession(session, sub) || routes_changed;
     suback.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
     const uint8_t handling = sub.options.retain_handling;
     // Retained messages are not sent on a shared subscription (MQTT 5.0 section 4.8.2).
@@ -474,21 +484,66 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
       retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
     }
   }
+  if (routes_changed && mesh_.shard_count() > 1) {
+    std::string packet;
+    EncodeSuback(suback, conn->version, packet);
+    SendSubackAfterRouteBarrier(conn, std::move(packet), std::move(retained_requests));
+    return true;
+  }
   EncodeSuback(suback, conn->version, Out(conn));
   MarkForFlush(conn);
-  for (const RetainedRequest& request : retained_requests) {
+  DeliverRetainedRequests(session, retained_requests);
+  return true;
+}
+
+void Shard::DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests) {
+  for (const RetainedRequest& request : requests) {
     std::vector<uint32_t> ids;
     if (request.subscription_id != 0) ids.push_back(request.subscription_id);
     DeliverRetained(session, request.filter, request.qos, ids);
   }
-  return true;
 }
 
-void Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
+void Shard::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained) {
+  const uint64_t id = ++next_barrier_id_;
+  pending_subacks_.emplace(id, PendingSuback{conn, conn->serial, std::move(suback), std::move(retained),
+                                             mesh_.shard_count() - 1});
+  for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
+    if (shard != index_) SendEnvelope(shard, BarrierEnvelope{index_, id, false});
+  }
+  // The client's next packets wait too, so everything it sends after SUBSCRIBE is answered after SUBACK.
+  conn->awaiting_suback = true;
+}
+
+void Shard::CompleteRouteBarrier(uint64_t id) {
+  auto it = pending_subacks_.find(id);
+  if (it == pending_subacks_.end() || --it->second.answers_missing > 0) return;
+  PendingSuback pending = std::move(it->second);
+  pending_subacks_.erase(it);
+  Connection* conn = pending.conn;
+  // The connection may have closed meanwhile; its memory may even hold a newer connection.
+  if (!connections_.contains(conn) || conn->serial != pending.serial ||
+      conn->state != Connection::State::kConnected) {
+    return;
+  }
+  conn->awaiting_suback = false;
+  resume_check_ = true;
+  Out(conn).append(pending.packet);
+  MarkForFlush(conn);
+  DeliverRetainedRequests(*conn->session, pending.retained);
+}
+
+bool Shard::TooManyLevels(std::string_view topic) const {
+  return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) >= config_.max_topic_levels;
+}
+
+bool Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
   const TopicTrie::AddResult result =
       trie_.Add(sub.filter, sub.share_group, Subscription{IdOf(session), sub.options, sub.subscription_id});
   if (!result.replaced_existing) stats_.subscriptions.Add(1);
-  if (result.filter_added_to_trie) BroadcastRouteDelta(sub.filter, sub.share_group, true);
+  if (!result.filter_added_to_trie) return false;
+  BroadcastRouteDelta(sub.filter, sub.share_group, true);
+  return true;
 }
 
 bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {

@@ -187,6 +187,12 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
     UpdateRetained(std::move(retain->message), retain->from_home);
   } else if (auto* route = std::get_if<RouteEnvelope>(&envelope)) {
     route_table_.Apply(*route->delta);
+  } else if (auto* barrier = std::get_if<BarrierEnvelope>(&envelope)) {
+    if (barrier->answer) {
+      CompleteRouteBarrier(barrier->id);
+    } else {
+      SendEnvelope(barrier->origin, BarrierEnvelope{index_, barrier->id, true});
+    }
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
     if (stopping_) {
       close((*handoff)->fd);

@@ -5,10 +5,15 @@ set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
                 libgtest-dev libgmock-dev libbenchmark-dev)
-test_packages=(mosquitto-clients python3-paho-mqtt python3-pytest nodejs npm)
+test_packages=(mosquitto-clients python3-paho-mqtt python3-pytest)
 
 wanted=("${build_packages[@]}")
-if [[ "${1:-}" == "--test" ]]; then wanted+=("${test_packages[@]}"); fi
+if [[ "${1:-}" == "--test" ]]; then
+  wanted+=("${test_packages[@]}")
+  # MQTT.js needs node and npm; a machine may already have them from elsewhere (whose nodejs bundles
+  # npm and conflicts with Debian's npm package), so only a machine without them gets Debian's.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then wanted+=(nodejs npm); fi
+fi
 
 missing=()
 for package in "${wanted[@]}"; do

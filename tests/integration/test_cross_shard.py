@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+import mqtt_bytes as mb
 from cli_tools import MosquittoSub, mosquitto_pub
 from shards import client_id_on_shard, home_shard
 
@@ -84,3 +85,29 @@ def test_wildcard_subscriber_hears_publishers_on_every_shard(broker, paho, uid, 
         pub.publish(f"{uid}/{shard}/data", str(shard), 1)
     got = sorted(m.payload for m in sub.expect(SHARDS))
     assert got == [str(s).encode() for s in range(SHARDS)]
+
+
+@pytest.mark.ringmq_only
+@pytest.mark.parametrize("pair", [(0, 1), (1, 0), (2, 3), (3, 2)], ids=pair_id)
+def test_publish_right_after_suback_reaches_new_subscription(broker, raw, uid, pair):
+    """The SUBACK waits until every shard routes the new filter, so a publish sent the moment the
+    SUBACK arrives, from a client on another shard, is delivered - every time, not just usually."""
+    pub_shard, sub_shard = pair
+    publisher = raw(broker, client_id_on_shard(f"{uid}-pub", pub_shard, SHARDS))
+    for attempt in range(30):
+        topic = f"{uid}/fresh/{attempt}"  # a filter no shard has seen: its route is new every time
+        subscriber = raw(broker, client_id_on_shard(f"{uid}-sub{attempt}", sub_shard, SHARDS))
+        assert subscriber.subscribe([(topic, 1)]) == [1]
+        publisher.publish_qos1(topic, b"now")
+        got = subscriber.recv_publish_acked()
+        assert got.payload() == b"now", f"attempt {attempt}"
+        subscriber.close()
+
+
+@pytest.mark.ringmq_only
+def test_packets_pipelined_after_subscribe_are_answered_after_suback(broker, raw, uid):
+    """SUBSCRIBE and PINGREQ sent back to back: the PINGRESP may not overtake the SUBACK."""
+    client = raw(broker, client_id_on_shard(f"{uid}-pipe", 1, SHARDS))
+    client.send(mb.subscribe(7, [(f"{uid}/pipelined/new", 0)]) + mb.pingreq())
+    assert client.expect(mb.SUBACK).packet_id() == 7
+    client.expect(mb.PINGRESP)

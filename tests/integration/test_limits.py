@@ -145,3 +145,20 @@ def test_dropped_messages_are_counted_in_sys(start_broker, raw, paho, uid):
         if value > 0:
             return
     raise AssertionError("$SYS/broker/messages/dropped stayed 0 after overflowing a queue")
+
+
+@pytest.mark.ringmq_only
+def test_topics_deeper_than_max_topic_levels_are_refused(start_broker, raw, paho, uid):
+    broker = start_broker({"max_topic_levels": 8})
+    deep = "/".join([uid] + ["l"] * 8)  # 9 levels
+    ok = "/".join([uid] + ["l"] * 7)    # 8 levels
+
+    subscriber = raw(broker, f"{uid}-sub")
+    assert subscriber.subscribe([(deep, 1), (ok, 1)]) == [0x80, 1]
+
+    deep_publisher = raw(broker, f"{uid}-deep")
+    assert deep_publisher.is_closed_after(mb.publish(deep, b"x", qos=1, packet_id=1))
+
+    healthy = raw(broker, f"{uid}-healthy")
+    healthy.publish_qos1(ok, b"fine")
+    assert subscriber.recv_publish_acked().payload() == b"fine"
