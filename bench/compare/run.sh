@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# ringmq vs mosquitto side by side: builds ringmq and ringmq-bench, installs Debian's mosquitto if it
+# is missing, then runs the same ringmq-bench scenarios against both brokers on 127.0.0.1, one fresh
+# broker per run, alternating brokers within each scenario (ringmq, mosquitto, ringmq, mosquitto),
+# and writes the comparison table plus the raw JSON lines to bench/compare/results/<date>-<host>.md.
+#
+#   bash bench/compare/run.sh            full mode (8 to 10 minutes on 2 cores)
+#   bash bench/compare/run.sh --quick    smoke test: short runs, few clients (1 to 2 minutes)
+#
+# Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
+# scenario; the best one is reported), --help. Both brokers get the same limits and never port 1883.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+
+invocation="bash bench/compare/run.sh${*:+ $*}"
+mode=full
+build_dir=${RINGMQ_BUILD_DIR:-build}
+reps=""
+while (($# > 0)); do
+  case $1 in
+    --quick) mode=quick ;;
+    --build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
+    --build-dir=*) build_dir=${1#*=} ;;
+    --reps) reps=${2:?--reps needs a value}; shift ;;
+    --reps=*) reps=${1#*=} ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument: $1" >&2; usage >&2; exit 1 ;;
+  esac
+  shift
+done
+
+# ------------------------------------------------------------------------------------------------
+# Settings. The limits are given to both brokers; the scenario sizes follow the mode.
+
+max_inflight=256
+max_queued_messages=1000
+max_queued_bytes=1048576
+max_packet_size=1048576
+max_connections=100000
+
+# Descriptors: the broker and ringmq-bench each hold one side of every connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fd_headroom=256
+open_files=$(ulimit -n)
+if [[ $open_files == unlimited ]] || ((open_files >= 20000 + fd_headroom)); then
+  idle_connections=20000
+elif ((open_files >= 10000 + fd_headroom)); then
+  idle_connections=10000
+else
+  idle_connections=$((open_files - fd_headroom))
+fi
+
+if [[ $mode == full ]]; then
+  duration=8 warmup=1.5 drain=3 connect_timeout=30
+  pairs=100 fan=1000 conn_hold=3
+  reps=${reps:-2}
+else
+  duration=1.5 warmup=0.5 drain=2 connect_timeout=15
+  pairs=10 fan=50 conn_hold=1
+  idle_connections=$((idle_connections < 500 ? idle_connections : 500))
+  reps=${reps:-1}
+fi
+pairs_window=100  # e2e window per publisher in pairs and fan-out
+fanin_window=10   # fan-in: 1000 publishers x 10 = 10 000 undelivered messages at most
+
+bench_common=(--duration "$duration" --warmup "$warmup" --drain "$drain" --connect_timeout "$connect_timeout")
+run_time_limit=$(python3 -c "import math; print(math.ceil($connect_timeout + $warmup + $duration + $drain + 20))")
+
+# ------------------------------------------------------------------------------------------------
+# Build and install.
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+prepare() {
+  tools/install-deps.sh
+  if [[ ! -x /usr/sbin/mosquitto ]]; then
+    echo "installing mosquitto (Debian package)" >&2
+    "${sudo_cmd[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends mosquitto
+    # The package's own service must not hold port 1883 (nor anything else) during the comparison.
+    "${sudo_cmd[@]}" systemctl disable --now mosquitto 2>/dev/null || true
+    "${sudo_cmd[@]}" service mosquitto stop 2>/dev/null || true
+  fi
+  # As tools/build.sh (release build), but only the two binaries needed here, two jobs at most.
+  if [[ ! -f $build_dir/build.ninja ]]; then
+    meson setup "$build_dir" --buildtype=release >/dev/null
+  fi
+  ninja -C "$build_dir" -j2 net/ringmq tools/ringmq-bench
+}
+
+prepare
+ringmq_bin=$build_dir/net/ringmq
+bench_bin=$build_dir/tools/ringmq-bench
+report=(/usr/bin/python3 "$repo/bench/compare/compare_report.py")
+
+work=$(mktemp -d /tmp/ringmq-compare.XXXXXX)
+runs_file=$work/runs.jsonl
+: >"$runs_file"
+broker_pid=""
+broker_port=""
+
+# ------------------------------------------------------------------------------------------------
+# Brokers: one at a time, started fresh for every run so RSS figures belong to that run only.
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_broker() {
+  [[ -n $broker_pid ]] || return 0
+  kill -TERM "$broker_pid" 2>/dev/null || true
+  local tries
+  for ((tries = 0; tries < 100; ++tries)); do
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$broker_pid" 2>/dev/null || true
+  wait "$broker_pid" 2>/dev/null || true
+  broker_pid=""
+}
+
+cleanup() {
+  stop_broker
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits (at most 10 s) until the broker listens on $broker_port.
+wait_for_listener() {
+  local name=$1 tries
+  for ((tries = 0; tries < 200; ++tries)); do
+    if ! kill -0 "$broker_pid" 2>/dev/null; then
+      echo "run.sh: $name exited at start-up:" >&2
+      cat "$work/broker.log" >&2
+      exit 1
+    fi
+    if [[ -n $(ss -Hltn "sport = :$broker_port" 2>/dev/null) ]]; then return 0; fi
+    sleep 0.05
+  done
+  echo "run.sh: $name is not listening on 127.0.0.1:$broker_port after 10 s" >&2
+  exit 1
+}
+
+start_ringmq() {
+  broker_port=$(free_port)
+  "$ringmq_bin" --listen "127.0.0.1:$broker_port" --log_level=error --sys_interval=0 \
+    --max_inflight=$max_inflight --max_queued_messages=$max_queued_messages \
+    --max_queued_bytes=$max_queued_bytes --max_packet_size=$max_packet_size \
+    --max_connections=$max_connections >"$work/broker.log" 2>&1 &
+  broker_pid=$!
+  wait_for_listener ringmq
+}
+
+start_mosquitto() {
+  broker_port=$(free_port)
+  cat >"$work/mosquitto.conf" <<EOF
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest none
+sys_interval 0
+user $(id -un)
+set_tcp_nodelay true
+max_inflight_messages $max_inflight
+max_queued_messages $max_queued_messages
+max_queued_bytes $max_queued_bytes
+max_packet_size $max_packet_size
+listener $broker_port 127.0.0.1
+max_connections $max_connections
+EOF
+  /usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
+  broker_pid=$!
+  wait_for_listener mosquitto
+}
+
+peak_rss_kb() {
+  awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true
+}
+
+# ------------------------------------------------------------------------------------------------
+# Runs.
+
+run_number=0
+total_runs=0
+
+# run_one SECTION CASE TITLE BROKER REP [--baseline CASE] [--offered RATE] -- BENCH_ARGS...
+run_one() {
+  local section=$1 case=$2 title=$3 broker=$4 rep=$5
+  shift 5
+  local extra=()
+  while [[ $1 != -- ]]; do
+    case $1 in
+      --baseline) extra+=(--baseline "$2") ;;
+      --offered) extra+=(--offered-per-s "$2") ;;
+    esac
+    shift 2
+  done
+  shift
+  local bench_args=("$@")
+  run_number=$((run_number + 1))
+  "start_$broker"
+  local status=0
+  timeout --kill-after=5 "$run_time_limit" "$bench_bin" --host 127.0.0.1 --port "$broker_port" \
+    --broker_pid "$broker_pid" --progress=false "${bench_args[@]}" >"$work/bench.out" 2>"$work/bench.err" ||
+    status=$?
+  local peak
+  peak=$(peak_rss_kb "$broker_pid")
+  stop_broker
+  "${report[@]}" record --out "$runs_file" --section "$section" --case "$case" --title "$title" \
+    --broker "$broker" --rep "$rep" --exit "$status" --peak-rss-kb "${peak:-0}" \
+    --command-line "ringmq-bench ${bench_args[*]}" "${extra[@]}" <"$work/bench.out"
+  local summary
+  summary=$(tail -n 1 "$runs_file" | /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+print("received %.0f msg/s, %.0f connects/s, p99 %.1f ms, lost %d" % (r.get("received_per_s", 0),
+      r.get("connects_per_s", 0), r.get("p99_us", 0) / 1000, r.get("lost", 0)) if "sent" in r else r["error"])')
+  printf '[%2d/%d] %-22s %-9s rep %d: %s%s\n' "$run_number" "$total_runs" "$case" "$broker" "$rep" "$summary" \
+    "$( ((status == 0)) || echo " (exit $status)")" >&2
+  if ((status != 0)); then sed -n '1,5p' "$work/bench.err" | sed 's/^/    /' >&2; fi
+}
+
+# compare SECTION CASE TITLE [record options] -- BENCH_ARGS...: every repetition on both brokers.
+compare() {
+  local rep broker
+  for ((rep = 1; rep <= reps; ++rep)); do
+    for broker in ringmq mosquitto; do
+      run_one "$1" "$2" "$3" "$broker" "$rep" "${@:4}"
+    done
+  done
+}
+
+# Half of mosquitto's sustainable total rate of CASE, spread over the pairs: per-publisher --rate.
+half_mosquitto_rate() {
+  local saturation
+  saturation=$("${report[@]}" value "$runs_file" "$1" mosquitto received_per_s)
+  /usr/bin/python3 -c "print(f'{$saturation / 2:.0f} {$saturation / 2 / $pairs:.3f}')"
+}
+
+qos0_64=(--scenario pairs --clients "$pairs" --size 64)
+total_runs=$(((7 + 2 + 2 + 1) * 2 * reps))
+started_at=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "run.sh: $mode mode, $total_runs runs, $reps per broker and scenario; results in bench/compare/results/" >&2
+
+# Sustainable rates first: mosquitto's pairs figures set the offered load of the latency rows.
+for qos in 0 1; do
+  for size in 64 1024; do
+    label=$([[ $size == 64 ]] && echo "64 B" || echo "1 KiB")
+    compare sustainable "pairs-q$qos-$size" "pairs $pairs, QoS $qos, $label" -- \
+      --scenario pairs --clients "$pairs" --qos "$qos" --size "$size" --e2e_window $pairs_window "${bench_common[@]}"
+  done
+done
+compare sustainable pairs-q2-64 "pairs $pairs, QoS 2, 64 B" -- \
+  --scenario pairs --clients "$pairs" --qos 2 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
+compare sustainable fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" -- \
+  --scenario fanin --clients "$fan" --qos 0 --size 64 --e2e_window $fanin_window "${bench_common[@]}"
+compare sustainable fanout-q0 "fan-out 1 → $fan, QoS 0, 64 B" -- \
+  --scenario fanout --clients "$fan" --qos 0 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
+
+for qos in 0 1; do
+  offered="" per_publisher=""
+  read -r offered per_publisher < <(half_mosquitto_rate "pairs-q$qos-64") || true
+  if [[ -z $per_publisher ]]; then
+    echo "run.sh: no mosquitto saturation rate for pairs-q$qos-64: latency row skipped" >&2
+    run_number=$((run_number + 2 * reps))
+    continue
+  fi
+  compare latency "latency-q$qos-64" "pairs $pairs, QoS $qos, 64 B" --offered "$offered" -- \
+    "${qos0_64[@]}" --qos "$qos" --rate "$per_publisher" "${bench_common[@]}"
+done
+
+compare overload overload-pairs-q0 "pairs $pairs, QoS 0, 64 B" --baseline pairs-q0-64 -- \
+  "${qos0_64[@]}" --qos 0 "${bench_common[@]}"
+compare overload overload-fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" --baseline fanin-q0 -- \
+  --scenario fanin --clients "$fan" --qos 0 --size 64 "${bench_common[@]}"
+
+compare connections "conn-$idle_connections" "$idle_connections idle connections" -- \
+  --scenario conn --clients "$idle_connections" --duration "$conn_hold" --warmup 0 --drain 0 \
+  --connect_timeout 60
+
+# ------------------------------------------------------------------------------------------------
+# Report.
+
+elapsed=$(($(date +%s) - started_at))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+suffix=""
+if [[ $mode == quick ]]; then suffix="-quick"; fi  # a smoke test never overwrites a full run's file
+mkdir -p bench/compare/results
+result_file=bench/compare/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix.md
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+memory=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+# `mosquitto -h` exits with status 3 after printing its version.
+mosquitto_version=$({ /usr/sbin/mosquitto -h 2>/dev/null || true; } | awk 'NR == 1 { print $3 }')
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitted changes"; fi
+
+{
+  echo "# ringmq vs mosquitto, $(date +%Y-%m-%d) on $(hostname -s) ($mode mode)"
+  echo
+  echo "- Command: \`$invocation\` ($elapsed s, $reps run(s) per broker and scenario, best one shown)"
+  echo "- Machine: $(nproc) CPUs ($cpu_model), $memory RAM, Linux $(uname -r)"
+  echo "- Shared machine: other developers were building and running tests on it at the same time" \
+       "(load average $load_before before, $load_after after), so the figures carry that noise."
+  echo "- ringmq $revision (release build, $(nproc) shards), mosquitto $mosquitto_version (Debian package)," \
+       "each alone on 127.0.0.1, started fresh for every run, logging and \$SYS off, persistence off."
+  echo "- Same limits for both: max in-flight $max_inflight, max queued messages $max_queued_messages," \
+       "max queued bytes $max_queued_bytes, max packet size $max_packet_size, max connections $max_connections," \
+       "TCP_NODELAY."
+  echo "- Load generator: ringmq-bench, one thread, MQTT 3.1.1, on the same machine; runs of ${duration} s" \
+       "after ${warmup} s of warm-up. \"msg/s\" counts messages received by subscribers; \"msg per broker" \
+       "CPU-s\" divides them by the broker's user + system CPU time over the same interval. Ratios are" \
+       "ringmq/mosquitto."
+  echo
+  "${report[@]}" table "$runs_file"
+  echo
+  echo "## Raw runs (ringmq-bench JSON lines)"
+  echo
+  echo '```json'
+  cat "$runs_file"
+  echo '```'
+} >"$result_file"
+
+cat "$result_file"
+echo >&2
+echo "run.sh: wrote $result_file" >&2
