@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -57,7 +58,7 @@ class Fifo {
     }
     const size_t removed = size_ - kept;
     for (size_t i = kept; i < size_; ++i) (*this)[i] = T();
-    size_ = kept;
+    size_ = static_cast<uint32_t>(kept);
     if (size_ == 0) ReleaseIfLarge();
     return removed;
   }
@@ -68,7 +69,7 @@ class Fifo {
 
  private:
   void Grow() {
-    const size_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
+    const uint32_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
     std::unique_ptr<T[]> slots(new T[capacity]);
     for (size_t i = 0; i < size_; ++i) slots[i] = std::move((*this)[i]);
     slots_ = std::move(slots);
@@ -89,9 +90,10 @@ class Fifo {
 
   static constexpr size_t kKeptCapacity = 4;
   std::unique_ptr<T[]> slots_;
-  size_t capacity_ = 0;
-  size_t head_ = 0;
-  size_t size_ = 0;
+  // 32-bit positions keep the queue at 24 bytes; it never holds anywhere near 2^32 elements.
+  uint32_t capacity_ = 0;
+  uint32_t head_ = 0;
+  uint32_t size_ = 0;
 };
 
 }  // namespace ringmq

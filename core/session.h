@@ -42,6 +42,7 @@ struct InflightMessage {
   Delivery delivery;
   uint16_t packet_id = 0;
   State state = State::kAwaitPuback;
+  uint32_t id_sequence = 0;  // the session's packet id step at which packet_id was handed out
 };
 
 struct WillMessage {
@@ -73,8 +74,7 @@ class Session {
   // Returns the replaced subscription's options, if the filter (and group) was already subscribed.
   std::optional<SubscriptionOptions> AddSubscription(SessionSubscription sub);
   bool RemoveSubscription(std::string_view filter, std::string_view share_group);
-  const std::vector<SessionSubscription>& subscriptions() const { return subscriptions_; }
-  std::vector<SessionSubscription> TakeSubscriptions() { return std::move(subscriptions_); }
+  const std::vector<SessionSubscription>& subscriptions() const;
 
   // --- Outbound QoS 1/2 ---
   bool HasInflightRoom(size_t window) const { return inflight_.size() < window; }
@@ -114,13 +114,16 @@ class Session {
 
   std::string client_id_;
   void* attachment_ = nullptr;
-  std::vector<SessionSubscription> subscriptions_;
+  // Allocated with the first subscription: many fleet clients only publish.
+  std::unique_ptr<std::vector<SessionSubscription>> subscriptions_;
   Fifo<InflightMessage> inflight_;  // in send order, for redelivery after reconnect
   Fifo<Delivery> queued_;
-  size_t queued_bytes_ = 0;
   absl::flat_hash_set<uint16_t> inbound_qos2_;
   std::unique_ptr<WillMessage> will_;  // rare and large: kept out of line
+  // 32-bit counters keep the session in a 160-byte allocation (the broker caps --max_queued_bytes).
+  uint32_t queued_bytes_ = 0;
   uint32_t expiry_interval_ = 0;
+  uint32_t id_sequence_ = 0;  // steps of last_packet_id_ so far (wrapping), see FreePacketId()
   uint16_t last_packet_id_ = 0;
 };
 

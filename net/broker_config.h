@@ -25,7 +25,7 @@ struct BrokerConfig {
   uint32_t sys_interval_s = 10;
   uint32_t connect_timeout_s = 10;
   uint32_t recv_buffer_count = 1024;
-  uint32_t recv_buffer_size = 16384;
+  uint32_t recv_buffer_size = 8192;
   uint32_t cross_shard_queue_size = 65536;
   bool pin_threads = true;
   uint32_t max_topic_levels = 128;  // deeper topics and filters are refused: matching recurses per level

@@ -26,7 +26,7 @@ enum class Op : uint8_t { kAccept = 1, kRecv = 2, kSend = 3, kWake = 4, kCancel 
 struct RingOptions {
   unsigned entries = 4096;
   unsigned recv_buffer_count = 1024;  // power of two
-  unsigned recv_buffer_size = 16384;
+  unsigned recv_buffer_size = 8192;
 };
 
 struct Completion {
@@ -90,7 +90,7 @@ class Ring {
   bool multishot_recv_ = false;
   io_uring_buf_ring* buf_ring_ = nullptr;
   size_t buf_ring_bytes_ = 0;
-  std::unique_ptr<uint8_t[]> buffers_;  // left uninitialised: pages become resident only when used
+  std::unique_ptr<uint8_t[]> buffers_;
   unsigned buffer_count_ = 0;
   unsigned buffer_size_ = 0;
   static constexpr uint16_t kBufferGroup = 0;

@@ -63,7 +63,8 @@ ABSL_FLAG(uint32_t, sys_interval, 10, "Seconds between updates of the $SYS/broke
 ABSL_FLAG(uint32_t, connect_timeout, 10, "Seconds a new connection may take to send CONNECT.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(uint32_t, recv_buffer_count, 1024, "Receive buffers per shard (power of two), shared by its connections.");
-ABSL_FLAG(uint32_t, recv_buffer_size, 16384, "Bytes per receive buffer.");
+ABSL_FLAG(uint32_t, recv_buffer_size, 8192,
+          "Bytes per receive buffer. The pool (count x size per shard) is allocated and touched at start-up.");
 ABSL_FLAG(uint32_t, cross_shard_queue_size, 65536,
           "Slots of each shard-to-shard queue (power of two); when full, the sending shard stops reading from "
           "its publishers until the queue drains.");
@@ -120,6 +121,9 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.max_inflight = std::max<uint32_t>(1, absl::GetFlag(FLAGS_max_inflight));
   config.max_queued_messages = absl::GetFlag(FLAGS_max_queued_messages);
   config.max_queued_bytes = absl::GetFlag(FLAGS_max_queued_bytes);
+  if (config.max_queued_bytes >= (uint64_t{1} << 32)) {
+    return absl::InvalidArgumentError("--max_queued_bytes must be below 4 GiB");
+  }
   config.sys_interval_s = absl::GetFlag(FLAGS_sys_interval);
   config.connect_timeout_s = std::max<uint32_t>(1, absl::GetFlag(FLAGS_connect_timeout));
   config.recv_buffer_count = absl::GetFlag(FLAGS_recv_buffer_count);

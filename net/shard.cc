@@ -94,7 +94,7 @@ absl::Status Shard::Run() {
     }
     mesh_.MarkSleeping(index_, true);
     // With a backlog the queue may have room again already (the consumer's wake can race our flag).
-    bool inbox_ready = CrossShardBacklogged() && BacklogCanMove();
+    bool inbox_ready = congested_ && (BacklogCanMove() || (backlog_count_ == 0 && QueuesHalfFree()));
     for (int from = 0; from < mesh_.shard_count() && !inbox_ready; ++from) {
       inbox_ready = !mesh_.Queue(from, index_).Empty();
     }
@@ -166,9 +166,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
     close(fd);
     return;
   }
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  AdoptSocket(fd, {});
+  AdoptSocket(fd, {});  // TCP_NODELAY is inherited from the listening socket
 }
 
 void Shard::AdoptSocket(int fd, std::string_view already_received) {
@@ -190,6 +188,7 @@ void Shard::AdoptSocket(int fd, std::string_view already_received) {
 void Shard::ArmRecv(Connection* conn) {
   ring_->PrepRecv(conn->fd, conn, conn->state == Connection::State::kConnected);
   conn->recv_armed = true;
+  conn->recv_cancel_sent = false;
   ++conn->ops_in_flight;
 }
 

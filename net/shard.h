@@ -27,6 +27,7 @@
 #include "net/ring.h"
 #include "net/shard_mesh.h"
 #include "net/shard_stats.h"
+#include "routing/match_cache.h"
 #include "routing/retained_store.h"
 #include "routing/route_table.h"
 #include "routing/topic_trie.h"
@@ -84,6 +85,9 @@ class Shard {
   bool ShouldPauseInput(const Connection* conn) const;
   void PauseInput(Connection* conn, std::span<const uint8_t> unparsed);
   void ResumePaused();
+  void EnterCongestion();
+  void UpdateCongestion();
+  bool QueuesHalfFree();
   void OnTick();
   void BeginShutdown();
   bool ShutdownComplete();
@@ -161,13 +165,16 @@ class Shard {
   void Publish(MessageRef message);
   void RoutePublish(const MessageRef& message);
   void DeliverLocal(const MessageRef& message);
+  // This shard's plain subscriptions matching `topic`, sorted by subscriber (a session's filters
+  // are adjacent). Valid until the next call or trie change.
+  std::span<const Subscription> LocalSubscriptions(std::string_view topic);
   void UpdateRetained(MessageRef message, bool from_home);
   void BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add);
   void SendEnvelope(int to, Envelope envelope);
   void DrainInbox();
   void HandleEnvelope(Envelope&& envelope);
   void PublishQueuedEnvelopes();
-  bool CrossShardBacklogged() const { return backlog_count_ > 0; }
+  bool CrossShardBacklogged() const { return congested_; }
   bool BacklogCanMove();
   void DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
                        const std::vector<uint32_t>& subscription_ids);
@@ -222,6 +229,8 @@ class Shard {
   absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
   absl::flat_hash_map<Session*, int64_t> will_deadlines_ms_;  // MQTT 5 wills waiting out their delay
   std::string passthrough_scratch_;                           // encoded properties of the PUBLISH at hand
+  PublishPacket publish_scratch_;                             // MQTT 3.1.1 PUBLISH being written (WritePublish)
+  AckPacket ack_scratch_;                                     // PUBACK/PUBREC of a PUBLISH (OnPublish)
 
   TopicTrie trie_;
   RouteTable route_table_;
@@ -229,6 +238,7 @@ class Shard {
 
   std::vector<std::deque<Envelope>> backlog_;  // per destination, while its queue is full
   size_t backlog_count_ = 0;
+  bool congested_ = false;  // see shard_flow.cc
   uint64_t touched_shards_ = 0;                // destinations with items pushed but not yet published
   std::vector<Connection*> paused_;            // connections whose input waits (see shard_flow.cc)
 
@@ -242,6 +252,15 @@ class Shard {
   int64_t stop_deadline_ms_ = 0;
   uint64_t client_id_counter_ = 0;
   std::vector<Subscription> match_scratch_;
+  // Topic match caches: fleet traffic repeats topics, and both tables are walked per message.
+  // A route entry keeps the plain shards and whether share groups matched: their round-robin
+  // picks move on with every message, so such topics go through RouteTable::Route every time.
+  struct CachedRoute {
+    ShardMask plain_shards = 0;
+    bool has_groups = false;
+  };
+  MatchCache<CachedRoute> route_cache_;
+  MatchCache<absl::InlinedVector<Subscription, 2>> local_match_cache_;
   // Round-robin position per local share group ("$share/{group}/{filter}"); erased with the group.
   absl::flat_hash_map<std::string, uint32_t> share_cursors_;
   bool resume_check_ = false;  // a paused connection may be able to read again

@@ -1,19 +1,18 @@
 // Input backpressure on a shard. The broker never queues without bound on behalf of a client that
 // sends faster than the broker can pass its messages on; it stops reading from it instead, and TCP
 // flow control slows the client down. A connection's input is paused while
-//  - a queue to another shard is full (the envelopes wait in this shard's backlog), or
+//  - the shard is congested: a queue to another shard filled up (the envelopes wait in this shard's
+//    backlog, in order). Every connection of the shard stops reading at once, and reading resumes only
+//    when the backlog is gone and every outgoing queue is at least half free, so a congested shard
+//    neither buffers its clients' input nor flips between reading and not reading, or
 //  - its own output (acknowledgements, deliveries) is backed up beyond --max_queued_bytes because the
 //    client does not read.
-// Paused input is kept unparsed; once more than kPausedInputLimit bytes are held, the receive is
-// cancelled so the kernel's socket buffer fills and the sender blocks.
+// Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
+// connection holds at most what had already arrived; the kernel's socket buffer fills and the sender
+// blocks.
 #include "net/shard.h"
 
 namespace ringmq {
-namespace {
-
-constexpr size_t kPausedInputLimit = 256 * 1024;
-
-}  // namespace
 
 bool Shard::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
@@ -21,12 +20,43 @@ bool Shard::ShouldPauseInput(const Connection* conn) const {
 }
 
 void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
-  Io(conn).inbound.append(reinterpret_cast<const char*>(unparsed.data()), unparsed.size());
+  if (!unparsed.empty()) Io(conn).inbound.append(reinterpret_cast<const char*>(unparsed.data()), unparsed.size());
   if (!conn->reading_paused) {
     conn->reading_paused = true;
     paused_.push_back(conn);
   }
-  if (conn->io->inbound.size() > kPausedInputLimit && conn->recv_armed) ring_->PrepCancel(conn, Op::kRecv);
+  if (conn->recv_armed && !conn->recv_cancel_sent) {
+    ring_->PrepCancel(conn, Op::kRecv);
+    conn->recv_cancel_sent = true;
+  }
+}
+
+void Shard::EnterCongestion() {
+  congested_ = true;
+  for (Connection* conn : connections_) {
+    if (conn->state == Connection::State::kConnected) PauseInput(conn, {});
+  }
+}
+
+bool Shard::QueuesHalfFree() {
+  for (int to = 0; to < mesh_.shard_count(); ++to) {
+    if (to == index_) continue;
+    SpscQueue<Envelope>& queue = mesh_.Queue(index_, to);
+    if (queue.FreeSlots() < queue.capacity() / 2) return false;
+  }
+  return true;
+}
+
+void Shard::UpdateCongestion() {
+  if (backlog_count_ == 0 && QueuesHalfFree()) {
+    congested_ = false;
+    resume_check_ = true;
+    return;
+  }
+  // Ask the consumers to wake us as they drain, so we notice when the queues have room again.
+  for (int to = 0; to < mesh_.shard_count(); ++to) {
+    if (to != index_) mesh_.MarkWaitingForSpace(index_, to);
+  }
 }
 
 void Shard::ResumePaused() {

@@ -129,7 +129,10 @@ void Shard::StripProblemInformation(const Connection* conn, Properties& props, s
 }
 
 void Shard::SendAck(Connection* conn, AckPacket ack) {
-  StripProblemInformation(conn, ack.properties, AckPacketSize(ack, conn->version));
+  // Sizing the packet walks its properties: skip it for the usual ack that has nothing to strip.
+  if (ack.properties.reason_string.has_value() || !ack.properties.user_properties.empty()) {
+    StripProblemInformation(conn, ack.properties, AckPacketSize(ack, conn->version));
+  }
   EncodeAck(ack, conn->version, Out(conn));
   MarkForFlush(conn);
 }

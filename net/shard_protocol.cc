@@ -316,6 +316,21 @@ void Shard::Deliver(Session& session, Delivery delivery) {
 }
 
 void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) {
+  if (!IsV5(conn->version)) {
+    // MQTT 3.1.1 has no properties or aliases: one reused packet spares building and destroying a
+    // PublishPacket, with its empty property set, per delivered message.
+    PublishPacket& packet = publish_scratch_;
+    packet.dup = dup;
+    packet.qos = delivery.qos;
+    packet.retain = delivery.retain;
+    packet.topic = delivery.message->topic();
+    packet.packet_id = packet_id;
+    packet.payload = delivery.message->payload();
+    EncodePublish(packet, {}, conn->version, Out(conn));
+    stats_.messages_sent.Add(1);
+    MarkForFlush(conn);
+    return;
+  }
   PublishPacket packet = OutboundPublish(conn, delivery, packet_id, dup);
   if (conn->topic_alias_maximum_out > 0) {
     ConnectionV5State& v5 = V5State(conn);
@@ -386,11 +401,12 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     }
     Publish(Message::Create(params));
   }
-  if (publish.qos == 1) {
-    EncodeAck(AckPacket{PacketType::kPuback, publish.packet_id}, conn->version, Out(conn));
-    MarkForFlush(conn);
-  } else if (publish.qos == 2) {
-    EncodeAck(AckPacket{PacketType::kPubrec, publish.packet_id}, conn->version, Out(conn));
+  if (publish.qos > 0) {
+    // A reused packet (success, no properties): building an AckPacket with its empty property set
+    // per PUBLISH costs more than encoding its four bytes.
+    ack_scratch_.type = publish.qos == 1 ? PacketType::kPuback : PacketType::kPubrec;
+    ack_scratch_.packet_id = publish.packet_id;
+    EncodeAck(ack_scratch_, conn->version, Out(conn));
     MarkForFlush(conn);
   }
   return true;
@@ -534,6 +550,8 @@ void Shard::CompleteRouteBarrier(uint64_t id) {
 }
 
 bool Shard::TooManyLevels(std::string_view topic) const {
+  // Checked on every PUBLISH: a topic shorter than the limit cannot have that many separators.
+  if (topic.size() < config_.max_topic_levels) return false;
   return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) >= config_.max_topic_levels;
 }
 

@@ -13,6 +13,19 @@ namespace {
 
 constexpr size_t kInboxBatch = 4096;  // per source shard and loop turn, so one busy peer cannot starve us
 
+// Replaces `out` by the plain subscriptions matching `topic`, sorted by subscriber.
+template <class Subscriptions>
+void CollectPlainSubscriptions(const TopicTrie& trie, std::string_view topic, Subscriptions& out) {
+  out.clear();
+  trie.Match(topic, [&out](const Subscription& sub, std::string_view group) {
+    if (group.empty()) out.push_back(sub);
+  });
+  if (out.size() > 1) {
+    std::sort(out.begin(), out.end(),
+              [](const Subscription& a, const Subscription& b) { return a.subscriber < b.subscriber; });
+  }
+}
+
 }  // namespace
 
 void Shard::Publish(MessageRef message) {
@@ -21,12 +34,26 @@ void Shard::Publish(MessageRef message) {
 }
 
 void Shard::RoutePublish(const MessageRef& message) {
-  const RouteMatch match = route_table_.Route(message->topic());
-  if (!match.groups.empty()) {
-    RouteSharedPublish(message, match);
-    return;
+  const std::string_view topic = message->topic();
+  const size_t hash = route_cache_.Hash(topic);
+  const uint64_t generation = route_table_.generation();
+  const CachedRoute* cached = route_cache_.Find(topic, hash, generation);
+  ShardMask shards = 0;
+  if (cached != nullptr && !cached->has_groups) {
+    shards = cached->plain_shards;
+  } else {
+    const RouteMatch match = route_table_.Route(topic);
+    if (cached == nullptr) {
+      if (CachedRoute* slot = route_cache_.Claim(topic, hash, generation)) {
+        *slot = CachedRoute{match.plain_shards, !match.groups.empty()};
+      }
+    }
+    if (!match.groups.empty()) {
+      RouteSharedPublish(message, match);
+      return;
+    }
+    shards = match.plain_shards;
   }
-  ShardMask shards = match.plain_shards;
   while (shards != 0) {
     const int shard = __builtin_ctzll(shards);
     shards &= shards - 1;
@@ -38,26 +65,30 @@ void Shard::RoutePublish(const MessageRef& message) {
   }
 }
 
+std::span<const Subscription> Shard::LocalSubscriptions(std::string_view topic) {
+  const size_t hash = local_match_cache_.Hash(topic);
+  const uint64_t generation = trie_.generation();
+  if (const auto* hit = local_match_cache_.Find(topic, hash, generation)) return *hit;
+  if (auto* slot = local_match_cache_.Claim(topic, hash, generation)) {
+    CollectPlainSubscriptions(trie_, topic, *slot);
+    return *slot;
+  }
+  CollectPlainSubscriptions(trie_, topic, match_scratch_);  // too long a topic to cache
+  return match_scratch_;
+}
+
 void Shard::DeliverLocal(const MessageRef& message) {
   if (message->ExpiredAt(now_ms_)) return;
-  match_scratch_.clear();
-  trie_.Match(message->topic(), [this](const Subscription& sub, std::string_view group) {
-    if (group.empty()) match_scratch_.push_back(sub);
-  });
-  if (match_scratch_.empty()) return;
   // A session with several matching filters gets one copy at the highest QoS, carrying every
   // subscription identifier (MQTT 5 section 3.3.4).
-  if (match_scratch_.size() > 1) {
-    std::sort(match_scratch_.begin(), match_scratch_.end(),
-              [](const Subscription& a, const Subscription& b) { return a.subscriber < b.subscriber; });
-  }
-  for (size_t i = 0; i < match_scratch_.size();) {
-    const SubscriberId subscriber = match_scratch_[i].subscriber;
+  const std::span<const Subscription> subs = LocalSubscriptions(message->topic());
+  for (size_t i = 0; i < subs.size();) {
+    const SubscriberId subscriber = subs[i].subscriber;
     Delivery delivery;
     delivery.message = message;
     bool no_local = false;
-    for (; i < match_scratch_.size() && match_scratch_[i].subscriber == subscriber; ++i) {
-      const Subscription& sub = match_scratch_[i];
+    for (; i < subs.size() && subs[i].subscriber == subscriber; ++i) {
+      const Subscription& sub = subs[i];
       delivery.qos = std::max(delivery.qos, std::min(sub.options.max_qos, message->qos()));
       delivery.retain = delivery.retain || (sub.options.retain_as_published && message->retain());
       no_local = no_local || sub.options.no_local;
@@ -133,6 +164,7 @@ void Shard::SendEnvelope(int to, Envelope envelope) {
     backlog.push_back(std::move(envelope));
     ++backlog_count_;
     stats_.cross_shard_backlog.Set(backlog_count_);
+    if (!congested_) EnterCongestion();
   }
   touched_shards_ |= uint64_t{1} << to;
 }
@@ -157,6 +189,7 @@ void Shard::PublishQueuedEnvelopes() {
     }
   }
   stats_.cross_shard_backlog.Set(backlog_count_);
+  if (congested_) UpdateCongestion();
 }
 
 bool Shard::BacklogCanMove() {
@@ -173,7 +206,7 @@ void Shard::DrainInbox() {
         [this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); }, kInboxBatch);
     if (taken > 0) mesh_.WakeIfWaitingForSpace(from, index_);
   }
-  if (backlog_count_ == 0 && !paused_.empty()) resume_check_ = true;
+  if (!congested_ && !paused_.empty()) resume_check_ = true;
 }
 
 void Shard::HandleEnvelope(Envelope&& envelope) {

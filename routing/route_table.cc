@@ -48,6 +48,7 @@ int NthShard(ShardMask shards, uint32_t n) {
 void RouteTable::Apply(const RouteDelta& delta) {
   assert(delta.shard < kMaxShards && "RouteTable supports at most 64 shards");
   if (delta.shard >= kMaxShards) return;
+  ++generation_;
   SplitFilter split = Split(delta.filter);
   // A split filter was written as SharedFilterKey(group, filter), so the delta's text is its key.
   const std::string_view key = split.group.empty() ? std::string_view() : std::string_view(delta.filter);

@@ -81,6 +81,10 @@ class RouteTable {
   // Distinct (filter, share group) entries present on at least one shard.
   size_t filter_count() const { return filter_count_; }
 
+  // Bumped by every Apply, so caches of Route/Match results (routing/match_cache.h) can tell that
+  // they are stale. Round-robin picks do not change it: they are not table content.
+  uint64_t generation() const { return generation_; }
+
  private:
   // One entry per share group under a filter; the plain subscription has an empty key. Kept apart
   // so that removing a group on a shard leaves a plain subscription of the same filter there.
@@ -102,6 +106,7 @@ class RouteTable {
 
   LevelTrie<FilterRoutes> trie_;
   size_t filter_count_ = 0;
+  uint64_t generation_ = 0;
 };
 
 // The `n`-th set bit of a non-empty mask, with n taken modulo the number of set bits.

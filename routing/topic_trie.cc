@@ -3,6 +3,7 @@
 namespace ringmq {
 
 TopicTrie::AddResult TopicTrie::Add(std::string_view filter, std::string_view share_group, const Subscription& sub) {
+  ++generation_;  // a new subscription or new options for one
   FilterSubscriptions& subs = trie_.FindOrInsert(filter);
   SubscriberList* list = &subs.plain;
   if (!share_group.empty()) {
@@ -33,7 +34,10 @@ TopicTrie::RemoveResult TopicTrie::Remove(std::string_view filter, std::string_v
       subs->groups.erase(subs->groups.begin() + (group - subs->groups.data()));
     }
   }
-  if (result.removed) --subscription_count_;
+  if (result.removed) {
+    --subscription_count_;
+    ++generation_;
+  }
   if (result.filter_removed_from_trie) --filter_count_;
   if (subs->empty()) trie_.PruneEmpty(filter);
   return result;

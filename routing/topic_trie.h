@@ -60,6 +60,10 @@ class TopicTrie {
   size_t filter_count() const { return filter_count_; }
   size_t subscription_count() const { return subscription_count_; }
 
+  // Bumped by every Add and every Remove that removed something, so caches of Match results
+  // (routing/match_cache.h) can tell that they are stale.
+  uint64_t generation() const { return generation_; }
+
  private:
   // Unsubscribe scans linearly: fine for the usual handful of subscribers per filter.
   using SubscriberList = absl::InlinedVector<Subscription, 1>;
@@ -81,6 +85,7 @@ class TopicTrie {
   LevelTrie<FilterSubscriptions> trie_;
   size_t filter_count_ = 0;
   size_t subscription_count_ = 0;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace ringmq

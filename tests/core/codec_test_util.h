@@ -12,8 +12,13 @@
 #include <vector>
 
 #include "core/frame.h"
+#include "core/packet.h"
 
 namespace ringmq::testing {
+
+// The protocol levels, short, for the codec tests that run one case under both.
+inline constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
+inline constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
 
 // Appends wire primitives by hand (independent of core/wire_writer.h, so tests do not trust the code
 // under test to build their expectations).

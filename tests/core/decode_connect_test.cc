@@ -4,13 +4,9 @@
 #include "core/decoder.h"
 #include "tests/core/codec_test_util.h"
 
-namespace ringmq {
+// In ringmq::testing, so the helpers of codec_test_util.h need no using-declarations.
+namespace ringmq::testing {
 namespace {
-
-using testing::Bytes;
-using testing::Packet;
-using testing::Truncated;
-using testing::WirePacket;
 
 constexpr uint8_t kConnect = 0x10;
 
@@ -273,4 +269,4 @@ TEST(DecodeConnack, V5) {
 }
 
 }  // namespace
-}  // namespace ringmq
+}  // namespace ringmq::testing

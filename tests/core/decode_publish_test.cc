@@ -6,16 +6,9 @@
 #include "tests/core/alloc_counter.h"
 #include "tests/core/codec_test_util.h"
 
-namespace ringmq {
+// In ringmq::testing, so the helpers of codec_test_util.h need no using-declarations.
+namespace ringmq::testing {
 namespace {
-
-using testing::Bytes;
-using testing::Packet;
-using testing::Truncated;
-using testing::WirePacket;
-
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
-constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
 
 Decoded<PublishPacket> Decode(const WirePacket& w, ProtocolVersion v) { return DecodePublish(w.frame, w.body(), v); }
 
@@ -194,4 +187,4 @@ TEST(EncodePublish, DoesNotAllocateIntoReservedBufferAndReservesOnce) {
 }
 
 }  // namespace
-}  // namespace ringmq
+}  // namespace ringmq::testing

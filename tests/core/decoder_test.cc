@@ -8,16 +8,9 @@
 #include "core/encoder.h"
 #include "tests/core/codec_test_util.h"
 
-namespace ringmq {
+// In ringmq::testing, so the helpers of codec_test_util.h need no using-declarations.
+namespace ringmq::testing {
 namespace {
-
-using testing::Bytes;
-using testing::Packet;
-using testing::Truncated;
-using testing::WirePacket;
-
-constexpr ProtocolVersion kV311 = ProtocolVersion::kV311;
-constexpr ProtocolVersion kV5 = ProtocolVersion::kV5;
 
 // ---- PUBACK / PUBREC / PUBREL / PUBCOMP ----
 
@@ -419,4 +412,4 @@ TEST(DecoderRobustness, MutatedPacketsDecodeOrFailCleanly) {
 }
 
 }  // namespace
-}  // namespace ringmq
+}  // namespace ringmq::testing

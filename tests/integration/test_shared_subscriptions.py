@@ -7,18 +7,14 @@ messages are not sent on a shared subscription."""
 from __future__ import annotations
 
 import collections
-import queue
-import threading
 import time
 
-import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 import mqtt_bytes as mb
-from paho_client import Received
+from mqtt5_fixtures import paho5  # noqa: F401 - fixture
+from paho5_client import props
 from shards import client_id_on_shard
 from waiting import wait_until
 
@@ -28,113 +24,9 @@ SHARDS = 4
 TIMEOUT = 10.0
 
 
-class Paho5:
-    """A minimal Paho MQTT 5 client: connect, subscribe, unsubscribe, publish,
-    and received messages in a queue (with their subscription identifiers)."""
-
-    def __init__(self, broker, client_id: str, session_expiry: int = 0, clean_start: bool = True):
-        self.client = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5, reconnect_on_failure=False)
-        self.client_id = client_id
-        self.messages: queue.Queue[Received] = queue.Queue()
-        self.subscription_ids: list[list[int]] = []
-        self.connack = None
-        self._acks: dict[int, list[int]] = {}
-        self._cond = threading.Condition()
-        self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_unsubscribe = self._on_unsubscribe
-        props = Properties(PacketTypes.CONNECT)
-        if session_expiry:
-            props.SessionExpiryInterval = session_expiry
-        self.client.connect(broker.host, broker.port, 60, clean_start=clean_start, properties=props)
-        self.client.loop_start()
-        with self._cond:
-            assert self._cond.wait_for(lambda: self.connack is not None, TIMEOUT), "no CONNACK"
-        assert self.connack[1] == 0, f"CONNACK {self.connack}"
-
-    def subscribe(self, topic: str, qos: int = 1, subscription_id: int | None = None) -> list[int]:
-        props = None
-        if subscription_id is not None:
-            props = Properties(PacketTypes.SUBSCRIBE)
-            props.SubscriptionIdentifier = subscription_id
-        rc, mid = self.client.subscribe(topic, options=SubscribeOptions(qos=qos), properties=props)
-        assert rc == mqtt.MQTT_ERR_SUCCESS
-        return self._wait_ack(mid)
-
-    def unsubscribe(self, topic: str) -> list[int]:
-        rc, mid = self.client.unsubscribe(topic)
-        assert rc == mqtt.MQTT_ERR_SUCCESS
-        return self._wait_ack(mid)
-
-    def publish_all(self, topic: str, payloads: list[str], qos: int = 1, retain: bool = False) -> None:
-        infos = [self.client.publish(topic, p, qos, retain) for p in payloads]
-        for info in infos:
-            info.wait_for_publish(TIMEOUT)
-            assert info.is_published()
-
-    def disconnect(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-    def drop(self) -> None:
-        """Close the socket without DISCONNECT."""
-        self.client.loop_stop()
-        sock = self.client.socket()
-        if sock is not None:
-            sock.shutdown(2)
-            sock.close()
-
-    def drain(self) -> list[Received]:
-        got = []
-        while True:
-            try:
-                got.append(self.messages.get_nowait())
-            except queue.Empty:
-                return got
-
-    def _wait_ack(self, mid: int) -> list[int]:
-        with self._cond:
-            assert self._cond.wait_for(lambda: mid in self._acks, TIMEOUT), "no SUBACK/UNSUBACK"
-            return self._acks.pop(mid)
-
-    def _on_connect(self, _client, _userdata, flags, rc, properties):
-        with self._cond:
-            self.connack = (flags.get("session present"), rc.value, properties)
-            self._cond.notify_all()
-
-    def _on_message(self, _client, _userdata, msg):
-        ids = getattr(msg.properties, "SubscriptionIdentifier", None) if msg.properties else None
-        self.subscription_ids.append(list(ids or []))
-        self.messages.put(Received(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain)))
-
-    def _on_subscribe(self, _client, _userdata, mid, reason_codes, _properties):
-        with self._cond:
-            self._acks[mid] = [rc.value for rc in reason_codes]
-            self._cond.notify_all()
-
-    def _on_unsubscribe(self, _client, _userdata, mid, _properties, reason_codes):
-        codes = reason_codes if isinstance(reason_codes, list) else [reason_codes]
-        with self._cond:
-            self._acks[mid] = [rc.value for rc in codes]
-            self._cond.notify_all()
-
-
-@pytest.fixture
-def paho5():
-    made: list[Paho5] = []
-
-    def make(broker, client_id: str, **options) -> Paho5:
-        client = Paho5(broker, client_id, **options)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        try:
-            client.disconnect()
-        except Exception:  # noqa: BLE001 - already dropped
-            pass
+def session_expiry(seconds: int):
+    """CONNECT properties for a session that outlives its connection."""
+    return props(PacketTypes.CONNECT, SessionExpiryInterval=seconds)
 
 
 def collect(clients, total: int, timeout: float = TIMEOUT) -> dict[int, list[bytes]]:
@@ -403,7 +295,7 @@ def test_offline_member_messages_go_to_connected_members(broker, paho5, uid):
     another member is connected; the connected one gets everything."""
     topic = f"{uid}/t"
     sleeper_id = client_id_on_shard(f"{uid}-sleeper", 0, SHARDS)
-    sleeper = paho5(broker, sleeper_id, session_expiry=300)
+    sleeper = paho5(broker, sleeper_id, properties=session_expiry(300))
     sleeper.subscribe(f"$share/g/{topic}", 1)
     awake = paho5(broker, client_id_on_shard(f"{uid}-awake", 1, SHARDS))
     awake.subscribe(f"$share/g/{topic}", 1)
@@ -412,7 +304,7 @@ def test_offline_member_messages_go_to_connected_members(broker, paho5, uid):
     expected = payloads("o", 60)
     paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
     assert_once_each(collect([awake], len(expected)), expected)
-    back = paho5(broker, sleeper_id, session_expiry=300, clean_start=False)
+    back = paho5(broker, sleeper_id, clean_start=False, properties=session_expiry(300))
     assert back.connack[0], "session present"
     time.sleep(0.3)
     assert back.drain() == []
@@ -421,11 +313,11 @@ def test_offline_member_messages_go_to_connected_members(broker, paho5, uid):
 def test_only_offline_member_keeps_group_messages_for_its_return(broker, paho5, uid):
     topic = f"{uid}/t"
     member_id = client_id_on_shard(f"{uid}-only", 2, SHARDS)
-    member = paho5(broker, member_id, session_expiry=300)
+    member = paho5(broker, member_id, properties=session_expiry(300))
     member.subscribe(f"$share/g/{topic}", 1)
     member.disconnect()
     settle_routes()
     expected = payloads("k", 30)
     paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
-    back = paho5(broker, member_id, session_expiry=300, clean_start=False)
+    back = paho5(broker, member_id, clean_start=False, properties=session_expiry(300))
     assert_once_each(collect([back], len(expected)), expected)

@@ -189,5 +189,18 @@ TEST(RouteTableTest, RouteWithUpToTwoGroupsDoesNotAllocate) {
   EXPECT_EQ(groups, 2u);
 }
 
+TEST(RouteTableTest, GenerationMovesOnApplyNotOnRouting) {
+  RouteTable table;
+  uint64_t generation = table.generation();
+  table.Apply({"$share/g/a/+", 1, true});
+  EXPECT_GT(table.generation(), generation);
+  generation = table.generation();
+  table.Route("a/b");
+  table.PickGroupShard("$share/g/a/+", 0);
+  EXPECT_EQ(table.generation(), generation);
+  table.Apply({"$share/g/a/+", 1, false});
+  EXPECT_GT(table.generation(), generation);
+}
+
 }  // namespace
 }  // namespace ringmq

@@ -177,5 +177,21 @@ TEST(TopicTrieTest, AgreesWithTopicMatchesOnRandomInput) {
   }
 }
 
+TEST(TopicTrieTest, GenerationMovesOnEveryChangeOnly) {
+  TopicTrie trie;
+  uint64_t generation = trie.generation();
+  trie.Add("a/+", "", Sub(1));
+  EXPECT_GT(trie.generation(), generation);
+  generation = trie.generation();
+  trie.Add("a/+", "", Sub(1, 1));  // new options for an existing subscription
+  EXPECT_GT(trie.generation(), generation);
+  generation = trie.generation();
+  trie.Match("a/b", [](const Subscription&, std::string_view) {});
+  trie.Remove("a/+", "", 2);  // not subscribed: nothing changes
+  EXPECT_EQ(trie.generation(), generation);
+  trie.Remove("a/+", "", 1);
+  EXPECT_GT(trie.generation(), generation);
+}
+
 }  // namespace
 }  // namespace ringmq
