@@ -47,6 +47,7 @@ struct alignas(8) Connection {
   uint32_t serial = 0;           // tells a connection from a later one at the same address
   bool awaiting_suback = false;  // a SUBACK waits for every shard to know the new routes
   bool recv_cancel_sent = false;  // input paused: the armed receive is being cancelled
+  bool peer_was_sending = false;  // it sent something within a second of our close: reset, not FIN
   Session* session = nullptr;
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.

@@ -20,6 +20,7 @@ namespace {
 constexpr int64_t kTickMs = 250;
 constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
+constexpr int64_t kRecentInputMs = 1000;    // input this recent at close means the peer is sending
 constexpr size_t kIdleBufferCapacity = 16384;
 constexpr size_t kIoPoolSize = 256;
 
@@ -333,6 +334,7 @@ void Shard::Close(Connection* conn, std::string_view why) {
       conn->session ? conn->session->client_id() : std::string("-"), why);
   if (conn->session != nullptr) DetachSession(conn, conn->will_due);
   conn->state = Connection::State::kClosing;
+  conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
   if (conn->pending_output() > 0 && conn->fd >= 0) {
     // Let the last CONNACK/DISCONNECT go out first; reading stops now.
@@ -387,10 +389,11 @@ void Shard::ReleaseIoIfIdle(Connection* conn) {
 
 void Shard::Release(Connection* conn) {
   if (conn->fd >= 0) {
-    // A peer still sending to us (input we stopped reading, or bytes never read) would see a FIN it
-    // cannot act on while its own send waits on a zero window: it gets a reset instead.
+    // A peer still sending to us (input we stopped reading, bytes never read, or input until just
+    // now) may be blocked on a zero window, where a FIN never reaches it: it gets a reset instead.
     int unread = 0;
-    if (conn->reading_paused || conn->has_inbound() || (ioctl(conn->fd, FIONREAD, &unread) == 0 && unread > 0)) {
+    if (conn->peer_was_sending || conn->reading_paused || conn->has_inbound() ||
+        (ioctl(conn->fd, FIONREAD, &unread) == 0 && unread > 0)) {
       const linger reset{1, 0};
       setsockopt(conn->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
     }
