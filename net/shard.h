@@ -2,8 +2,11 @@
 // client ids hash to it, its part of the subscription table, and replicas of the route table and the
 // retained store. Shards share nothing mutable; they talk over the ShardMesh queues.
 //
-// The class is split over three files: shard.cc (event loop, sockets, sends), shard_protocol.cc (MQTT
-// packet handling and sessions), shard_routing.cc (publishing, cross-shard envelopes, retained, $SYS).
+// The class is split by concern: shard.cc (event loop, sockets, sends, shutdown), shard_flow.cc
+// (input backpressure), shard_protocol.cc (CONNECT, PUBLISH, acks, sessions, delivery),
+// shard_subscribe.cc (SUBSCRIBE/UNSUBSCRIBE, route barrier), shard_routing.cc (publishing, cross-shard
+// envelopes, retained, $SYS), shard_shared.cc (shared subscriptions), shard_mqtt5.cc, shard_auth.cc
+// and shard_will.cc (MQTT 5 topic aliases and limits, AUTH exchange, delayed wills).
 //
 // Thread ownership: constructed by the broker's main thread, then owned by its shard thread (Run()).
 #pragma once
@@ -45,6 +48,9 @@ struct RetainedRequest {
   uint8_t qos = 0;
   uint32_t subscription_id = 0;
 };
+
+// A session's identity in the topic trie and as a message's publisher: its address on its home shard.
+inline SubscriberId IdOf(const Session& session) { return reinterpret_cast<SubscriberId>(&session); }
 
 class Shard {
  public:

@@ -149,7 +149,7 @@ void Shard::PublishWill(Session& session) {
   params.qos = will->qos;
   params.retain = will->retain;
   params.passthrough_properties = will->passthrough_properties;
-  params.publisher_id = reinterpret_cast<uint64_t>(&session);
+  params.publisher_id = IdOf(session);
   if (will->message_expiry_interval != 0) {
     params.expiry_deadline_ms = now_ms_ + static_cast<int64_t>(will->message_expiry_interval) * 1000;
   }

@@ -1,0 +1,160 @@
+// SUBSCRIBE and UNSUBSCRIBE on a shard: the session's subscriptions mirrored into the shard's topic
+// trie, route deltas to the other shards, the route barrier that holds the SUBACK until every shard
+// routes the new filter, and retained messages for new subscriptions.
+#include <algorithm>
+
+#include "core/encoder.h"
+#include "core/topic.h"
+#include "net/server_capabilities.h"
+#include "net/shard.h"
+
+namespace ringmq {
+bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<SubscribePacket> decoded = DecodeSubscribe(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  const SubscribePacket& subscribe = decoded.packet;
+  if (!config_.subscription_identifiers && !subscribe.properties.subscription_identifiers.empty()) {
+    ProtocolError(conn, ReasonCode::kSubscriptionIdentifiersNotSupported, "subscription identifiers are off");
+    return false;
+  }
+  Session& session = *conn->session;
+  SubackPacket suback;
+  suback.type = PacketType::kSuback;
+  suback.packet_id = subscribe.packet_id;
+  std::vector<RetainedRequest> retained_requests;
+  bool routes_changed = false;
+  std::vector<uint32_t> subscription_ids = subscribe.properties.subscription_identifiers;
+  const uint32_t subscription_id = subscription_ids.empty() ? 0 : subscription_ids.front();
+  for (const TopicSubscription& requested : subscribe.subscriptions) {
+    if (!config_.wildcard_subscriptions && requested.filter.find_first_of("+#") != std::string_view::npos) {
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kWildcardSubscriptionsNotSupported
+                                                   : ReasonCode::kUnspecifiedError);
+      continue;
+    }
+    const SharedFilterParse shared = ClassifySharedFilter(requested.filter);
+    if (shared.status == SharedFilterStatus::kInvalid ||
+        (shared.status == SharedFilterStatus::kValid && !SharedSubscriptionsAvailable())) {
+      suback.reasons.push_back(!IsV5(conn->version) ? ReasonCode::kUnspecifiedError
+                               : shared.status == SharedFilterStatus::kInvalid
+                                   ? ReasonCode::kTopicFilterInvalid
+                                   : ReasonCode::kSharedSubscriptionsNotSupported);
+      continue;
+    }
+    const bool is_shared = shared.status == SharedFilterStatus::kValid;
+    if (TooManyLevels(is_shared ? shared.subscription.filter : requested.filter)) {
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError);
+      continue;
+    }
+    SessionSubscription sub;
+    sub.filter.assign(is_shared ? shared.subscription.filter : requested.filter);
+    sub.share_group.assign(shared.subscription.group);  // empty when not shared
+    sub.options = requested.options;
+    sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, config_.max_qos);
+    sub.subscription_id = subscription_id;
+    const bool existed = session.AddSubscription(sub).has_value();
+    routes_changed = SubscribeSession(session, sub) || routes_changed;
+    suback.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
+    const uint8_t handling = sub.options.retain_handling;
+    // Retained messages are not sent on a shared subscription (MQTT 5.0 section 4.8.2).
+    if (!is_shared && (handling == 0 || (handling == 1 && !existed))) {
+      retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
+    }
+  }
+  if (routes_changed && mesh_.shard_count() > 1) {
+    std::string packet;
+    EncodeSuback(suback, conn->version, packet);
+    SendSubackAfterRouteBarrier(conn, std::move(packet), std::move(retained_requests));
+    return true;
+  }
+  EncodeSuback(suback, conn->version, Out(conn));
+  MarkForFlush(conn);
+  DeliverRetainedRequests(session, retained_requests);
+  return true;
+}
+
+void Shard::DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests) {
+  for (const RetainedRequest& request : requests) {
+    std::vector<uint32_t> ids;
+    if (request.subscription_id != 0) ids.push_back(request.subscription_id);
+    DeliverRetained(session, request.filter, request.qos, ids);
+  }
+}
+
+void Shard::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained) {
+  const uint64_t id = ++next_barrier_id_;
+  pending_subacks_.emplace(id, PendingSuback{conn, conn->serial, std::move(suback), std::move(retained),
+                                             mesh_.shard_count() - 1});
+  for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
+    if (shard != index_) SendEnvelope(shard, BarrierEnvelope{index_, id, false});
+  }
+  // The client's next packets wait too, so everything it sends after SUBSCRIBE is answered after SUBACK.
+  conn->awaiting_suback = true;
+}
+
+void Shard::CompleteRouteBarrier(uint64_t id) {
+  auto it = pending_subacks_.find(id);
+  if (it == pending_subacks_.end() || --it->second.answers_missing > 0) return;
+  PendingSuback pending = std::move(it->second);
+  pending_subacks_.erase(it);
+  Connection* conn = pending.conn;
+  // The connection may have closed meanwhile; its memory may even hold a newer connection.
+  if (!connections_.contains(conn) || conn->serial != pending.serial ||
+      conn->state != Connection::State::kConnected) {
+    return;
+  }
+  conn->awaiting_suback = false;
+  resume_check_ = true;
+  Out(conn).append(pending.packet);
+  MarkForFlush(conn);
+  DeliverRetainedRequests(*conn->session, pending.retained);
+}
+
+bool Shard::TooManyLevels(std::string_view topic) const {
+  // Checked on every PUBLISH: a topic shorter than the limit cannot have that many separators.
+  if (topic.size() < config_.max_topic_levels) return false;
+  return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) >= config_.max_topic_levels;
+}
+
+bool Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
+  const TopicTrie::AddResult result =
+      trie_.Add(sub.filter, sub.share_group, Subscription{IdOf(session), sub.options, sub.subscription_id});
+  if (!result.replaced_existing) stats_.subscriptions.Add(1);
+  if (!result.filter_added_to_trie) return false;
+  BroadcastRouteDelta(sub.filter, sub.share_group, true);
+  return true;
+}
+
+bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {
+  if (!session.RemoveSubscription(filter, group)) return false;
+  stats_.subscriptions.Sub(1);
+  if (trie_.Remove(filter, group, IdOf(session)).filter_removed_from_trie) {
+    BroadcastRouteDelta(filter, group, false);
+  }
+  // In-flight messages stay: the client must still complete them (MQTT 5.0 section 3.10.4).
+  if (!group.empty()) ReleaseSharedDeliveries(session, SharedFilterKey(group, filter), /*include_inflight=*/false);
+  return true;
+}
+
+bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+  Decoded<UnsubscribePacket> decoded = DecodeUnsubscribe(frame, body, conn->version);
+  if (!decoded.ok()) {
+    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
+    return false;
+  }
+  SubackPacket unsuback;
+  unsuback.type = PacketType::kUnsuback;
+  unsuback.packet_id = decoded.packet.packet_id;
+  for (std::string_view filter : decoded.packet.filters) {
+    const SharedSubscription shared = ParseSharedSubscription(filter).value_or(SharedSubscription{{}, filter});
+    const bool removed = UnsubscribeSession(*conn->session, shared.filter, shared.group);
+    unsuback.reasons.push_back(removed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
+  }
+  EncodeSuback(unsuback, conn->version, Out(conn));
+  MarkForFlush(conn);
+  return true;
+}
+
+}  // namespace ringmq
