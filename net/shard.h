@@ -110,6 +110,8 @@ class Shard {
   bool OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   bool OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   void ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail);
+  // A packet the decoder refused closes its connection (with the reason in MQTT 5); true if so.
+  bool Rejected(Connection* conn, const DecodeError& error);
   void SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props);
   void SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string = {});
   void Deliver(Session& session, Delivery delivery);

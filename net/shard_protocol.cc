@@ -69,10 +69,7 @@ bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const u
     case PacketType::kUnsubscribe:
       return OnUnsubscribe(conn, frame, body);
     case PacketType::kPingreq:
-      if (DecodeError error = DecodePingreq(frame, body); !error.ok()) {
-        ProtocolError(conn, error.reason, error.detail);
-        return false;
-      }
+      if (Rejected(conn, DecodePingreq(frame, body))) return false;
       EncodePingresp(Out(conn));
       MarkForFlush(conn);
       return true;
@@ -87,6 +84,12 @@ bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const u
       ProtocolError(conn, ReasonCode::kProtocolError, "packet type a client may not send");
       return false;
   }
+}
+
+bool Shard::Rejected(Connection* conn, const DecodeError& error) {
+  if (error.ok()) return false;
+  ProtocolError(conn, error.reason, error.detail);
+  return true;
 }
 
 void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail) {
@@ -372,10 +375,7 @@ void Shard::ResendInflight(Session& session) {
 
 bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<PublishPacket> decoded = DecodePublish(frame, body, conn->version);
-  if (!decoded.ok()) {
-    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
-    return false;
-  }
+  if (Rejected(conn, decoded.error)) return false;
   PublishPacket& publish = decoded.packet;
   if (!ResolveTopicAlias(conn, publish) || !CheckPublishCapabilities(conn, publish)) return false;
   if (TooManyLevels(publish.topic)) {
@@ -413,10 +413,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
 
 bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<AckPacket> decoded = DecodeAck(frame, body, conn->version);
-  if (!decoded.ok()) {
-    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
-    return false;
-  }
+  if (Rejected(conn, decoded.error)) return false;
   const AckPacket& ack = decoded.packet;
   Session& session = *conn->session;
   switch (ack.type) {
@@ -447,10 +444,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
 
 bool Shard::OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<DisconnectPacket> decoded = DecodeDisconnect(frame, body, conn->version);
-  if (!decoded.ok()) {
-    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
-    return false;
-  }
+  if (Rejected(conn, decoded.error)) return false;
   const DisconnectPacket& disconnect = decoded.packet;
   Session& session = *conn->session;
   if (disconnect.properties.session_expiry_interval.has_value()) {

@@ -11,10 +11,7 @@
 namespace ringmq {
 bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<SubscribePacket> decoded = DecodeSubscribe(frame, body, conn->version);
-  if (!decoded.ok()) {
-    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
-    return false;
-  }
+  if (Rejected(conn, decoded.error)) return false;
   const SubscribePacket& subscribe = decoded.packet;
   if (!config_.subscription_identifiers && !subscribe.properties.subscription_identifiers.empty()) {
     ProtocolError(conn, ReasonCode::kSubscriptionIdentifiersNotSupported, "subscription identifiers are off");
@@ -140,10 +137,7 @@ bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::s
 
 bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<UnsubscribePacket> decoded = DecodeUnsubscribe(frame, body, conn->version);
-  if (!decoded.ok()) {
-    ProtocolError(conn, decoded.error.reason, decoded.error.detail);
-    return false;
-  }
+  if (Rejected(conn, decoded.error)) return false;
   SubackPacket unsuback;
   unsuback.type = PacketType::kUnsuback;
   unsuback.packet_id = decoded.packet.packet_id;
