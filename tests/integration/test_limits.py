@@ -10,6 +10,7 @@ import pytest
 
 import mqtt_bytes as mb
 from raw_client import RawClient
+from shards import client_id_on_shard
 from waiting import wait_until
 
 FLOOD_MESSAGES = 20_000
@@ -162,3 +163,31 @@ def test_topics_deeper_than_max_topic_levels_are_refused(start_broker, raw, paho
     healthy = raw(broker, f"{uid}-healthy")
     healthy.publish_qos1(ok, b"fine")
     assert subscriber.recv_publish_acked().payload() == b"fine"
+
+
+@pytest.mark.ringmq_only
+def test_full_cross_shard_queue_slows_publishers_without_losing_qos1(start_broker, raw, uid):
+    """With 4-slot shard-to-shard queues every burst overflows them: the publishing shard backs
+    off (backlog, then it stops reading) instead of dropping, and QoS 1 from publishers on two
+    shards reaches a subscriber on a third complete and, per publisher, in order."""
+    broker = start_broker({"cross_shard_queue_size": 4})
+    topic = f"{uid}/congested"
+    subscriber = raw(broker, client_id_on_shard(f"{uid}-sub", 2, 4))
+    assert subscriber.subscribe([(topic, 1)]) == [1]
+    publishers = [raw(broker, client_id_on_shard(f"{uid}-pub{shard}", shard, 4)) for shard in (0, 1)]
+    per_publisher, batch = 2000, 200
+    next_expected = {"0": 0, "1": 0}
+    for start in range(0, per_publisher, batch):
+        for index, publisher in enumerate(publishers):
+            publisher.send(b"".join(
+                mb.publish(topic, f"{index}:{n}".encode(), qos=1, packet_id=1 + n)
+                for n in range(start, start + batch)))
+        for publisher in publishers:
+            for _ in range(batch):
+                publisher.expect(mb.PUBACK)
+        # Take this round's messages before the next, so the subscriber's own queue never overflows.
+        for _ in range(batch * len(publishers)):
+            index, n = subscriber.recv_publish_acked().payload().decode().split(":")
+            assert int(n) == next_expected[index], f"publisher {index}"
+            next_expected[index] += 1
+    assert next_expected == {"0": per_publisher, "1": per_publisher}
