@@ -95,6 +95,7 @@ class Shard {
   void UpdateCongestion();
   bool QueuesHalfFree();
   void OnTick();
+  void ScanConnections();
   void BeginShutdown();
   bool ShutdownComplete();
   int64_t NowMs() const { return now_ms_; }
@@ -256,6 +257,7 @@ class Shard {
   bool wills_done_ = false;
   int64_t now_ms_ = 0;
   int64_t next_tick_ms_ = 0;
+  int64_t next_scan_ms_ = 0;
   int64_t next_sys_ms_ = 0;
   int64_t stop_deadline_ms_ = 0;
   uint64_t client_id_counter_ = 0;
