@@ -4,13 +4,13 @@
 #include <sched.h>
 #include <signal.h>
 
-#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "net/listener.h"
 #include "net/log.h"
+#include "net/monotonic_clock.h"
 #include "net/shard.h"
 
 namespace ringmq {
@@ -33,12 +33,6 @@ void PinToCpu(std::thread& thread, int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   pthread_setaffinity_np(thread.native_handle(), sizeof(set), &set);
-}
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 }  // namespace

@@ -10,9 +10,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
+#include "net/bytes.h"
 #include "net/log.h"
+#include "net/monotonic_clock.h"
 
 namespace ringmq {
 namespace {
@@ -24,12 +25,6 @@ constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills
 constexpr int64_t kRecentInputMs = 1000;    // input this recent at close means the peer is sending
 constexpr size_t kIdleBufferCapacity = 16384;
 constexpr size_t kIoPoolSize = 256;
-
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 uint64_t OpenFileLimit() {
   rlimit limit{};
@@ -178,7 +173,7 @@ void Shard::AdoptSocket(int fd, std::string_view already_received) {
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
   if (!already_received.empty()) {
-    ConsumeInput(conn, {reinterpret_cast<const uint8_t*>(already_received.data()), already_received.size()});
+    ConsumeInput(conn, AsBytes(already_received));
   }
   if (conn->state == Connection::State::kClosing) {
     MarkForRelease(conn);
@@ -229,8 +224,8 @@ void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {
   }
   std::string pending = std::move(conn->io->inbound);
   conn->io->inbound.clear();
-  pending.append(reinterpret_cast<const char*>(data.data()), data.size());
-  ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
+  pending.append(AsText(data));
+  ParsePackets(conn, AsBytes(pending));
 }
 
 void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
@@ -244,7 +239,7 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
     }
     FrameResult result = ParseFrame(rest, config_.max_packet_size);
     if (result.status == FrameStatus::kNeedMore) {
-      Io(conn).inbound.append(reinterpret_cast<const char*>(rest.data()), rest.size());
+      Io(conn).inbound.append(AsText(rest));
       return;
     }
     if (result.status == FrameStatus::kMalformed) {
@@ -258,20 +253,21 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
     const Frame& frame = result.frame;
     conn->last_activity_ms = now_ms_;
     if (!HandlePacket(conn, frame, rest.subspan(frame.header_size, frame.remaining_length))) {
-      if (conn->handoff_to >= 0) {
-        auto handoff = std::make_unique<HandoffEnvelope>();
-        handoff->fd = conn->fd;
-        handoff->received.assign(reinterpret_cast<const char*>(rest.data()), rest.size());
-        const int home = conn->handoff_to;
-        conn->fd = -1;  // the socket now belongs to the home shard
-        conn->state = Connection::State::kClosing;
-        connections_.erase(conn);
-        SendEnvelope(home, std::move(handoff));
-      }
+      if (conn->handoff_to >= 0) HandOff(conn, rest);
       return;
     }
     offset += frame.total_size();
   }
+}
+
+void Shard::HandOff(Connection* conn, std::span<const uint8_t> from_connect) {
+  auto handoff = std::make_unique<HandoffEnvelope>();
+  handoff->fd = conn->fd;
+  handoff->received.assign(AsText(from_connect));
+  conn->fd = -1;  // the socket now belongs to the home shard
+  conn->state = Connection::State::kClosing;
+  connections_.erase(conn);
+  SendEnvelope(conn->handoff_to, std::move(handoff));
 }
 
 void Shard::MarkForFlush(Connection* conn) {

@@ -75,6 +75,8 @@ class Shard {
   void ArmWake();
   void ConsumeInput(Connection* conn, std::span<const uint8_t> data);
   void ParsePackets(Connection* conn, std::span<const uint8_t> data);
+  // The CONNECT belongs to another shard: the socket and every byte from the CONNECT on go there.
+  void HandOff(Connection* conn, std::span<const uint8_t> from_connect);
   void MarkForFlush(Connection* conn);
   IoBuffers& Io(Connection* conn);
   std::string& Out(Connection* conn) { return Io(conn).out; }

@@ -2,6 +2,7 @@
 // authentication method starts before its CONNACK, and re-authentication of a connected client.
 // The methods themselves are Authenticators from the shard's registry (net/authenticators.h).
 #include "core/encoder.h"
+#include "net/bytes.h"
 #include "net/log.h"
 #include "net/shard.h"
 
@@ -21,7 +22,7 @@ bool Shard::BeginConnectAuth(Connection* conn, const Frame& frame, std::span<con
   v5.auth = authenticator->NewExchange();
   // The CONNECT is decoded again once authenticated: its views point into bytes that go away.
   v5.pending_connect_frame = frame;
-  v5.pending_connect_body.assign(reinterpret_cast<const char*>(body.data()), body.size());
+  v5.pending_connect_body.assign(AsText(body));
   const AuthSubject subject{connect.client_id, connect.username.value_or(std::string_view())};
   return ApplyAuthStep(conn, v5.auth->Start(subject, connect.properties.authentication_data.value_or("")));
 }
@@ -82,7 +83,7 @@ bool Shard::FinishConnectAuth(Connection* conn) {
   const std::string body = std::move(v5.pending_connect_body);
   v5.pending_connect_body.clear();
   const Decoded<ConnectPacket> connect = DecodeConnect(
-      v5.pending_connect_frame, {reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+      v5.pending_connect_frame, AsBytes(body));
   EstablishSession(conn, connect.packet);  // decoded successfully once already
   v5.auth_success_data.clear();
   return conn->state == Connection::State::kConnected;

@@ -10,6 +10,7 @@
 // Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
 // connection holds at most what had already arrived; the kernel's socket buffer fills and the sender
 // blocks.
+#include "net/bytes.h"
 #include "net/shard.h"
 
 namespace ringmq {
@@ -20,7 +21,7 @@ bool Shard::ShouldPauseInput(const Connection* conn) const {
 }
 
 void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
-  if (!unparsed.empty()) Io(conn).inbound.append(reinterpret_cast<const char*>(unparsed.data()), unparsed.size());
+  if (!unparsed.empty()) Io(conn).inbound.append(AsText(unparsed));
   if (!conn->reading_paused) {
     conn->reading_paused = true;
     paused_.push_back(conn);
@@ -73,11 +74,7 @@ void Shard::ResumePaused() {
       continue;
     }
     conn->reading_paused = false;
-    if (conn->has_inbound()) {
-      std::string pending = std::move(conn->io->inbound);
-      conn->io->inbound.clear();
-      ParsePackets(conn, {reinterpret_cast<const uint8_t*>(pending.data()), pending.size()});
-    }
+    ConsumeInput(conn, {});  // parses what was held while paused
     if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
   }
 }

@@ -7,8 +7,8 @@ namespace ringmq {
 
 ShardMesh::ShardMesh(int shard_count, size_t queue_capacity)
     : shard_count_(shard_count),
-      sleep_flags_(new SleepFlag[shard_count]),
-      waiting_(new WaitFlag[static_cast<size_t>(shard_count) * shard_count]) {
+      sleep_flags_(new Flag[shard_count]),
+      waiting_(new Flag[static_cast<size_t>(shard_count) * shard_count]) {
   queues_.reserve(static_cast<size_t>(shard_count) * shard_count);
   for (int i = 0; i < shard_count * shard_count; ++i) {
     queues_.push_back(std::make_unique<SpscQueue<Envelope>>(queue_capacity));
@@ -23,17 +23,14 @@ ShardMesh::~ShardMesh() {
 }
 
 void ShardMesh::MarkSleeping(int shard, bool sleeping) {
-  sleep_flags_[shard].sleeping.store(sleeping, std::memory_order_seq_cst);
+  sleep_flags_[shard].value.store(sleeping, std::memory_order_seq_cst);
 }
 
 void ShardMesh::WakeIfSleeping(int shard) {
   // Pairs with the consumer's MarkSleeping(true) + re-check of its queues: either the consumer sees
   // our items, or we see it asleep and wake it.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (sleep_flags_[shard].sleeping.load(std::memory_order_relaxed) &&
-      sleep_flags_[shard].sleeping.exchange(false, std::memory_order_acq_rel)) {
-    Wake(shard);
-  }
+  if (sleep_flags_[shard].Claim()) Wake(shard);
 }
 
 void ShardMesh::Wake(int shard) {

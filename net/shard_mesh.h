@@ -90,25 +90,25 @@ class ShardMesh {
   // Backpressure: a producer whose queue to `to` is full marks itself waiting; the consumer wakes it
   // as soon as it has taken items from that queue, so the producer does not sleep until its next tick.
   void MarkWaitingForSpace(int from, int to) {
-    waiting_[from * shard_count_ + to].flag.store(true, std::memory_order_seq_cst);
+    waiting_[from * shard_count_ + to].value.store(true, std::memory_order_seq_cst);
   }
   void WakeIfWaitingForSpace(int from, int to) {
-    std::atomic<bool>& flag = waiting_[from * shard_count_ + to].flag;
-    if (flag.load(std::memory_order_relaxed) && flag.exchange(false, std::memory_order_acq_rel)) Wake(from);
+    if (waiting_[from * shard_count_ + to].Claim()) Wake(from);
   }
   int wake_fd(int shard) const { return wake_fds_[shard]; }
 
  private:
-  struct alignas(64) SleepFlag {
-    std::atomic<bool> sleeping{false};
+  // A flag one side raises and the other claims (clears) exactly once; alone on its cache line.
+  struct alignas(64) Flag {
+    std::atomic<bool> value{false};
+    bool Claim() {
+      return value.load(std::memory_order_relaxed) && value.exchange(false, std::memory_order_acq_rel);
+    }
   };
   int shard_count_;
   std::vector<std::unique_ptr<SpscQueue<Envelope>>> queues_;
-  std::unique_ptr<SleepFlag[]> sleep_flags_;
-  struct alignas(64) WaitFlag {
-    std::atomic<bool> flag{false};
-  };
-  std::unique_ptr<WaitFlag[]> waiting_;
+  std::unique_ptr<Flag[]> sleep_flags_;
+  std::unique_ptr<Flag[]> waiting_;
   std::vector<int> wake_fds_;
 };
 

@@ -1,0 +1,16 @@
+// The broker's clock: CLOCK_MONOTONIC in milliseconds (timeouts, keep-alive, expiry deadlines).
+// Thread ownership: stateless, any thread.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+
+namespace ringmq {
+
+inline int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace ringmq
