@@ -14,25 +14,19 @@ namespace ringmq::bench {
 namespace {
 
 struct Fixture {
-  size_t topic_count = 0;
   std::vector<MessageRef> messages;
   RetainedStore store;
 };
 
 // fleet/{region}/{vehicle}/state for `topic_count` vehicles.
 Fixture& FixtureFor(size_t topic_count) {
-  static std::unique_ptr<Fixture> cached;
-  if (!cached || cached->topic_count != topic_count) {
-    cached.reset();
-    cached = std::make_unique<Fixture>();
-    cached->topic_count = topic_count;
-    for (size_t v = 0; v < topic_count; ++v) {
+  return CachedFixture<Fixture>(topic_count, [](Fixture& fixture, size_t count) {
+    for (size_t v = 0; v < count; ++v) {
       std::string topic = absl::StrCat("fleet/", Region(v), "/", Vehicle(v), "/state");
-      cached->messages.push_back(Message::Create(MessageParams{.topic = topic, .payload = "online", .retain = true}));
-      cached->store.Set(cached->messages.back());
+      fixture.messages.push_back(Message::Create(MessageParams{.topic = topic, .payload = "online", .retain = true}));
+      fixture.store.Set(fixture.messages.back());
     }
-  }
-  return *cached;
+  });
 }
 
 void RunMatch(benchmark::State& state, const std::vector<std::string>& filters) {

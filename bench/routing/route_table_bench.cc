@@ -16,22 +16,16 @@ namespace {
 constexpr uint16_t kShards = 8;
 
 struct Fixture {
-  size_t filter_count = 0;
   RouteTable table;
 };
 
 Fixture& FixtureFor(size_t filter_count) {
-  static std::unique_ptr<Fixture> cached;
-  if (!cached || cached->filter_count != filter_count) {
-    cached.reset();
-    cached = std::make_unique<Fixture>();
-    cached->filter_count = filter_count;
-    std::vector<std::string> filters = FleetFilters(filter_count);
+  return CachedFixture<Fixture>(filter_count, [](Fixture& fixture, size_t count) {
+    std::vector<std::string> filters = FleetFilters(count);
     for (size_t i = 0; i < filters.size(); ++i) {
-      cached->table.Apply(RouteDelta{std::move(filters[i]), static_cast<uint16_t>(i % kShards), true});
+      fixture.table.Apply(RouteDelta{std::move(filters[i]), static_cast<uint16_t>(i % kShards), true});
     }
-  }
-  return *cached;
+  });
 }
 
 void BM_RouteTableMatch(benchmark::State& state) {

@@ -13,26 +13,19 @@ namespace ringmq::bench {
 namespace {
 
 struct Fixture {
-  size_t filter_count = 0;
   std::vector<std::string> filters;
   TopicTrie trie;
 };
 
-// Building 10^6 filters takes seconds, so keep the last one across the benchmark's repeated calls.
 Fixture& FixtureFor(size_t filter_count) {
-  static std::unique_ptr<Fixture> cached;
-  if (!cached || cached->filter_count != filter_count) {
-    cached.reset();
-    cached = std::make_unique<Fixture>();
-    cached->filter_count = filter_count;
-    cached->filters = FleetFilters(filter_count);
-    for (size_t i = 0; i < cached->filters.size(); ++i) {
+  return CachedFixture<Fixture>(filter_count, [](Fixture& fixture, size_t count) {
+    fixture.filters = FleetFilters(count);
+    for (size_t i = 0; i < fixture.filters.size(); ++i) {
       Subscription sub;
       sub.subscriber = i;
-      cached->trie.Add(cached->filters[i], "", sub);
+      fixture.trie.Add(fixture.filters[i], "", sub);
     }
-  }
-  return *cached;
+  });
 }
 
 void BM_TopicTrieMatch(benchmark::State& state) {
