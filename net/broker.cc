@@ -50,7 +50,7 @@ absl::Status RunBroker(BrokerConfig config) {
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
   for (ListenAddress& address : config.listen) {
-    absl::StatusOr<std::vector<int>> fds = OpenListeners(address, shard_count);
+    absl::StatusOr<std::vector<int>> fds = OpenListeners(address, shard_count, config.connect_timeout_s);
     if (!fds.ok()) return fds.status();
     for (int shard = 0; shard < shard_count; ++shard) listen_fds[shard].push_back((*fds)[shard]);
   }

@@ -3,6 +3,7 @@
 // Thread ownership: used by the main thread before the shards start.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,7 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
 
 // Opens `count` sockets bound to `address` with SO_REUSEPORT. Port 0 picks an ephemeral port for the
 // first socket and binds the others to the same one; `address.port` is updated to the real port.
-absl::StatusOr<std::vector<int>> OpenListeners(ListenAddress& address, int count);
+// A connection is accepted once its first bytes arrive, or after `defer_accept_s` seconds of silence.
+absl::StatusOr<std::vector<int>> OpenListeners(ListenAddress& address, int count, uint32_t defer_accept_s);
 
 }  // namespace ringmq

@@ -1,5 +1,8 @@
 #include "net/listener.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gtest/gtest.h"
@@ -35,11 +38,23 @@ TEST(ListenAddressTest, RejectsBadInput) {
 TEST(OpenListenersTest, EphemeralPortIsSharedByEveryShard) {
   absl::StatusOr<ListenAddress> address = ParseListenAddress("127.0.0.1:0");
   ASSERT_TRUE(address.ok());
-  absl::StatusOr<std::vector<int>> fds = OpenListeners(*address, 3);
+  absl::StatusOr<std::vector<int>> fds = OpenListeners(*address, 3, 10);
   ASSERT_TRUE(fds.ok()) << fds.status();
   EXPECT_EQ(fds->size(), 3u);
   EXPECT_NE(address->port, 0);
   for (int fd : *fds) close(fd);
+}
+
+TEST(OpenListenersTest, AcceptWaitsForTheFirstBytes) {
+  absl::StatusOr<ListenAddress> address = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(address.ok());
+  absl::StatusOr<std::vector<int>> fds = OpenListeners(*address, 1, 10);
+  ASSERT_TRUE(fds.ok()) << fds.status();
+  int defer_s = 0;
+  socklen_t size = sizeof(defer_s);
+  ASSERT_EQ(getsockopt(fds->front(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, &size), 0);
+  EXPECT_GE(defer_s, 10);  // the kernel rounds up to its SYN-ACK retransmission schedule
+  close(fds->front());
 }
 
 TEST(HomeShardTest, FnvMatchesReferenceValues) {

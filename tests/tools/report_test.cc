@@ -35,9 +35,12 @@ TEST(ReportTest, DerivedRates) {
   EXPECT_DOUBLE_EQ(r.received_per_second(), 300.0);
   EXPECT_DOUBLE_EQ(r.connects_per_second(), 40.0);
   EXPECT_EQ(r.deliveries_per_broker_cpu_second(), 0.0);
-  r.broker = BrokerFigures{.cpu_seconds = 0.5, .rss_before_kb = 1000, .rss_after_kb = 3000};
+  EXPECT_EQ(r.connects_per_broker_cpu_second(), 0.0);
+  r.broker = BrokerFigures{.cpu_seconds = 0.5, .connect_cpu_seconds = 0.25, .rss_before_kb = 1000,
+                           .rss_after_kb = 3000};
   EXPECT_DOUBLE_EQ(r.deliveries_per_broker_cpu_second(), 1200.0);
   EXPECT_DOUBLE_EQ(r.broker_rss_per_connection_kb(), 100.0);
+  EXPECT_DOUBLE_EQ(r.connects_per_broker_cpu_second(), 80.0);
 }
 
 TEST(ReportTest, JsonIsOneLineWithTheListedFields) {
@@ -53,8 +56,10 @@ TEST(ReportTest, JsonIsOneLineWithTheListedFields) {
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
   }
   EXPECT_EQ(json.find("broker_cpu_s"), std::string::npos);
-  r.broker = BrokerFigures{.cpu_seconds = 0.5, .rss_before_kb = 1000, .rss_after_kb = 3000};
+  r.broker = BrokerFigures{.cpu_seconds = 0.5, .connect_cpu_seconds = 0.25, .rss_before_kb = 1000,
+                           .rss_after_kb = 3000};
   EXPECT_NE(FormatJson(r).find("\"msgs_per_broker_cpu_s\":1200.0"), std::string::npos);
+  EXPECT_NE(FormatJson(r).find("\"connects_per_broker_cpu_s\":80.0"), std::string::npos);
 }
 
 TEST(ReportTest, TableShowsCountsAndPercentiles) {

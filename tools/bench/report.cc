@@ -35,6 +35,11 @@ double RunReport::deliveries_per_broker_cpu_second() const {
   return totals.received_measured / broker->cpu_seconds;
 }
 
+double RunReport::connects_per_broker_cpu_second() const {
+  if (!broker.has_value() || broker->connect_cpu_seconds <= 0) return 0;
+  return totals.connected / broker->connect_cpu_seconds;
+}
+
 double RunReport::broker_rss_per_connection_kb() const {
   if (!broker.has_value() || totals.connected == 0) return 0;
   return static_cast<double>(broker->rss_after_kb - broker->rss_before_kb) / totals.connected;
@@ -66,6 +71,8 @@ std::string FormatTable(const RunReport& r) {
   if (r.broker.has_value()) {
     absl::StrAppendFormat(&out, "  %-22s %12.2f s   (%.0f delivered msg per broker CPU-second)\n", "broker cpu",
                           r.broker->cpu_seconds, r.deliveries_per_broker_cpu_second());
+    absl::StrAppendFormat(&out, "  %-22s %12.2f s   (%.0f connects per broker CPU-second)\n", "broker cpu (connect)",
+                          r.broker->connect_cpu_seconds, r.connects_per_broker_cpu_second());
     absl::StrAppendFormat(&out, "  %-22s %12d kB   (%+d kB since start, %.2f kB per connection)\n", "broker rss",
                           r.broker->rss_after_kb, r.broker->rss_after_kb - r.broker->rss_before_kb,
                           r.broker_rss_per_connection_kb());
@@ -91,9 +98,11 @@ std::string FormatJson(const RunReport& r) {
   if (r.broker.has_value()) {
     absl::StrAppendFormat(&out,
                           ",\"broker_cpu_s\":%.3f,\"msgs_per_broker_cpu_s\":%.1f,\"broker_rss_kb\":%d,"
-                          "\"broker_rss_per_conn_kb\":%.3f",
+                          "\"broker_rss_per_conn_kb\":%.3f,\"broker_connect_cpu_s\":%.3f,"
+                          "\"connects_per_broker_cpu_s\":%.1f",
                           r.broker->cpu_seconds, r.deliveries_per_broker_cpu_second(), r.broker->rss_after_kb,
-                          r.broker_rss_per_connection_kb());
+                          r.broker_rss_per_connection_kb(), r.broker->connect_cpu_seconds,
+                          r.connects_per_broker_cpu_second());
   }
   out += "}";
   return out;

@@ -14,6 +14,7 @@ namespace ringmq::bench {
 
 struct BrokerFigures {
   double cpu_seconds = 0;   // broker CPU time used during the measurement window
+  double connect_cpu_seconds = 0;  // broker CPU time used while the connections were set up
   int64_t rss_before_kb = 0;  // before the first connection
   int64_t rss_after_kb = 0;   // at the end of the measurement window
 };
@@ -36,6 +37,8 @@ struct RunReport {
   // Delivered messages (receptions in the measurement window) per broker CPU-second; 0 if unknown.
   double deliveries_per_broker_cpu_second() const;
   double broker_rss_per_connection_kb() const;
+  // Connections set up (CONNECT, CONNACK and the subscriptions) per broker CPU-second; 0 if unknown.
+  double connects_per_broker_cpu_second() const;
 };
 
 std::string FormatTable(const RunReport& report);

@@ -94,6 +94,7 @@ class Run {
   uint64_t last_sent_ = 0;
   uint64_t last_received_ = 0;
   std::optional<ProcessSample> broker_before_;
+  std::optional<ProcessSample> broker_connected_;
   std::optional<ProcessSample> broker_measure_start_;
   std::optional<ProcessSample> broker_measure_end_;
 };
@@ -183,6 +184,7 @@ absl::StatusOr<RunOutcome> Run::Execute() {
     StopWorkers();
     return Finish(/*connect_failed=*/true, 0);
   }
+  broker_connected_ = SampleBroker();
   const int64_t measure_start = MonotonicNowNs() + absl::ToInt64Nanoseconds(config_.warmup);
   const int64_t measure_end = measure_start + absl::ToInt64Nanoseconds(config_.duration);
   shared_.measure_start_ns.store(measure_start, std::memory_order_relaxed);
@@ -213,9 +215,12 @@ RunOutcome Run::Finish(bool connect_failed, double measured_seconds) {
   report.size = config_.size;
   report.measured_seconds = measured_seconds;
   for (auto& worker : workers_) report.totals.Merge(worker->Finish());
-  if (broker_before_ && broker_measure_start_ && broker_measure_end_) {
-    report.broker = BrokerFigures{broker_measure_end_->cpu_seconds - broker_measure_start_->cpu_seconds,
-                                  broker_before_->rss_kb, broker_measure_end_->rss_kb};
+  if (broker_before_ && broker_connected_ && broker_measure_start_ && broker_measure_end_) {
+    report.broker = BrokerFigures{
+        .cpu_seconds = broker_measure_end_->cpu_seconds - broker_measure_start_->cpu_seconds,
+        .connect_cpu_seconds = broker_connected_->cpu_seconds - broker_before_->cpu_seconds,
+        .rss_before_kb = broker_before_->rss_kb,
+        .rss_after_kb = broker_measure_end_->rss_kb};
   }
   if (connect_failed || report.totals.failed > 0) {
     outcome.exit_code = kExitConnectFailed;
