@@ -161,16 +161,19 @@ def rss_per_connection_bytes(run: dict | None) -> float | None:
 
 def connections_table(runs: list[dict]) -> list[str]:
     out = ["### Connections (opened as fast as accepted, then held idle)", "",
-           "| scenario | connects/s ringmq | connects/s mosquitto | ratio | RSS per idle connection ringmq "
+           "| scenario | connects/s ringmq | connects/s mosquitto | ratio | connects per broker CPU-s ringmq "
+           "| connects per broker CPU-s mosquitto | ratio | RSS per idle connection ringmq "
            "| RSS per idle connection mosquitto | ratio (lower is better) | failures |",
-           "|---|--:|--:|--:|--:|--:|--:|---|"]
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
     for case, title in cases_of(runs, "connections"):
         pair = {b: best_run(runs, case, b) for b in BROKERS}
         rate = {b: field(pair[b], "connects_per_s") for b in BROKERS}
+        cpu = {b: field(pair[b], "connects_per_broker_cpu_s") for b in BROKERS}
         rss = {b: rss_per_connection_bytes(pair[b]) for b in BROKERS}
         rss_text = {b: "n/a" if rss[b] is None else f"{rss[b]:.0f} B" for b in BROKERS}
         out.append(f"| {title} | {count(rate['ringmq'])} | {count(rate['mosquitto'])} "
-                   f"| {ratio(rate['ringmq'], rate['mosquitto'])} | {rss_text['ringmq']} | {rss_text['mosquitto']} "
+                   f"| {ratio(rate['ringmq'], rate['mosquitto'])} | {count(cpu['ringmq'])} | {count(cpu['mosquitto'])} "
+                   f"| {ratio(cpu['ringmq'], cpu['mosquitto'])} | {rss_text['ringmq']} | {rss_text['mosquitto']} "
                    f"| {ratio(rss['ringmq'], rss['mosquitto'])} | {notes_cell(pair)} |")
     return out
 

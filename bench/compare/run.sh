@@ -8,18 +8,22 @@
 #   bash bench/compare/run.sh --quick    smoke test: short runs, few clients (1 to 2 minutes)
 #
 # Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
-# scenario; the best one is reported), --help. Both brokers get the same limits and never port 1883.
+# scenario; the best one is reported), --threads N (load-generator threads, default 1), --window W
+# (end-to-end window per publisher in the pairs and fan-out rows, default 100), --help.
+# Both brokers get the same limits and never port 1883.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 invocation="bash bench/compare/run.sh${*:+ $*}"
 mode=full
 build_dir=${RINGMQ_BUILD_DIR:-build}
 reps=""
+threads=1
+pairs_window=100  # e2e window per publisher in pairs and fan-out
 while (($# > 0)); do
   case $1 in
     --quick) mode=quick ;;
@@ -27,6 +31,10 @@ while (($# > 0)); do
     --build-dir=*) build_dir=${1#*=} ;;
     --reps) reps=${2:?--reps needs a value}; shift ;;
     --reps=*) reps=${1#*=} ;;
+    --threads) threads=${2:?--threads needs a value}; shift ;;
+    --threads=*) threads=${1#*=} ;;
+    --window) pairs_window=${2:?--window needs a value}; shift ;;
+    --window=*) pairs_window=${1#*=} ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; usage >&2; exit 1 ;;
   esac
@@ -64,10 +72,11 @@ else
   idle_connections=$((idle_connections < 500 ? idle_connections : 500))
   reps=${reps:-1}
 fi
-pairs_window=100  # e2e window per publisher in pairs and fan-out
 fanin_window=10   # fan-in: 1000 publishers x 10 = 10 000 undelivered messages at most
+fanin_few=$((fan / 10))  # fan-in 100 -> 1 with 100 undelivered per publisher: the issue's FlashMQ shape
 
-bench_common=(--duration "$duration" --warmup "$warmup" --drain "$drain" --connect_timeout "$connect_timeout")
+bench_common=(--duration "$duration" --warmup "$warmup" --drain "$drain" --connect_timeout "$connect_timeout"
+  --threads "$threads")
 run_time_limit=$(python3 -c "import math; print(math.ceil($connect_timeout + $warmup + $duration + $drain + 20))")
 
 # ------------------------------------------------------------------------------------------------
@@ -244,7 +253,7 @@ half_mosquitto_rate() {
 }
 
 qos0_64=(--scenario pairs --clients "$pairs" --size 64)
-total_runs=$(((7 + 2 + 2 + 1) * 2 * reps))
+total_runs=$(((8 + 2 + 2 + 1) * 2 * reps))
 started_at=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "run.sh: $mode mode, $total_runs runs, $reps per broker and scenario; results in bench/compare/results/" >&2
@@ -261,6 +270,8 @@ compare sustainable pairs-q2-64 "pairs $pairs, QoS 2, 64 B" -- \
   --scenario pairs --clients "$pairs" --qos 2 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
 compare sustainable fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" -- \
   --scenario fanin --clients "$fan" --qos 0 --size 64 --e2e_window $fanin_window "${bench_common[@]}"
+compare sustainable fanin-few-q0 "fan-in $fanin_few → 1, QoS 0, 64 B" -- \
+  --scenario fanin --clients "$fanin_few" --qos 0 --size 64 --e2e_window 100 "${bench_common[@]}"
 compare sustainable fanout-q0 "fan-out 1 → $fan, QoS 0, 64 B" -- \
   --scenario fanout --clients "$fan" --qos 0 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
 
@@ -283,7 +294,7 @@ compare overload overload-fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" --baseline f
 
 compare connections "conn-$idle_connections" "$idle_connections idle connections" -- \
   --scenario conn --clients "$idle_connections" --duration "$conn_hold" --warmup 0 --drain 0 \
-  --connect_timeout 60
+  --connect_timeout 60 --threads "$threads"
 
 # ------------------------------------------------------------------------------------------------
 # Report.
@@ -291,7 +302,9 @@ compare connections "conn-$idle_connections" "$idle_connections idle connections
 elapsed=$(($(date +%s) - started_at))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 suffix=""
-if [[ $mode == quick ]]; then suffix="-quick"; fi  # a smoke test never overwrites a full run's file
+if ((threads != 1)); then suffix+="-threads$threads"; fi
+if ((pairs_window != 100)); then suffix+="-window$pairs_window"; fi
+if [[ $mode == quick ]]; then suffix+="-quick"; fi  # a smoke test never overwrites a full run's file
 mkdir -p bench/compare/results
 result_file=bench/compare/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix.md
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -313,7 +326,7 @@ if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitte
   echo "- Same limits for both: max in-flight $max_inflight, max queued messages $max_queued_messages," \
        "max queued bytes $max_queued_bytes, max packet size $max_packet_size, max connections $max_connections," \
        "TCP_NODELAY."
-  echo "- Load generator: ringmq-bench, one thread, MQTT 3.1.1, on the same machine; runs of ${duration} s" \
+  echo "- Load generator: ringmq-bench, $threads thread(s), MQTT 3.1.1, on the same machine; runs of ${duration} s" \
        "after ${warmup} s of warm-up. \"msg/s\" counts messages received by subscribers; \"msg per broker" \
        "CPU-s\" divides them by the broker's user + system CPU time over the same interval. Ratios are" \
        "ringmq/mosquitto."

@@ -52,6 +52,20 @@ def test_connection_beyond_max_connections_is_refused(start_broker, raw, uid):
     assert wait_until(lambda: not connection_is_refused(broker, f"{uid}-later"), timeout=10)
 
 
+@pytest.mark.ringmq_only  # mosquitto counts a silent socket against max_connections
+def test_silent_sockets_do_not_take_connection_slots(start_broker, raw, uid):
+    """A socket that never sends CONNECT stays in the kernel (TCP_DEFER_ACCEPT):
+    a port scan or a stuck device cannot fill --max_connections."""
+    limit = 2
+    broker = start_broker(flags={"max_connections": limit})
+    silent = [raw(broker) for _ in range(2 * limit)]
+    admitted = [raw(broker, f"{uid}-{n}") for n in range(limit)]
+    for client in admitted:
+        client.ping()
+    assert connection_is_refused(broker, f"{uid}-extra")
+    assert len(silent) == 2 * limit
+
+
 def test_max_inflight_bounds_unacknowledged_deliveries(start_broker, raw, paho, uid):
     inflight, total = 5, 20
     broker = start_broker(flags={"max_inflight": inflight})
