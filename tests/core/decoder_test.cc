@@ -333,54 +333,35 @@ std::vector<std::string> SeedPackets(ProtocolVersion v) {
   return seeds;
 }
 
+// Whether `decoded` succeeded; if so, `encode` re-encodes its packet.
+template <typename DecodedPacket, typename Encode>
+bool ReencodeIfDecoded(const DecodedPacket& decoded, Encode encode) {
+  if (decoded.ok()) encode(decoded.packet);
+  return decoded.ok();
+}
+
 // Decodes with the decoder for the frame's type; on success re-encodes into `out`.
 bool DecodeAndReencode(const Frame& frame, std::span<const uint8_t> body, ProtocolVersion v, std::string& out) {
   switch (frame.type) {
-    case PacketType::kConnect: {
-      const auto d = DecodeConnect(frame, body);
-      if (d.ok()) EncodeConnect(d.packet, out);
-      return d.ok();
-    }
-    case PacketType::kPublish: {
-      const auto d = DecodePublish(frame, body, v);
-      if (d.ok()) EncodePublish(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kSubscribe: {
-      const auto d = DecodeSubscribe(frame, body, v);
-      if (d.ok()) EncodeSubscribe(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kUnsubscribe: {
-      const auto d = DecodeUnsubscribe(frame, body, v);
-      if (d.ok()) EncodeUnsubscribe(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kPuback: case PacketType::kPubrec: case PacketType::kPubrel: case PacketType::kPubcomp: {
-      const auto d = DecodeAck(frame, body, v);
-      if (d.ok()) EncodeAck(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kDisconnect: {
-      const auto d = DecodeDisconnect(frame, body, v);
-      if (d.ok()) EncodeDisconnect(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kAuth: {
-      const auto d = DecodeAuth(frame, body, v);
-      if (d.ok()) EncodeAuth(d.packet, out);
-      return d.ok();
-    }
-    case PacketType::kSuback: case PacketType::kUnsuback: {
-      const auto d = DecodeSuback(frame, body, v);
-      if (d.ok()) EncodeSuback(d.packet, v, out);
-      return d.ok();
-    }
-    case PacketType::kConnack: {
-      const auto d = DecodeConnack(frame, body, v);
-      if (d.ok()) EncodeConnack(d.packet, v, out);
-      return d.ok();
-    }
+    case PacketType::kConnect:
+      return ReencodeIfDecoded(DecodeConnect(frame, body), [&](const auto& p) { EncodeConnect(p, out); });
+    case PacketType::kPublish:
+      return ReencodeIfDecoded(DecodePublish(frame, body, v), [&](const auto& p) { EncodePublish(p, v, out); });
+    case PacketType::kSubscribe:
+      return ReencodeIfDecoded(DecodeSubscribe(frame, body, v), [&](const auto& p) { EncodeSubscribe(p, v, out); });
+    case PacketType::kUnsubscribe:
+      return ReencodeIfDecoded(DecodeUnsubscribe(frame, body, v),
+                               [&](const auto& p) { EncodeUnsubscribe(p, v, out); });
+    case PacketType::kPuback: case PacketType::kPubrec: case PacketType::kPubrel: case PacketType::kPubcomp:
+      return ReencodeIfDecoded(DecodeAck(frame, body, v), [&](const auto& p) { EncodeAck(p, v, out); });
+    case PacketType::kDisconnect:
+      return ReencodeIfDecoded(DecodeDisconnect(frame, body, v), [&](const auto& p) { EncodeDisconnect(p, v, out); });
+    case PacketType::kAuth:
+      return ReencodeIfDecoded(DecodeAuth(frame, body, v), [&](const auto& p) { EncodeAuth(p, out); });
+    case PacketType::kSuback: case PacketType::kUnsuback:
+      return ReencodeIfDecoded(DecodeSuback(frame, body, v), [&](const auto& p) { EncodeSuback(p, v, out); });
+    case PacketType::kConnack:
+      return ReencodeIfDecoded(DecodeConnack(frame, body, v), [&](const auto& p) { EncodeConnack(p, v, out); });
     default:
       return DecodePingreq(frame, body).ok() && EncodePingreq(out) > 0;
   }

@@ -103,16 +103,20 @@ def paho():
 @pytest.fixture
 def raw():
     """Factory: raw(broker) -> RawClient; raw(broker, client_id, ...) also
-    sends CONNECT and requires CONNACK 0."""
+    sends CONNECT and requires CONNACK 0 (and, given expect_present, that
+    session-present flag)."""
     made: list[RawClient] = []
 
     def make(broker, client_id: str | None = None, host: str | None = None,
-             port: int | None = None, rcvbuf: int | None = None, **connect_args) -> RawClient:
+             port: int | None = None, rcvbuf: int | None = None, expect_present: bool | None = None,
+             **connect_args) -> RawClient:
         client = RawClient(host or broker.host, port or broker.port, rcvbuf=rcvbuf)
         made.append(client)
         if client_id is not None:
-            ack = client.connect(client_id, **connect_args)
-            assert ack.connack()[1] == 0, f"CONNACK {ack.connack()} for {client_id!r}"
+            present, rc = client.connect(client_id, **connect_args).connack()
+            assert rc == 0, f"CONNACK {(present, rc)} for {client_id!r}"
+            if expect_present is not None:
+                assert present == expect_present, f"session present {present} for {client_id!r}"
         return client
 
     yield make

@@ -85,11 +85,8 @@ def properties(props: list[tuple[int, object]] | None = None) -> bytes:
 
 
 @dataclasses.dataclass
-class Will:
-    topic: str
-    payload: bytes
-    qos: int = 0
-    retain: bool = False
+class Will(mb.Will):
+    """A 3.1.1 will plus its MQTT 5 will properties."""
     props: list[tuple[int, object]] | None = None
 
 
@@ -99,7 +96,7 @@ def connect(client_id: str, clean_start: bool = True, keepalive: int = 60,
     flags = 0x02 if clean_start else 0
     payload = mb.utf8(client_id)
     if will is not None:
-        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
+        flags |= will.connect_flags()
         payload += properties(will.props) + mb.utf8(will.topic) + _binary(will.payload)
     if username is not None:
         flags |= 0x80

@@ -74,6 +74,11 @@ class Raw5:
         assert self.client.wait_closed(timeout), "connection still open after DISCONNECT"
         return m5.parse_reason(packet)
 
+    def refusal_of(self, data: bytes, timeout: float = 10.0) -> int:
+        """Sends data the broker must refuse; the reason code of its DISCONNECT."""
+        self.send(data)
+        return self.expect_disconnect(timeout)[0]
+
     def close(self) -> None:
         self.client.close()
 

@@ -59,6 +59,10 @@ class Will:
     qos: int = 0
     retain: bool = False
 
+    def connect_flags(self) -> int:
+        """The CONNECT flag bits announcing this will: will flag, QoS, retain."""
+        return 0x04 | (self.qos << 3) | (0x20 if self.retain else 0)
+
 
 def connect(client_id: str | bytes, clean_session: bool = True, keepalive: int = 60,
             will: Will | None = None, protocol_level: int = PROTOCOL_LEVEL_311,
@@ -68,7 +72,7 @@ def connect(client_id: str | bytes, clean_session: bool = True, keepalive: int =
         flags |= 0x01
     payload = utf8(client_id)
     if will is not None:
-        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
+        flags |= will.connect_flags()
         payload += utf8(will.topic) + utf8(will.payload)
     header = utf8(protocol_name) + bytes([protocol_level, flags]) + struct.pack("!H", keepalive)
     return packet(CONNECT << 4, header + payload)

@@ -107,6 +107,20 @@ class RawClient:
         self.send(mb.pubrel(packet_id))
         assert self.expect(mb.PUBCOMP).packet_id() == packet_id
 
+    def disconnect(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Clean DISCONNECT; the broker must then close the connection."""
+        self.send(mb.disconnect())
+        assert self.wait_closed(timeout), "connection still open after DISCONNECT"
+
+    def assert_not_subscribed(self, topic: str, publisher, marker: str) -> None:
+        """Checks that no subscription of this client matches topic: subscribes
+        to marker, has publisher (a PahoClient) send QoS 1 to topic and then to
+        marker, and requires the marker to be the first message to arrive."""
+        self.subscribe([(marker, 1)])
+        publisher.publish(topic, b"must-not-arrive", 1)
+        publisher.publish(marker, b"marker", 1)
+        assert self.recv_publish_acked().topic() == marker
+
     def ping(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.send(mb.pingreq())
         self.expect(mb.PINGRESP, timeout)

@@ -5,6 +5,7 @@ claims UTF-8 but is not is refused (0x99)."""
 
 from __future__ import annotations
 
+import pytest
 from paho.mqtt.packettypes import PacketTypes
 
 import mqtt5_bytes as m5
@@ -59,19 +60,12 @@ def test_311_subscriber_receives_no_properties(broker, raw, paho5, uid):
     assert got.body == mb.utf8(f"{uid}/t") + b"plain"
 
 
-def test_invalid_utf8_payload_with_format_indicator_is_refused(broker, raw5, uid):
+@pytest.mark.parametrize("payload, props, reason", [
+    pytest.param(b"\xff\xfe", [(m5.PAYLOAD_FORMAT_INDICATOR, 1)], 0x99,
+                 id="invalid_utf8_payload_with_format_indicator"),
+    pytest.param(b"x", [(m5.CONTENT_TYPE, "a"), (m5.CONTENT_TYPE, "b")], 0x82, id="duplicate_property"),
+    pytest.param(b"x", [(m5.SESSION_EXPIRY_INTERVAL, 5)], 0x82, id="property_of_another_packet_type"),
+])
+def test_publish_with_wrong_properties_is_refused(broker, raw5, uid, payload, props, reason):
     client = raw5(broker, uid)
-    client.send(m5.publish(f"{uid}/t", b"\xff\xfe", props=[(m5.PAYLOAD_FORMAT_INDICATOR, 1)]))
-    assert client.expect_disconnect()[0] == 0x99
-
-
-def test_duplicate_property_is_a_protocol_error(broker, raw5, uid):
-    client = raw5(broker, uid)
-    client.send(m5.publish(f"{uid}/t", b"x", props=[(m5.CONTENT_TYPE, "a"), (m5.CONTENT_TYPE, "b")]))
-    assert client.expect_disconnect()[0] == 0x82
-
-
-def test_property_of_another_packet_type_is_a_protocol_error(broker, raw5, uid):
-    client = raw5(broker, uid)
-    client.send(m5.publish(f"{uid}/t", b"x", props=[(m5.SESSION_EXPIRY_INTERVAL, 5)]))
-    assert client.expect_disconnect()[0] == 0x82
+    assert client.refusal_of(m5.publish(f"{uid}/t", payload, props=props)) == reason

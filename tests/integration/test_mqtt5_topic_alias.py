@@ -39,22 +39,14 @@ def test_alias_above_maximum_is_0x94(start_broker, raw5, uid):
     assert "alias" in props.get(m5.REASON_STRING, "")
 
 
-def test_alias_zero_is_0x94(broker, raw5, uid):
+@pytest.mark.parametrize("topic, props, reason", [
+    pytest.param("{uid}/t", [(m5.TOPIC_ALIAS, 0)], 0x94, id="alias_zero_is_0x94"),
+    pytest.param("", [(m5.TOPIC_ALIAS, 5)], 0x82, id="unknown_alias_with_empty_topic_is_0x82"),
+    pytest.param("", None, 0x82, id="empty_topic_without_alias_is_0x82"),
+])
+def test_publish_with_wrong_alias_is_refused(broker, raw5, uid, topic, props, reason):
     client = raw5(broker, uid)
-    client.send(m5.publish(f"{uid}/t", b"x", props=[(m5.TOPIC_ALIAS, 0)]))
-    assert client.expect_disconnect()[0] == 0x94
-
-
-def test_unknown_alias_with_empty_topic_is_0x82(broker, raw5, uid):
-    client = raw5(broker, uid)
-    client.send(m5.publish("", b"x", props=[(m5.TOPIC_ALIAS, 5)]))
-    assert client.expect_disconnect()[0] == 0x82
-
-
-def test_empty_topic_without_alias_is_0x82(broker, raw5, uid):
-    client = raw5(broker, uid)
-    client.send(m5.publish("", b"x"))
-    assert client.expect_disconnect()[0] == 0x82
+    assert client.refusal_of(m5.publish(topic.format(uid=uid), b"x", props=props)) == reason
 
 
 def test_aliases_belong_to_one_connection(broker, raw5, uid):
@@ -62,8 +54,7 @@ def test_aliases_belong_to_one_connection(broker, raw5, uid):
     first.send(m5.publish(f"{uid}/t", b"x", qos=1, packet_id=1, props=[(m5.TOPIC_ALIAS, 1)]))
     first.expect(mb.PUBACK)
     second = raw5(broker, f"{uid}-b")
-    second.send(m5.publish("", b"x", props=[(m5.TOPIC_ALIAS, 1)]))
-    assert second.expect_disconnect()[0] == 0x82
+    assert second.refusal_of(m5.publish("", b"x", props=[(m5.TOPIC_ALIAS, 1)])) == 0x82
 
 
 def test_server_assigns_aliases_when_the_client_allows(broker, paho5, raw5, uid):

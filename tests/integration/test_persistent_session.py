@@ -5,73 +5,55 @@ QoS 1/2 messages survive while the client is away, bounded by
 import mqtt_bytes as mb
 
 
-def reconnect(broker, raw, client_id: str, expect_present: bool):
-    client = raw(broker)
-    ack = client.connect(client_id, clean_session=False)
-    assert ack.connack() == (expect_present, 0)
-    return client
-
-
 def test_session_present_flag_tracks_stored_session(broker, raw, uid):
-    first = reconnect(broker, raw, f"{uid}-id", expect_present=False)
-    first.send(mb.disconnect())
-    assert first.wait_closed()
-    second = reconnect(broker, raw, f"{uid}-id", expect_present=True)
-    second.send(mb.disconnect())
-    assert second.wait_closed()
-    cleaned = raw(broker)
-    assert cleaned.connect(f"{uid}-id", clean_session=True).connack() == (False, 0)
+    first = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
+    first.disconnect()
+    second = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
+    second.disconnect()
+    raw(broker, f"{uid}-id", clean_session=True, expect_present=False)
 
 
 def test_offline_qos1_and_qos2_messages_delivered_on_return_in_order(broker, raw, paho, uid):
-    away = reconnect(broker, raw, f"{uid}-id", expect_present=False)
+    away = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
     assert away.subscribe([(f"{uid}/q1", 1), (f"{uid}/q2", 2)]) == [1, 2]
-    away.send(mb.disconnect())
-    assert away.wait_closed()
+    away.disconnect()
     pub = paho(broker)
     expected = []
     for i in range(10):
         topic = f"{uid}/q{1 + i % 2}"
         pub.publish(topic, str(i), 1 + i % 2)
         expected.append((topic, str(i).encode(), 1 + i % 2))
-    back = reconnect(broker, raw, f"{uid}-id", expect_present=True)
+    back = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
     got = [back.recv_publish_acked() for _ in range(10)]
     assert [(p.topic(), p.payload(), p.qos) for p in got] == expected
 
 
 def test_subscriptions_survive_abnormal_disconnect(broker, raw, paho, uid):
-    away = reconnect(broker, raw, f"{uid}-id", expect_present=False)
+    away = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
     away.subscribe([(f"{uid}/t", 1)])
     away.close()
-    back = raw(broker)
     # The broker may not have noticed the close yet; a takeover is equally fine.
-    assert back.connect(f"{uid}-id", clean_session=False).connack() == (True, 0)
+    back = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
     paho(broker).publish(f"{uid}/t", b"still-subscribed", 1)
     assert back.recv_publish_acked().payload() == b"still-subscribed"
 
 
 def test_clean_session_discards_stored_session(broker, raw, paho, uid):
-    away = reconnect(broker, raw, f"{uid}-id", expect_present=False)
+    away = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
     away.subscribe([(f"{uid}/t", 1)])
-    away.send(mb.disconnect())
-    assert away.wait_closed()
+    away.disconnect()
     paho(broker).publish(f"{uid}/t", b"queued-then-discarded", 1)
-    fresh = raw(broker)
-    assert fresh.connect(f"{uid}-id", clean_session=True).connack() == (False, 0)
-    fresh.subscribe([(f"{uid}/marker", 1)])
-    pub = paho(broker)
-    pub.publish(f"{uid}/t", b"no-subscription", 1)
-    pub.publish(f"{uid}/marker", b"m", 1)
-    assert fresh.recv_publish_acked().topic() == f"{uid}/marker"
+    fresh = raw(broker, f"{uid}-id", clean_session=True, expect_present=False)
+    fresh.assert_not_subscribed(f"{uid}/t", paho(broker), f"{uid}/marker")
 
 
 def test_unacked_qos1_is_resent_with_dup_on_return(broker, raw, paho, uid):
-    away = reconnect(broker, raw, f"{uid}-id", expect_present=False)
+    away = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
     away.subscribe([(f"{uid}/t", 1)])
     paho(broker).publish(f"{uid}/t", b"unacked", 1)
     first = away.expect(mb.PUBLISH)
     away.close()  # without PUBACK
-    back = reconnect(broker, raw, f"{uid}-id", expect_present=True)
+    back = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
     again = back.expect(mb.PUBLISH)
     assert (again.payload(), again.qos, again.dup, again.packet_id()) == (
         b"unacked", 1, True, first.packet_id())
@@ -79,14 +61,14 @@ def test_unacked_qos1_is_resent_with_dup_on_return(broker, raw, paho, uid):
 
 
 def test_unreleased_qos2_resends_pubrel_on_return(broker, raw, paho, uid):
-    away = reconnect(broker, raw, f"{uid}-id", expect_present=False)
+    away = raw(broker, f"{uid}-id", clean_session=False, expect_present=False)
     away.subscribe([(f"{uid}/t", 2)])
     paho(broker).publish(f"{uid}/t", b"half-done", 2)
     first = away.expect(mb.PUBLISH)
     away.send(mb.pubrec(first.packet_id()))
     assert away.expect(mb.PUBREL).packet_id() == first.packet_id()
     away.close()  # without PUBCOMP
-    back = reconnect(broker, raw, f"{uid}-id", expect_present=True)
+    back = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
     rel = back.expect(mb.PUBREL)
     assert rel.packet_id() == first.packet_id()
     back.send(mb.pubcomp(rel.packet_id()))
@@ -97,14 +79,13 @@ def test_unreleased_qos2_resends_pubrel_on_return(broker, raw, paho, uid):
 
 def test_offline_queue_is_bounded_by_max_queued_messages(start_broker, raw, paho, uid):
     bounded = start_broker(flags={"max_queued_messages": 5})
-    away = reconnect(bounded, raw, f"{uid}-id", expect_present=False)
+    away = raw(bounded, f"{uid}-id", clean_session=False, expect_present=False)
     away.subscribe([(f"{uid}/t", 1), (f"{uid}/marker", 0)])
-    away.send(mb.disconnect())
-    assert away.wait_closed()
+    away.disconnect()
     pub = paho(bounded)
     for i in range(20):
         pub.publish(f"{uid}/t", str(i), 1)
-    back = reconnect(bounded, raw, f"{uid}-id", expect_present=True)
+    back = raw(bounded, f"{uid}-id", clean_session=False, expect_present=True)
     pub.publish(f"{uid}/marker", b"m", 1)
     got = []
     for _ in range(25):

@@ -49,18 +49,38 @@ def payloads(prefix: str, n: int) -> list[str]:
     return [f"{prefix}-{i}" for i in range(n)]
 
 
-def assert_once_each(got: dict[int, list[bytes]], expected: list[str]) -> None:
-    counts = collections.Counter(p for member in got.values() for p in member)
+def delivery_counts(got: dict[int, list[bytes]]) -> collections.Counter:
+    """How many times each payload arrived, over all members."""
+    return collections.Counter(p for member in got.values() for p in member)
+
+
+def assert_none_lost(counts: collections.Counter, expected: list[str]) -> None:
     missing = [p for p in expected if counts[p.encode()] == 0]
-    repeated = {p: c for p, c in counts.items() if c > 1}
     assert not missing, f"{len(missing)} messages never reached the group: {missing[:5]}"
+
+
+def assert_once_each(got: dict[int, list[bytes]], expected: list[str]) -> None:
+    counts = delivery_counts(got)
+    assert_none_lost(counts, expected)
+    repeated = {p: c for p, c in counts.items() if c > 1}
     assert not repeated, f"messages delivered more than once: {list(repeated.items())[:5]}"
     assert sum(counts.values()) == len(expected)
 
 
+def on_shard(make, broker, name: str, shard: int, **options):
+    """make (the paho, paho5 or raw fixture) for a client id whose home is shard."""
+    return make(broker, client_id_on_shard(name, shard, SHARDS), **options)
+
+
 def members_on_all_shards(make, broker, uid: str, per_shard: int, **options):
-    return [make(broker, client_id_on_shard(f"{uid}-m{shard}x{n}", shard, SHARDS), **options)
+    return [on_shard(make, broker, f"{uid}-m{shard}x{n}", shard, **options)
             for shard in range(SHARDS) for n in range(per_shard)]
+
+
+def join_group(members, topic: str, group: str = "g") -> None:
+    """Subscribes each Paho member to $share/{group}/{topic}; QoS 1 must be granted."""
+    for member in members:
+        assert member.subscribe(f"$share/{group}/{topic}", 1) == [1]
 
 
 def settle_routes():
@@ -77,12 +97,11 @@ def test_connack_announces_shared_subscriptions(broker, paho5, uid):
 def test_v5_group_spread_over_all_shards_gets_each_message_once(broker, paho5, uid):
     topic = f"{uid}/jobs"
     members = members_on_all_shards(paho5, broker, uid, per_shard=2)
-    for member in members:
-        assert member.subscribe(f"$share/workers/{uid}/+", 1) == [1]
+    join_group(members, f"{uid}/+", group="workers")
     settle_routes()
     expected = []
     for shard in range(SHARDS):
-        publisher = paho5(broker, client_id_on_shard(f"{uid}-p", shard, SHARDS))
+        publisher = on_shard(paho5, broker, f"{uid}-p", shard)
         batch = payloads(f"s{shard}", 60)
         publisher.publish_all(topic, batch)
         expected += batch
@@ -95,13 +114,12 @@ def test_v5_group_spread_over_all_shards_gets_each_message_once(broker, paho5, u
 
 def test_v311_members_and_plain_subscriber(broker, paho, uid):
     topic = f"{uid}/t"
-    members = [paho(broker, client_id_on_shard(f"{uid}-m", shard, SHARDS)) for shard in range(SHARDS)]
-    for member in members:
-        assert member.subscribe(f"$share/g/{topic}", 1) == [1]
-    plain = paho(broker, client_id_on_shard(f"{uid}-plain", 2, SHARDS))
+    members = [on_shard(paho, broker, f"{uid}-m", shard) for shard in range(SHARDS)]
+    join_group(members, topic)
+    plain = on_shard(paho, broker, f"{uid}-plain", 2)
     plain.subscribe(topic, 1)
     settle_routes()
-    publisher = paho(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS))
+    publisher = on_shard(paho, broker, f"{uid}-p", 1)
     expected = payloads("m", 120)
     for p in expected:
         publisher.publish_nowait(topic, p, 1)
@@ -117,26 +135,25 @@ def test_two_groups_on_one_filter_each_get_every_message(broker, paho5, uid):
     groups = {}
     for name in ("alpha", "beta"):
         groups[name] = members_on_all_shards(paho5, broker, f"{uid}-{name}", per_shard=1)
-        for member in groups[name]:
-            assert member.subscribe(f"$share/{name}/{topic}", 1) == [1]
-    plain = paho5(broker, client_id_on_shard(f"{uid}-plain", 3, SHARDS))
+        join_group(groups[name], topic, group=name)
+    plain = on_shard(paho5, broker, f"{uid}-plain", 3)
     plain.subscribe(topic, 1)
     settle_routes()
     expected = payloads("x", 100)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    on_shard(paho5, broker, f"{uid}-p", 0).publish_all(topic, expected)
     for members in groups.values():
         assert_once_each(collect(members, len(expected)), expected)
     assert_once_each(collect([plain], len(expected)), expected)
 
 
 def test_same_group_name_on_two_filters_is_two_groups(broker, paho5, uid):
-    a = paho5(broker, client_id_on_shard(f"{uid}-a", 0, SHARDS))
-    b = paho5(broker, client_id_on_shard(f"{uid}-b", 1, SHARDS))
-    a.subscribe(f"$share/g/{uid}/+", 1)
-    b.subscribe(f"$share/g/{uid}/#", 1)
+    a = on_shard(paho5, broker, f"{uid}-a", 0)
+    b = on_shard(paho5, broker, f"{uid}-b", 1)
+    join_group([a], f"{uid}/+")
+    join_group([b], f"{uid}/#")
     settle_routes()
     expected = payloads("y", 20)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 2, SHARDS)).publish_all(f"{uid}/t", expected)
+    on_shard(paho5, broker, f"{uid}-p", 2).publish_all(f"{uid}/t", expected)
     assert_once_each(collect([a], len(expected)), expected)
     assert_once_each(collect([b], len(expected)), expected)
 
@@ -146,13 +163,12 @@ def test_member_dropped_with_unacked_messages_loses_none(broker, raw, paho5, uid
     quarter of the messages in flight; when its connection drops (clean
     session: the session ends) they all go to the other members."""
     topic = f"{uid}/t"
-    silent = raw(broker, client_id_on_shard(f"{uid}-silent", 0, SHARDS))
+    silent = on_shard(raw, broker, f"{uid}-silent", 0)
     assert silent.subscribe([(f"$share/g/{topic}", 1)]) == [1]
-    others = [paho5(broker, client_id_on_shard(f"{uid}-m", shard, SHARDS)) for shard in (1, 2, 3)]
-    for member in others:
-        member.subscribe(f"$share/g/{topic}", 1)
+    others = [on_shard(paho5, broker, f"{uid}-m", shard) for shard in (1, 2, 3)]
+    join_group(others, topic)
     settle_routes()
-    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS))
+    publisher = on_shard(paho5, broker, f"{uid}-p", 1)
     first, second = payloads("a", 80), payloads("b", 80)
     publisher.publish_all(topic, first)
     held = []
@@ -162,9 +178,8 @@ def test_member_dropped_with_unacked_messages_loses_none(broker, raw, paho5, uid
     silent.close()
     publisher.publish_all(topic, second)
     got = collect(others, len(first) + len(second), timeout=15)
-    counts = collections.Counter(p for member in got.values() for p in member)
-    missing = [p for p in first + second if counts[p.encode()] == 0]
-    assert not missing, f"lost {len(missing)} messages: {missing[:5]}"
+    counts = delivery_counts(got)
+    assert_none_lost(counts, first + second)
     assert set(held) <= set(counts), "the dropped member's in-flight messages were re-sent"
     duplicates = sum(c - 1 for c in counts.values())
     assert duplicates == 0, f"{duplicates} messages delivered twice among the remaining members"
@@ -176,10 +191,9 @@ def test_acking_member_disconnecting_mid_stream_at_qos1(broker, paho5, uid):
     the leaver took it and its acknowledgement was lost with the connection."""
     topic = f"{uid}/t"
     members = members_on_all_shards(paho5, broker, uid, per_shard=1)
-    for member in members:
-        member.subscribe(f"$share/g/{topic}", 1)
+    join_group(members, topic)
     settle_routes()
-    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 3, SHARDS))
+    publisher = on_shard(paho5, broker, f"{uid}-p", 3)
     expected = payloads("z", 400)
     infos = []
     leaver = members[1]
@@ -190,9 +204,8 @@ def test_acking_member_disconnecting_mid_stream_at_qos1(broker, paho5, uid):
     for info in infos:
         info.wait_for_publish(TIMEOUT)
     got = collect(members, len(expected), timeout=15)
-    counts = collections.Counter(p for member in got.values() for p in member)
-    missing = [p for p in expected if counts[p.encode()] == 0]
-    assert not missing, f"lost {len(missing)} messages: {missing[:5]}"
+    counts = delivery_counts(got)
+    assert_none_lost(counts, expected)
     twice = [p for p, c in counts.items() if c > 1]
     assert set(twice) <= set(got[1]), "only messages the leaver took may come twice"
     assert len(twice) <= 256, f"at most the in-flight window is resent, got {len(twice)}"
@@ -200,16 +213,15 @@ def test_acking_member_disconnecting_mid_stream_at_qos1(broker, paho5, uid):
 
 def test_unsubscribe_shared_filter_leaves_the_group(broker, paho5, uid):
     topic = f"{uid}/t"
-    a = paho5(broker, client_id_on_shard(f"{uid}-a", 0, SHARDS))
-    b = paho5(broker, client_id_on_shard(f"{uid}-b", 2, SHARDS))
-    for member in (a, b):
-        member.subscribe(f"$share/g/{topic}", 1)
+    a = on_shard(paho5, broker, f"{uid}-a", 0)
+    b = on_shard(paho5, broker, f"{uid}-b", 2)
+    join_group([a, b], topic)
     assert a.unsubscribe(f"$share/g/{topic}") == [0x00]
     assert a.unsubscribe(f"$share/g/{topic}") == [0x11]  # no subscription existed
     assert a.unsubscribe(topic) == [0x11]  # the plain filter is another subscription
     settle_routes()
     expected = payloads("u", 40)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS)).publish_all(topic, expected)
+    on_shard(paho5, broker, f"{uid}-p", 1).publish_all(topic, expected)
     assert_once_each(collect([b], len(expected)), expected)
     assert a.drain() == []
 
@@ -219,15 +231,15 @@ def test_unsubscribing_member_hands_queued_messages_to_the_group(start_broker, r
     member when it unsubscribes; the in-flight ones it must still complete."""
     broker = start_broker(flags={"max_inflight": 2})
     topic = f"{uid}/t"
-    slow = raw(broker, client_id_on_shard(f"{uid}-slow", 0, SHARDS))
+    slow = on_shard(raw, broker, f"{uid}-slow", 0)
     assert slow.subscribe([(f"$share/g/{topic}", 1)]) == [1]
     settle_routes()
     expected = payloads("q", 10)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 1, SHARDS)).publish_all(topic, expected)
+    on_shard(paho5, broker, f"{uid}-p", 1).publish_all(topic, expected)
     in_flight = [slow.expect(mb.PUBLISH) for _ in range(2)]
     assert [p.payload() for p in in_flight] == [b"q-0", b"q-1"]
-    other = paho5(broker, client_id_on_shard(f"{uid}-other", 2, SHARDS))
-    other.subscribe(f"$share/g/{topic}", 1)
+    other = on_shard(paho5, broker, f"{uid}-other", 2)
+    join_group([other], topic)
     slow.send(mb.unsubscribe(7, [f"$share/g/{topic}"]))
     assert slow.expect(mb.UNSUBACK).packet_id() == 7
     assert_once_each(collect([other], 8), expected[2:])
@@ -239,13 +251,12 @@ def test_unsubscribing_member_hands_queued_messages_to_the_group(start_broker, r
 
 def test_unsubscribe_shared_filter_v311(broker, paho, uid):
     topic = f"{uid}/t"
-    a = paho(broker, client_id_on_shard(f"{uid}-a", 3, SHARDS))
-    b = paho(broker, client_id_on_shard(f"{uid}-b", 0, SHARDS))
-    for member in (a, b):
-        member.subscribe(f"$share/g/{topic}", 1)
+    a = on_shard(paho, broker, f"{uid}-a", 3)
+    b = on_shard(paho, broker, f"{uid}-b", 0)
+    join_group([a, b], topic)
     a.unsubscribe(f"$share/g/{topic}")
     settle_routes()
-    publisher = paho(broker, client_id_on_shard(f"{uid}-p", 2, SHARDS))
+    publisher = on_shard(paho, broker, f"{uid}-p", 2)
     for i in range(20):
         publisher.publish_nowait(topic, f"v{i}", 1)
     assert [m.payload.decode() for m in b.expect(20)] == [f"v{i}" for i in range(20)]
@@ -254,11 +265,11 @@ def test_unsubscribe_shared_filter_v311(broker, paho, uid):
 
 def test_retained_not_sent_on_shared_subscription(broker, paho5, uid):
     topic = f"{uid}/r"
-    publisher = paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS))
+    publisher = on_shard(paho5, broker, f"{uid}-p", 0)
     publisher.publish_all(topic, ["kept"], qos=1, retain=True)
-    member = paho5(broker, client_id_on_shard(f"{uid}-m", 1, SHARDS))
-    member.subscribe(f"$share/g/{topic}", 1)
-    plain = paho5(broker, client_id_on_shard(f"{uid}-plain", 1, SHARDS))
+    member = on_shard(paho5, broker, f"{uid}-m", 1)
+    join_group([member], topic)
+    plain = on_shard(paho5, broker, f"{uid}-plain", 1)
     plain.subscribe(topic, 1)
     kept = plain.messages.get(timeout=TIMEOUT)
     assert (kept.payload, kept.retain) == (b"kept", True)
@@ -269,10 +280,10 @@ def test_retained_not_sent_on_shared_subscription(broker, paho5, uid):
 
 def test_subscription_identifier_on_shared_subscription(broker, paho5, uid):
     topic = f"{uid}/id"
-    member = paho5(broker, client_id_on_shard(f"{uid}-m", 2, SHARDS))
+    member = on_shard(paho5, broker, f"{uid}-m", 2)
     member.subscribe(f"$share/g/{topic}", 1, subscription_id=42)
     settle_routes()
-    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, ["one"])
+    on_shard(paho5, broker, f"{uid}-p", 0).publish_all(topic, ["one"])
     assert_once_each(collect([member], 1), ["one"])
     assert member.subscription_ids == [[42]]
 
@@ -284,9 +295,9 @@ INVALID_SHARED = ["$share/g", "$share//t", "$share/g/"]
 
 @pytest.mark.parametrize("bad", INVALID_SHARED)
 def test_invalid_shared_filters_are_refused(broker, paho5, raw, uid, bad):
-    legacy = raw(broker, client_id_on_shard(f"{uid}-v3", 1, SHARDS))
+    legacy = on_shard(raw, broker, f"{uid}-v3", 1)
     assert legacy.subscribe([(bad, 1)]) == [0x80]
-    client = paho5(broker, client_id_on_shard(f"{uid}-v5", 0, SHARDS))
+    client = on_shard(paho5, broker, f"{uid}-v5", 0)
     assert client.subscribe(bad, 1) == [0x8F]
 
 
@@ -296,13 +307,13 @@ def test_offline_member_messages_go_to_connected_members(broker, paho5, uid):
     topic = f"{uid}/t"
     sleeper_id = client_id_on_shard(f"{uid}-sleeper", 0, SHARDS)
     sleeper = paho5(broker, sleeper_id, properties=session_expiry(300))
-    sleeper.subscribe(f"$share/g/{topic}", 1)
-    awake = paho5(broker, client_id_on_shard(f"{uid}-awake", 1, SHARDS))
-    awake.subscribe(f"$share/g/{topic}", 1)
+    join_group([sleeper], topic)
+    awake = on_shard(paho5, broker, f"{uid}-awake", 1)
+    join_group([awake], topic)
     sleeper.disconnect()
     settle_routes()
     expected = payloads("o", 60)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    on_shard(paho5, broker, f"{uid}-p", 0).publish_all(topic, expected)
     assert_once_each(collect([awake], len(expected)), expected)
     back = paho5(broker, sleeper_id, clean_start=False, properties=session_expiry(300))
     assert back.connack[0], "session present"
@@ -314,10 +325,10 @@ def test_only_offline_member_keeps_group_messages_for_its_return(broker, paho5, 
     topic = f"{uid}/t"
     member_id = client_id_on_shard(f"{uid}-only", 2, SHARDS)
     member = paho5(broker, member_id, properties=session_expiry(300))
-    member.subscribe(f"$share/g/{topic}", 1)
+    join_group([member], topic)
     member.disconnect()
     settle_routes()
     expected = payloads("k", 30)
-    paho5(broker, client_id_on_shard(f"{uid}-p", 0, SHARDS)).publish_all(topic, expected)
+    on_shard(paho5, broker, f"{uid}-p", 0).publish_all(topic, expected)
     back = paho5(broker, member_id, clean_start=False, properties=session_expiry(300))
     assert_once_each(collect([back], len(expected)), expected)

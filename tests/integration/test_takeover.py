@@ -25,9 +25,7 @@ def test_repeated_takeovers_each_close_the_previous_connection(broker, raw, uid)
 def test_takeover_keeps_persistent_session(broker, raw, paho, uid):
     first = raw(broker, f"{uid}-id", clean_session=False)
     assert first.subscribe([(f"{uid}/kept", 1)]) == [1]
-    second = raw(broker)
-    ack = second.connect(f"{uid}-id", clean_session=False)
-    assert ack.connack() == (True, 0)
+    second = raw(broker, f"{uid}-id", clean_session=False, expect_present=True)
     assert first.wait_closed()
     paho(broker).publish(f"{uid}/kept", b"to-second", 1)
     assert second.recv_publish_acked().payload() == b"to-second"
@@ -36,14 +34,9 @@ def test_takeover_keeps_persistent_session(broker, raw, paho, uid):
 def test_takeover_with_clean_session_discards_subscriptions(broker, raw, paho, uid):
     first = raw(broker, f"{uid}-id", clean_session=False)
     first.subscribe([(f"{uid}/old", 1)])
-    second = raw(broker)
-    assert second.connect(f"{uid}-id", clean_session=True).connack() == (False, 0)
+    second = raw(broker, f"{uid}-id", clean_session=True, expect_present=False)
     assert first.wait_closed()
-    second.subscribe([(f"{uid}/marker", 1)])
-    pub = paho(broker)
-    pub.publish(f"{uid}/old", b"stale", 1)
-    pub.publish(f"{uid}/marker", b"marker", 1)
-    assert second.recv_publish_acked().topic() == f"{uid}/marker"
+    second.assert_not_subscribed(f"{uid}/old", paho(broker), f"{uid}/marker")
 
 
 def test_old_connection_gets_no_messages_after_takeover(broker, raw, paho, uid):

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
+#include <string>
+#include <string_view>
 
 #include "tests/core/alloc_counter.h"
 
@@ -10,6 +13,18 @@ namespace ringmq {
 namespace {
 
 constexpr ShardMask Bit(int shard) { return ShardMask{1} << shard; }
+
+struct Subscribed {
+  std::string_view filter;  // bare, or "$share/{group}/{filter}"
+  uint16_t shard;
+};
+
+// A table that has applied one add delta per entry, in order.
+RouteTable TableWith(std::initializer_list<Subscribed> subscribed) {
+  RouteTable table;
+  for (const Subscribed& entry : subscribed) table.Apply({std::string(entry.filter), entry.shard, true});
+  return table;
+}
 
 TEST(RouteTableTest, MakeRouteDeltaBuildsPlainAndSharedFilters) {
   RouteDelta plain = MakeRouteDelta("a/+", "", 3, true);
@@ -23,11 +38,8 @@ TEST(RouteTableTest, MakeRouteDeltaBuildsPlainAndSharedFilters) {
 }
 
 TEST(RouteTableTest, MatchUnionsShardsOfAllMatchingFilters) {
-  RouteTable table;
-  table.Apply({"fleet/eu/+/telemetry", 0, true});
-  table.Apply({"fleet/#", 2, true});
-  table.Apply({"fleet/eu/v1/telemetry", 5, true});
-  table.Apply({"other", 7, true});
+  RouteTable table =
+      TableWith({{"fleet/eu/+/telemetry", 0}, {"fleet/#", 2}, {"fleet/eu/v1/telemetry", 5}, {"other", 7}});
   EXPECT_EQ(table.filter_count(), 4u);
   EXPECT_EQ(table.Match("fleet/eu/v1/telemetry"), Bit(0) | Bit(2) | Bit(5));
   EXPECT_EQ(table.Match("fleet/eu/v2/telemetry"), Bit(0) | Bit(2));
@@ -36,9 +48,7 @@ TEST(RouteTableTest, MatchUnionsShardsOfAllMatchingFilters) {
 }
 
 TEST(RouteTableTest, SameFilterOnSeveralShardsKeepsOneEntry) {
-  RouteTable table;
-  table.Apply({"a/b", 1, true});
-  table.Apply({"a/b", 3, true});
+  RouteTable table = TableWith({{"a/b", 1}, {"a/b", 3}});
   EXPECT_EQ(table.filter_count(), 1u);
   EXPECT_EQ(table.Match("a/b"), Bit(1) | Bit(3));
   table.Apply({"a/b", 1, false});
@@ -59,9 +69,7 @@ TEST(RouteTableTest, SharedSubscriptionsRouteByInnerFilter) {
 }
 
 TEST(RouteTableTest, RemovingGroupKeepsPlainSubscriptionOnSameShard) {
-  RouteTable table;
-  table.Apply({"a/#", 2, true});
-  table.Apply({"$share/g/a/#", 2, true});
+  RouteTable table = TableWith({{"a/#", 2}, {"$share/g/a/#", 2}});
   EXPECT_EQ(table.filter_count(), 2u);
   table.Apply({"$share/g/a/#", 2, false});
   EXPECT_EQ(table.Match("a/x"), Bit(2));
@@ -86,9 +94,7 @@ TEST(RouteTableTest, RepeatedDeltasAreHarmless) {
 }
 
 TEST(RouteTableTest, HighestShardAndDollarRule) {
-  RouteTable table;
-  table.Apply({"#", 63, true});
-  table.Apply({"$SYS/#", 0, true});
+  RouteTable table = TableWith({{"#", 63}, {"$SYS/#", 0}});
   EXPECT_EQ(table.Match("x/y"), Bit(63));
   EXPECT_EQ(table.Match("$SYS/uptime"), Bit(0));
 }
@@ -108,10 +114,7 @@ TEST(RouteTableTest, NthShardCountsSetBitsModuloTheirNumber) {
 }
 
 TEST(RouteTableTest, RouteSeparatesPlainShardsFromShareGroups) {
-  RouteTable table;
-  table.Apply({"a/+", 0, true});
-  table.Apply({"$share/g/a/+", 2, true});
-  table.Apply({"$share/g/a/+", 3, true});
+  RouteTable table = TableWith({{"a/+", 0}, {"$share/g/a/+", 2}, {"$share/g/a/+", 3}});
   RouteMatch match = table.Route("a/x");
   EXPECT_EQ(match.plain_shards, Bit(0));
   ASSERT_EQ(match.groups.size(), 1u);
@@ -122,8 +125,7 @@ TEST(RouteTableTest, RouteSeparatesPlainShardsFromShareGroups) {
 }
 
 TEST(RouteTableTest, RouteSpreadsEachGroupRoundRobinOverItsShards) {
-  RouteTable table;
-  for (uint16_t shard : {1, 5, 9}) table.Apply({"$share/g/t/#", shard, true});
+  RouteTable table = TableWith({{"$share/g/t/#", 1}, {"$share/g/t/#", 5}, {"$share/g/t/#", 9}});
   std::map<int, int> picks;
   for (int i = 0; i < 300; ++i) {
     RouteMatch match = table.Route("t/1");
@@ -134,10 +136,7 @@ TEST(RouteTableTest, RouteSpreadsEachGroupRoundRobinOverItsShards) {
 }
 
 TEST(RouteTableTest, GroupsAreScopedToTheirFilter) {
-  RouteTable table;
-  table.Apply({"$share/g/a/+", 1, true});
-  table.Apply({"$share/g/a/#", 2, true});
-  table.Apply({"$share/h/a/+", 3, true});
+  RouteTable table = TableWith({{"$share/g/a/+", 1}, {"$share/g/a/#", 2}, {"$share/h/a/+", 3}});
   EXPECT_EQ(table.filter_count(), 3u);
   RouteMatch match = table.Route("a/b");
   EXPECT_EQ(match.plain_shards, 0u);
@@ -148,10 +147,7 @@ TEST(RouteTableTest, GroupsAreScopedToTheirFilter) {
 }
 
 TEST(RouteTableTest, GroupShardsFollowsDeltas) {
-  RouteTable table;
-  table.Apply({"$share/g/x", 0, true});
-  table.Apply({"$share/g/x", 4, true});
-  table.Apply({"x", 6, true});
+  RouteTable table = TableWith({{"$share/g/x", 0}, {"$share/g/x", 4}, {"x", 6}});
   EXPECT_EQ(table.GroupShards("$share/g/x"), Bit(0) | Bit(4));
   EXPECT_EQ(table.GroupShards("$share/other/x"), 0u);
   EXPECT_EQ(table.GroupShards("x"), 0u);  // a plain filter is no group
@@ -163,8 +159,7 @@ TEST(RouteTableTest, GroupShardsFollowsDeltas) {
 }
 
 TEST(RouteTableTest, PickGroupShardSkipsExcludedShards) {
-  RouteTable table;
-  for (uint16_t shard : {0, 1, 2}) table.Apply({"$share/g/x", shard, true});
+  RouteTable table = TableWith({{"$share/g/x", 0}, {"$share/g/x", 1}, {"$share/g/x", 2}});
   std::map<int, int> picks;
   for (int i = 0; i < 10; ++i) ++picks[table.PickGroupShard("$share/g/x", Bit(1))];
   EXPECT_EQ(picks, (std::map<int, int>{{0, 5}, {2, 5}}));
@@ -173,10 +168,8 @@ TEST(RouteTableTest, PickGroupShardSkipsExcludedShards) {
 }
 
 TEST(RouteTableTest, RouteWithUpToTwoGroupsDoesNotAllocate) {
-  RouteTable table;
-  table.Apply({"fleet/+/telemetry", 3, true});
-  table.Apply({"$share/g/fleet/+/telemetry", 1, true});
-  table.Apply({"$share/h/fleet/+/telemetry", 2, true});
+  RouteTable table = TableWith(
+      {{"fleet/+/telemetry", 3}, {"$share/g/fleet/+/telemetry", 1}, {"$share/h/fleet/+/telemetry", 2}});
   ShardMask plain = 0;
   size_t groups = 0;
   const long allocations = testing::CountAllocations([&] {

@@ -2,65 +2,86 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+
 namespace ringmq {
 namespace {
 
-// Examples from MQTT 3.1.1 / 5.0 section 4.7.1.2: multi-level wildcard.
-TEST(TopicMatchTest, MultiLevelWildcardSpecExamples) {
-  EXPECT_TRUE(TopicMatches("sport/tennis/player1/#", "sport/tennis/player1"));
-  EXPECT_TRUE(TopicMatches("sport/tennis/player1/#", "sport/tennis/player1/ranking"));
-  EXPECT_TRUE(TopicMatches("sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon"));
-  EXPECT_TRUE(TopicMatches("sport/#", "sport"));
-  EXPECT_TRUE(TopicMatches("#", "sport/tennis/player1"));
-  EXPECT_FALSE(TopicMatches("sport/tennis/player1/#", "sport/tennis/player2"));
-  EXPECT_FALSE(TopicMatches("sport/tennis/player1/#", "sport/tennis"));
+// Which rule of MQTT 3.1.1 / 5.0 section 4.7 a case illustrates; one test per rule.
+enum class Rule { kMultiLevelWildcard, kSingleLevelWildcard, kDollarTopics, kExactLevels, kEmptyAndDollarLevels };
+
+struct MatchCase {
+  Rule rule;
+  std::string_view filter;
+  std::string_view topic;
+  bool matches;
+};
+
+using enum Rule;
+
+// The spec's examples and a few edge cases, as (rule, filter, topic, whether the filter matches).
+constexpr MatchCase kCases[] = {
+    // Section 4.7.1.2: multi-level wildcard.
+    {kMultiLevelWildcard, "sport/tennis/player1/#", "sport/tennis/player1", true},
+    {kMultiLevelWildcard, "sport/tennis/player1/#", "sport/tennis/player1/ranking", true},
+    {kMultiLevelWildcard, "sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon", true},
+    {kMultiLevelWildcard, "sport/#", "sport", true},
+    {kMultiLevelWildcard, "#", "sport/tennis/player1", true},
+    {kMultiLevelWildcard, "sport/tennis/player1/#", "sport/tennis/player2", false},
+    {kMultiLevelWildcard, "sport/tennis/player1/#", "sport/tennis", false},
+    // Section 4.7.1.3: single-level wildcard.
+    {kSingleLevelWildcard, "sport/tennis/+", "sport/tennis/player1", true},
+    {kSingleLevelWildcard, "sport/tennis/+", "sport/tennis/player2", true},
+    {kSingleLevelWildcard, "sport/tennis/+", "sport/tennis/player1/ranking", false},
+    {kSingleLevelWildcard, "sport/+", "sport", false},
+    {kSingleLevelWildcard, "sport/+", "sport/", true},
+    {kSingleLevelWildcard, "+", "sport", true},
+    {kSingleLevelWildcard, "+/tennis/#", "sport/tennis/player1", true},
+    {kSingleLevelWildcard, "sport/+/player1", "sport/tennis/player1", true},
+    {kSingleLevelWildcard, "+/+", "/finance", true},
+    {kSingleLevelWildcard, "/+", "/finance", true},
+    {kSingleLevelWildcard, "+", "/finance", false},
+    // Section 4.7.2: topics beginning with $.
+    {kDollarTopics, "#", "$SYS/broker/clients", false},
+    {kDollarTopics, "+/monitor/Clients", "$SYS/monitor/Clients", false},
+    {kDollarTopics, "$SYS/#", "$SYS/monitor/Clients", true},
+    {kDollarTopics, "$SYS/monitor/+", "$SYS/monitor/Clients", true},
+    {kDollarTopics, "$SYS/#", "$SYS", true},
+    {kDollarTopics, "+", "$SYS", false},
+    // Section 4.7.3: matching is exact, case-sensitive, and empty levels are levels.
+    {kExactLevels, "ACCOUNTS", "ACCOUNTS", true},
+    {kExactLevels, "ACCOUNTS", "Accounts", false},
+    {kExactLevels, "Accounts payable", "Accounts payable", true},
+    {kExactLevels, "/finance", "finance", false},
+    {kExactLevels, "finance", "/finance", false},
+    {kExactLevels, "a/b", "a/b/", false},
+    {kExactLevels, "a//b", "a//b", true},
+    {kExactLevels, "a/+/b", "a//b", true},
+    {kExactLevels, "a/b/c", "a/b", false},
+    // `#` after an empty level; `$` is special only at the start of the first level.
+    {kEmptyAndDollarLevels, "/#", "/", true},
+    {kEmptyAndDollarLevels, "/#", "/finance/x", true},
+    {kEmptyAndDollarLevels, "/#", "finance", false},
+    {kEmptyAndDollarLevels, "a/+", "a/$b", true},  // only the first level is special
+    {kEmptyAndDollarLevels, "#", "a/$SYS", true},
+};
+
+// Checks every case of `rule`, naming the filter and topic of any that fails.
+void ExpectCasesOf(Rule rule) {
+  int checked = 0;
+  for (const MatchCase& c : kCases) {
+    if (c.rule != rule) continue;
+    ++checked;
+    EXPECT_EQ(TopicMatches(c.filter, c.topic), c.matches) << "filter '" << c.filter << "', topic '" << c.topic << "'";
+  }
+  EXPECT_GT(checked, 0);
 }
 
-// Section 4.7.1.3: single-level wildcard.
-TEST(TopicMatchTest, SingleLevelWildcardSpecExamples) {
-  EXPECT_TRUE(TopicMatches("sport/tennis/+", "sport/tennis/player1"));
-  EXPECT_TRUE(TopicMatches("sport/tennis/+", "sport/tennis/player2"));
-  EXPECT_FALSE(TopicMatches("sport/tennis/+", "sport/tennis/player1/ranking"));
-  EXPECT_FALSE(TopicMatches("sport/+", "sport"));
-  EXPECT_TRUE(TopicMatches("sport/+", "sport/"));
-  EXPECT_TRUE(TopicMatches("+", "sport"));
-  EXPECT_TRUE(TopicMatches("+/tennis/#", "sport/tennis/player1"));
-  EXPECT_TRUE(TopicMatches("sport/+/player1", "sport/tennis/player1"));
-  EXPECT_TRUE(TopicMatches("+/+", "/finance"));
-  EXPECT_TRUE(TopicMatches("/+", "/finance"));
-  EXPECT_FALSE(TopicMatches("+", "/finance"));
-}
-
-// Section 4.7.2: topics beginning with $.
-TEST(TopicMatchTest, DollarTopicsHiddenFromLeadingWildcards) {
-  EXPECT_FALSE(TopicMatches("#", "$SYS/broker/clients"));
-  EXPECT_FALSE(TopicMatches("+/monitor/Clients", "$SYS/monitor/Clients"));
-  EXPECT_TRUE(TopicMatches("$SYS/#", "$SYS/monitor/Clients"));
-  EXPECT_TRUE(TopicMatches("$SYS/monitor/+", "$SYS/monitor/Clients"));
-  EXPECT_TRUE(TopicMatches("$SYS/#", "$SYS"));
-  EXPECT_FALSE(TopicMatches("+", "$SYS"));
-}
-
-// Section 4.7.3: matching is exact, case-sensitive, and empty levels are levels.
-TEST(TopicMatchTest, ExactLevelsAreCaseSensitive) {
-  EXPECT_TRUE(TopicMatches("ACCOUNTS", "ACCOUNTS"));
-  EXPECT_FALSE(TopicMatches("ACCOUNTS", "Accounts"));
-  EXPECT_TRUE(TopicMatches("Accounts payable", "Accounts payable"));
-  EXPECT_FALSE(TopicMatches("/finance", "finance"));
-  EXPECT_FALSE(TopicMatches("finance", "/finance"));
-  EXPECT_FALSE(TopicMatches("a/b", "a/b/"));
-  EXPECT_TRUE(TopicMatches("a//b", "a//b"));
-  EXPECT_TRUE(TopicMatches("a/+/b", "a//b"));
-  EXPECT_FALSE(TopicMatches("a/b/c", "a/b"));
-}
-
-TEST(TopicMatchTest, HashAfterEmptyLevelAndDollarInsideLevels) {
-  EXPECT_TRUE(TopicMatches("/#", "/"));
-  EXPECT_TRUE(TopicMatches("/#", "/finance/x"));
-  EXPECT_FALSE(TopicMatches("/#", "finance"));
-  EXPECT_TRUE(TopicMatches("a/+", "a/$b"));  // only the first level is special
-  EXPECT_TRUE(TopicMatches("#", "a/$SYS"));
-}
+TEST(TopicMatchTest, MultiLevelWildcardSpecExamples) { ExpectCasesOf(kMultiLevelWildcard); }
+TEST(TopicMatchTest, SingleLevelWildcardSpecExamples) { ExpectCasesOf(kSingleLevelWildcard); }
+TEST(TopicMatchTest, DollarTopicsHiddenFromLeadingWildcards) { ExpectCasesOf(kDollarTopics); }
+TEST(TopicMatchTest, ExactLevelsAreCaseSensitive) { ExpectCasesOf(kExactLevels); }
+TEST(TopicMatchTest, HashAfterEmptyLevelAndDollarInsideLevels) { ExpectCasesOf(kEmptyAndDollarLevels); }
 
 }  // namespace
 }  // namespace ringmq

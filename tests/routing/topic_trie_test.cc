@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <utility>
@@ -33,6 +34,14 @@ std::vector<std::pair<SubscriberId, std::string>> Matches(const TopicTrie& trie,
     out.emplace_back(sub.subscriber, std::string(group));
   });
   return out;
+}
+
+// A trie in which subscriber N (counting from 1) holds a plain subscription to the Nth filter.
+TopicTrie TrieOfPlainFilters(std::initializer_list<std::string_view> filters) {
+  TopicTrie trie;
+  SubscriberId id = 0;
+  for (std::string_view filter : filters) trie.Add(filter, "", Sub(++id));
+  return trie;
 }
 
 TEST(TopicTrieTest, AddReportsFirstSubscriberAndReplacement) {
@@ -113,23 +122,13 @@ TEST(TopicTrieTest, SubscriberVisitedOncePerMatchingFilter) {
 }
 
 TEST(TopicTrieTest, DollarTopicsOnlyMatchLiteralFirstLevel) {
-  TopicTrie trie;
-  trie.Add("#", "", Sub(1));
-  trie.Add("+/monitor/Clients", "", Sub(2));
-  trie.Add("$SYS/#", "", Sub(3));
-  trie.Add("$SYS/monitor/+", "", Sub(4));
+  const TopicTrie trie = TrieOfPlainFilters({"#", "+/monitor/Clients", "$SYS/#", "$SYS/monitor/+"});
   EXPECT_THAT(Matches(trie, "$SYS/monitor/Clients"), UnorderedElementsAre(Pair(3, ""), Pair(4, "")));
   EXPECT_THAT(Matches(trie, "SYS/monitor/Clients"), UnorderedElementsAre(Pair(1, ""), Pair(2, "")));
 }
 
 TEST(TopicTrieTest, SpecExamplesThroughTheTrie) {
-  TopicTrie trie;
-  trie.Add("sport/tennis/player1/#", "", Sub(1));
-  trie.Add("sport/#", "", Sub(2));
-  trie.Add("sport/+", "", Sub(3));
-  trie.Add("+/+", "", Sub(4));
-  trie.Add("/+", "", Sub(5));
-  trie.Add("+", "", Sub(6));
+  const TopicTrie trie = TrieOfPlainFilters({"sport/tennis/player1/#", "sport/#", "sport/+", "+/+", "/+", "+"});
   EXPECT_THAT(Matches(trie, "sport/tennis/player1"), UnorderedElementsAre(Pair(1, ""), Pair(2, "")));
   EXPECT_THAT(Matches(trie, "sport"), UnorderedElementsAre(Pair(2, ""), Pair(6, "")));
   EXPECT_THAT(Matches(trie, "sport/"), UnorderedElementsAre(Pair(2, ""), Pair(3, ""), Pair(4, "")));

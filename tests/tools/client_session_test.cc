@@ -38,6 +38,14 @@ SessionEvent Feed(ClientSession& session, const std::string& packet, std::string
   return session.HandlePacket(frames[0].frame, frames[0].body, out);
 }
 
+// Feeds the session the broker's SUBACK for `packet_id` with one `reason`; the event it reports.
+SessionEventKind FeedSuback(ClientSession& session, ProtocolVersion version, uint16_t packet_id, ReasonCode reason,
+                            std::string& out) {
+  std::string broker;
+  EncodeSuback(SubackPacket{.packet_id = packet_id, .reasons = {reason}}, version, broker);
+  return Feed(session, broker, out).kind;
+}
+
 SessionSettings Settings(ProtocolVersion version, uint8_t qos) {
   SessionSettings s;
   s.version = version;
@@ -80,13 +88,8 @@ TEST_P(ClientSessionTest, ConnackAndSubackDriveTheHandshake) {
   ASSERT_EQ(subscribe.packet.subscriptions.size(), 1u);
   EXPECT_EQ(subscribe.packet.subscriptions[0].filter, "a/+");
   EXPECT_EQ(subscribe.packet.subscriptions[0].options.max_qos, 1);
-
-  SubackPacket suback;
-  suback.packet_id = subscribe.packet.packet_id;
-  suback.reasons = {ReasonCode::kGrantedQos1};
-  broker.clear();
-  EncodeSuback(suback, GetParam(), broker);
-  EXPECT_EQ(Feed(session, broker, out).kind, SessionEventKind::kSubscribed);
+  EXPECT_EQ(FeedSuback(session, GetParam(), subscribe.packet.packet_id, ReasonCode::kGrantedQos1, out),
+            SessionEventKind::kSubscribed);
 }
 
 TEST_P(ClientSessionTest, RefusedConnackAndSubackAreReported) {
@@ -96,13 +99,7 @@ TEST_P(ClientSessionTest, RefusedConnackAndSubackAreReported) {
   connack.reason = ReasonCode::kNotAuthorized;
   EncodeConnack(connack, GetParam(), broker);
   EXPECT_EQ(Feed(session, broker, out).kind, SessionEventKind::kRefused);
-
-  SubackPacket suback;
-  suback.packet_id = 1;
-  suback.reasons = {ReasonCode::kUnspecifiedError};
-  broker.clear();
-  EncodeSuback(suback, GetParam(), broker);
-  EXPECT_EQ(Feed(session, broker, out).kind, SessionEventKind::kRefused);
+  EXPECT_EQ(FeedSuback(session, GetParam(), 1, ReasonCode::kUnspecifiedError, out), SessionEventKind::kRefused);
 }
 
 TEST_P(ClientSessionTest, Qos1PublishUsesTheInflightWindow) {

@@ -6,19 +6,9 @@ namespace ringmq::bench {
 namespace {
 
 TEST(RunTotalsTest, MergeAddsCountersAndWidensTheConnectSpan) {
-  RunTotals a;
-  a.connected = 2;
-  a.sent = 10;
-  a.lost = 1;
-  a.first_connect_ns = 500;
-  a.last_connack_ns = 900;
+  RunTotals a{.connected = 2, .sent = 10, .lost = 1, .first_connect_ns = 500, .last_connack_ns = 900};
   a.latency.Record(1000);
-  RunTotals b;
-  b.connected = 3;
-  b.sent = 5;
-  b.duplicates = 4;
-  b.first_connect_ns = 400;
-  b.last_connack_ns = 800;
+  RunTotals b{.connected = 3, .sent = 5, .duplicates = 4, .first_connect_ns = 400, .last_connack_ns = 800};
   b.latency.Record(3000);
   a.Merge(b);
   EXPECT_EQ(a.connected, 5u);

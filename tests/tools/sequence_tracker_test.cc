@@ -2,10 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 namespace ringmq::bench {
 namespace {
 
 using Arrival = SequenceTracker::Arrival;
+
+// A tracker that has observed `sequences`, in order.
+SequenceTracker TrackerAfter(std::initializer_list<uint64_t> sequences) {
+  SequenceTracker t;
+  for (uint64_t s : sequences) t.Observe(s);
+  return t;
+}
 
 TEST(SequenceTrackerTest, InOrderStreamHasNoAnomalies) {
   SequenceTracker t;
@@ -18,10 +27,7 @@ TEST(SequenceTrackerTest, InOrderStreamHasNoAnomalies) {
 }
 
 TEST(SequenceTrackerTest, GapIsLostUnlessFilled) {
-  SequenceTracker t;
-  t.Observe(0);
-  t.Observe(1);
-  t.Observe(4);
+  SequenceTracker t = TrackerAfter({0, 1, 4});
   EXPECT_EQ(t.LostOf(5), 2u);
   EXPECT_EQ(t.LostBelowHighest(), 2u);
   EXPECT_EQ(t.Observe(2), Arrival::kReordered);
@@ -37,9 +43,7 @@ TEST(SequenceTrackerTest, TailLossNeedsTheSentCount) {
 }
 
 TEST(SequenceTrackerTest, DuplicatesAreCountedOnce) {
-  SequenceTracker t;
-  t.Observe(0);
-  t.Observe(1);
+  SequenceTracker t = TrackerAfter({0, 1});
   EXPECT_EQ(t.Observe(1), Arrival::kDuplicate);
   EXPECT_EQ(t.Observe(0), Arrival::kDuplicate);
   EXPECT_EQ(t.duplicates(), 2u);
@@ -47,19 +51,14 @@ TEST(SequenceTrackerTest, DuplicatesAreCountedOnce) {
 }
 
 TEST(SequenceTrackerTest, ReorderedArrivalSeenTwiceIsADuplicate) {
-  SequenceTracker t;
-  t.Observe(0);
-  t.Observe(5);
+  SequenceTracker t = TrackerAfter({0, 5});
   EXPECT_EQ(t.Observe(3), Arrival::kReordered);
   EXPECT_EQ(t.Observe(3), Arrival::kDuplicate);
 }
 
 TEST(SequenceTrackerTest, WindowSlotsOfSkippedNumbersAreCleared) {
   // Sequence 1 and 1 + kWindow share a slot: a gap over it must not look like a duplicate later.
-  SequenceTracker t;
-  t.Observe(0);
-  t.Observe(1);
-  t.Observe(SequenceTracker::kWindow + 2);
+  SequenceTracker t = TrackerAfter({0, 1, SequenceTracker::kWindow + 2});
   EXPECT_EQ(t.Observe(SequenceTracker::kWindow + 1), Arrival::kReordered);
 }
 
