@@ -64,30 +64,53 @@ const InflightMessage& Session::StartInflight(Delivery delivery) {
 }
 
 bool Session::Complete(uint16_t packet_id, InflightMessage::State expected) {
-  // Acks nearly always arrive in order, so the match is at the front.
-  for (size_t i = 0; i < inflight_.size(); ++i) {
-    if (inflight_[i].packet_id != packet_id) continue;
-    if (inflight_[i].state != expected) return false;
-    if (i == 0) {
-      inflight_.pop_front();
-    } else {
-      inflight_.erase_at(i);
-    }
-    return true;
+  const std::optional<size_t> at = FindInflight(packet_id);
+  if (!at.has_value() || inflight_[*at].state != expected) return false;
+  if (*at == 0) {
+    inflight_.pop_front();  // acks nearly always arrive in order
+  } else {
+    inflight_.erase_at(*at);
   }
-  return false;
+  return true;
 }
 
 bool Session::Received(uint16_t packet_id) {
-  for (size_t i = 0; i < inflight_.size(); ++i) {
-    InflightMessage& m = inflight_[i];
-    if (m.packet_id != packet_id) continue;
-    if (m.state == InflightMessage::State::kAwaitPuback) return false;
-    m.state = InflightMessage::State::kAwaitPubcomp;
-    m.delivery.message = MessageRef();  // the payload is no longer needed once PUBREC arrived
-    return true;
+  const std::optional<size_t> at = FindInflight(packet_id);
+  if (!at.has_value()) return false;
+  InflightMessage& m = inflight_[*at];
+  if (m.state == InflightMessage::State::kAwaitPuback) return false;
+  m.state = InflightMessage::State::kAwaitPubcomp;
+  m.delivery.message = MessageRef();  // the payload is no longer needed once PUBREC arrived
+  return true;
+}
+
+std::optional<size_t> Session::FindInflight(uint16_t packet_id) const {
+  if (inflight_.size() == 0 || packet_id == 0) return std::nullopt;
+  const InflightMessage& front = inflight_[0];
+  if (id_sequence_ - front.id_sequence >= 65535) {
+    // The id counter came round within the window: ids alone no longer order the messages.
+    for (size_t i = 0; i < inflight_.size(); ++i) {
+      if (inflight_[i].packet_id == packet_id) return i;
+    }
+    return std::nullopt;
   }
-  return false;
+  // Ids are handed out one step at a time (1..65535, wrapping), so the id tells how many steps after
+  // the front's it was handed out; the messages are in step order, with gaps where acks came out of
+  // order, so a binary search on the step finds it.
+  const uint32_t step = (uint32_t{packet_id} + 65535 - front.packet_id) % 65535;
+  size_t low = 0;
+  size_t high = std::min<size_t>(inflight_.size(), size_t{step} + 1);
+  while (low < high) {
+    const size_t mid = low + (high - low) / 2;
+    const uint32_t mid_step = inflight_[mid].id_sequence - front.id_sequence;
+    if (mid_step == step) return mid;
+    if (mid_step < step) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return std::nullopt;
 }
 
 bool Session::Enqueue(Delivery delivery, const QueueLimits& limits) {

@@ -111,6 +111,8 @@ class Session {
 
  private:
   uint16_t FreePacketId();
+  // Position of `packet_id` in inflight_, or nullopt. O(log window): see the definition.
+  std::optional<size_t> FindInflight(uint16_t packet_id) const;
 
   std::string client_id_;
   void* attachment_ = nullptr;

@@ -1,6 +1,8 @@
 #include "core/session.h"
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -23,6 +25,37 @@ Delivery MakeDelivery(uint8_t qos, std::string_view payload = "x", int64_t expir
   return d;
 }
 
+using State = InflightMessage::State;
+
+// Puts one QoS `qos` delivery in flight and returns its packet id.
+uint16_t StartOne(Session& session, uint8_t qos) { return session.StartInflight(MakeDelivery(qos)).packet_id; }
+
+// What a client sends back for a message in flight, and whether the session should accept it.
+enum class Ack { kPuback, kPubrec, kPubcomp };
+struct AckStep {
+  Ack ack;
+  bool accepted;
+};
+
+// Hands `ack` for packet `id` to the session as the shard does; whether the session accepted it.
+bool Acknowledge(Session& session, uint16_t id, Ack ack) {
+  switch (ack) {
+    case Ack::kPuback:
+      return session.Complete(id, State::kAwaitPuback);
+    case Ack::kPubrec:
+      return session.Received(id);
+    case Ack::kPubcomp:
+      return session.Complete(id, State::kAwaitPubcomp);
+  }
+  return false;
+}
+
+// Hands each ack of `steps` for packet `id` to the session in order, checking each verdict.
+void ExpectAcks(Session& session, uint16_t id, std::initializer_list<AckStep> steps) {
+  int step = 0;
+  for (const AckStep& s : steps) EXPECT_EQ(Acknowledge(session, id, s.ack), s.accepted) << "step " << step++;
+}
+
 TEST(SessionTest, SubscriptionsReplaceSameFilterAndGroup) {
   Session session("c");
   SessionSubscription sub;
@@ -43,55 +76,86 @@ TEST(SessionTest, SubscriptionsReplaceSameFilterAndGroup) {
 
 TEST(SessionTest, PacketIdsAreNonZeroAndSkipThoseInFlight) {
   Session session("c");
-  const uint16_t first = session.StartInflight(MakeDelivery(1)).packet_id;
+  const uint16_t first = StartOne(session, 1);
   EXPECT_NE(first, 0);
   // Walk the id space once: the id still in flight must never be handed out again.
   for (int i = 0; i < 70000; ++i) {
-    const uint16_t id = session.StartInflight(MakeDelivery(1)).packet_id;
+    const uint16_t id = StartOne(session, 1);
     ASSERT_NE(id, 0);
     ASSERT_NE(id, first);
-    ASSERT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPuback));
+    ASSERT_TRUE(session.Complete(id, State::kAwaitPuback));
   }
   EXPECT_EQ(session.inflight_count(), 1u);
 }
 
 TEST(SessionTest, Qos1CompletesOnPuback) {
   Session session("c");
-  const uint16_t id = session.StartInflight(MakeDelivery(1)).packet_id;
-  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
-  EXPECT_FALSE(session.Received(id));  // PUBREC for a QoS 1 message is wrong
-  EXPECT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPuback));
-  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPuback));
+  const uint16_t id = StartOne(session, 1);
+  // PUBCOMP and PUBREC are wrong for a QoS 1 message; PUBACK completes it, once.
+  ExpectAcks(session, id, {{Ack::kPubcomp, false}, {Ack::kPubrec, false}, {Ack::kPuback, true}, {Ack::kPuback, false}});
   EXPECT_EQ(session.inflight_count(), 0u);
 }
 
 TEST(SessionTest, Qos2GoesThroughPubrecThenPubcomp) {
   Session session("c");
-  const uint16_t id = session.StartInflight(MakeDelivery(2)).packet_id;
-  EXPECT_FALSE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
-  EXPECT_TRUE(session.Received(id));
-  EXPECT_EQ(session.inflight().front().state, InflightMessage::State::kAwaitPubcomp);
+  const uint16_t id = StartOne(session, 2);
+  // PUBCOMP before PUBREC, and PUBACK at all, are wrong for a QoS 2 message.
+  ExpectAcks(session, id, {{Ack::kPubcomp, false}, {Ack::kPuback, false}, {Ack::kPubrec, true}});
+  EXPECT_EQ(session.inflight().front().state, State::kAwaitPubcomp);
   EXPECT_FALSE(session.inflight().front().delivery.message);  // payload released after PUBREC
-  EXPECT_TRUE(session.Complete(id, InflightMessage::State::kAwaitPubcomp));
+  ExpectAcks(session, id, {{Ack::kPubcomp, true}});
   EXPECT_EQ(session.inflight_count(), 0u);
 }
 
 TEST(SessionTest, OutOfOrderAcksKeepTheRestInOrder) {
   Session session("c");
   uint16_t ids[3];
-  for (uint16_t& id : ids) id = session.StartInflight(MakeDelivery(1)).packet_id;
-  EXPECT_TRUE(session.Complete(ids[1], InflightMessage::State::kAwaitPuback));
+  for (uint16_t& id : ids) id = StartOne(session, 1);
+  EXPECT_TRUE(session.Complete(ids[1], State::kAwaitPuback));
   ASSERT_EQ(session.inflight_count(), 2u);
   EXPECT_EQ(session.inflight()[0].packet_id, ids[0]);
   EXPECT_EQ(session.inflight()[1].packet_id, ids[2]);
 }
 
+TEST(SessionTest, AcksInAnyOrderFindTheirMessage) {
+  Session session("c");
+  std::vector<uint16_t> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(StartOne(session, 1));
+  // Every third first, then the rest backwards.
+  for (size_t i = 0; i < ids.size(); i += 3) EXPECT_TRUE(session.Complete(ids[i], State::kAwaitPuback));
+  for (size_t i = ids.size(); i-- > 0;) EXPECT_EQ(session.Complete(ids[i], State::kAwaitPuback), i % 3 != 0) << i;
+  EXPECT_EQ(session.inflight_count(), 0u);
+  EXPECT_FALSE(session.Complete(ids[0], State::kAwaitPuback));
+  EXPECT_FALSE(session.Complete(0, State::kAwaitPuback));
+}
+
+TEST(SessionTest, AcksFindTheirMessageWhenIdsWrapWithinTheWindow) {
+  Session session("c");
+  for (int i = 0; i < 65530; ++i) ASSERT_TRUE(session.Complete(StartOne(session, 1), State::kAwaitPuback));
+  std::vector<uint16_t> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(StartOne(session, 2));
+  EXPECT_LT(ids.back(), ids.front());  // the ids wrapped past 65535 within the window
+  for (size_t i = ids.size(); i-- > 0;) EXPECT_TRUE(session.Received(ids[i])) << ids[i];
+  for (uint16_t id : ids) EXPECT_FALSE(session.Complete(id, State::kAwaitPuback));
+  for (uint16_t id : ids) EXPECT_TRUE(session.Complete(id, State::kAwaitPubcomp)) << id;
+}
+
+TEST(SessionTest, AMessageHeldPastAFullIdCycleIsStillFound) {
+  Session session("c");
+  const uint16_t oldest = StartOne(session, 1);
+  // The id counter comes round while the oldest stays unacknowledged: its id is never reused.
+  for (int i = 0; i < 70000; ++i) {
+    const uint16_t id = StartOne(session, 1);
+    ASSERT_NE(id, oldest);
+    ASSERT_TRUE(session.Complete(id, State::kAwaitPuback)) << i;
+  }
+  EXPECT_TRUE(session.Complete(oldest, State::kAwaitPuback));
+}
+
 TEST(SessionTest, QueueIsBoundedByCountAndBytes) {
   Session session("c");
   QueueLimits limits{3, 1000};
-  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
-  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
-  EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(session.Enqueue(MakeDelivery(1), limits)) << i;
   EXPECT_FALSE(session.Enqueue(MakeDelivery(1), limits));
   EXPECT_EQ(session.queued_count(), 3u);
 
