@@ -166,15 +166,13 @@ PublishLayout LayOutPublish(const PublishPacket& p, std::string_view raw_propert
   return layout;
 }
 
-}  // namespace
+uint8_t PublishFlags(const PublishPacket& p) {
+  return static_cast<uint8_t>((p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0));
+}
 
-size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
-                     std::string& out) {
-  const bool v5 = IsV5(version);
-  const PublishLayout layout = LayOutPublish(p, raw_properties, v5);
-  const uint8_t flags =
-      static_cast<uint8_t>((p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 0x01 : 0));
-  const size_t total = BeginPacket(FirstByte(PacketType::kPublish, flags), layout.body, out);
+// Everything of the PUBLISH after the fixed header and before the payload.
+void AppendPublishVariableHeader(const PublishPacket& p, std::string_view raw_properties, bool v5,
+                                 const PublishLayout& layout, std::string& out) {
   PutLengthPrefixed(p.topic, out);
   if (p.qos > 0) PutU16(p.packet_id, out);
   if (v5) {
@@ -182,8 +180,30 @@ size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, Pr
     AppendPropertiesBody(p.properties, out);
     out.append(raw_properties);
   }
+}
+
+}  // namespace
+
+size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
+                     std::string& out) {
+  const bool v5 = IsV5(version);
+  const PublishLayout layout = LayOutPublish(p, raw_properties, v5);
+  const size_t total = BeginPacket(FirstByte(PacketType::kPublish, PublishFlags(p)), layout.body, out);
+  AppendPublishVariableHeader(p, raw_properties, v5, layout, out);
   out.append(p.payload);
   return total;
+}
+
+size_t EncodePublishHead(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
+                         std::string& out) {
+  const bool v5 = IsV5(version);
+  const PublishLayout layout = LayOutPublish(p, raw_properties, v5);
+  const size_t head = 1 + wire::VarintLength(static_cast<uint32_t>(layout.body)) + layout.body - p.payload.size();
+  out.reserve(out.size() + head);
+  PutU8(FirstByte(PacketType::kPublish, PublishFlags(p)), out);
+  wire::PutVarint(static_cast<uint32_t>(layout.body), out);
+  AppendPublishVariableHeader(p, raw_properties, v5, layout, out);
+  return head;
 }
 
 size_t PublishPacketSize(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version) {

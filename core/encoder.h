@@ -21,6 +21,12 @@ size_t EncodePublish(const PublishPacket& p, ProtocolVersion version, std::strin
 // decoded again. For 3.1.1 neither is written.
 size_t EncodePublish(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
                      std::string& out);
+// The PUBLISH of EncodePublish(p, raw_properties, version, ...) without its payload bytes: the fixed
+// header (whose Remaining Length still counts p.payload), topic, packet id and properties. The caller
+// sends p.payload from where it lives (net/output_queue.h), so a large payload is never copied per
+// subscriber. Returns the bytes appended.
+size_t EncodePublishHead(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version,
+                         std::string& out);
 // The bytes EncodePublish(p, raw_properties, version, ...) would append, without encoding.
 size_t PublishPacketSize(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version);
 // PUBACK/PUBREC/PUBREL/PUBCOMP. MQTT 5: reason code and properties omitted when success and empty.

@@ -15,13 +15,17 @@ InboundTopicAliases::Resolved InboundTopicAliases::Resolve(std::string_view topi
 }
 
 OutboundTopicAliases::Assignment OutboundTopicAliases::Assign(std::string_view topic) {
+  const Assignment assignment = Peek(topic);
+  if (assignment.alias != 0 && assignment.send_topic) aliases_.emplace(std::string(topic), assignment.alias);
+  return assignment;
+}
+
+OutboundTopicAliases::Assignment OutboundTopicAliases::Peek(std::string_view topic) const {
   // Debian's Abseil has its own string_view type, distinct from std::string_view.
   const absl::string_view key(topic.data(), topic.size());
   if (auto it = aliases_.find(key); it != aliases_.end()) return {it->second, false};
   if (aliases_.size() >= maximum_ || topic.size() < kMinTopicSize) return {0, true};
-  const auto alias = static_cast<uint16_t>(aliases_.size() + 1);
-  aliases_.emplace(std::string(topic), alias);
-  return {alias, true};
+  return {static_cast<uint16_t>(aliases_.size() + 1), true};
 }
 
 }  // namespace ringmq

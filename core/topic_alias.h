@@ -49,6 +49,9 @@ class OutboundTopicAliases {
   // life of the connection; others travel in full. Fleet traffic repeats a stable set of topics, so
   // this keeps the hit rate of a cache without the thrash of replacing mappings.
   Assignment Assign(std::string_view topic);
+  // What Assign(topic) would answer, without assigning anything: for sizing a packet before
+  // deciding to send it.
+  Assignment Peek(std::string_view topic) const;
   size_t size() const { return aliases_.size(); }
 
   // An alias costs 3 bytes (identifier and two-byte value): shorter topics would not gain.

@@ -29,6 +29,12 @@ struct BrokerConfig {
   uint32_t cross_shard_queue_size = 65536;
   bool pin_threads = true;
   uint32_t max_topic_levels = 128;  // deeper topics and filters are refused: matching recurses per level
+  // Payloads of at least this many bytes are sent from the shared message, not copied per subscriber;
+  // 0 = always copy.
+  uint32_t shared_payload_threshold = 4096;
+  // A send carrying at least this many borrowed payload bytes is zero-copy (IORING_OP_SENDMSG_ZC);
+  // 0 = never (0 as well when the kernel lacks it).
+  uint32_t zerocopy_send_threshold = 0;
 
   // MQTT 5 capabilities and limits (announced in CONNACK; see net/server_capabilities.h).
   uint8_t max_qos = 2;                   // highest QoS accepted on PUBLISH and granted on SUBSCRIBE

@@ -12,17 +12,23 @@
 
 #include "core/packet.h"
 #include "net/connection_v5_state.h"
+#include "net/output_queue.h"
 
 namespace ringmq {
 
 class Session;
 
+// Output is one stream: `sending`, then `queue`, then `out`. Small
+// packets take the plain path: `out` is swapped into `sending` and sent as one buffer. A large payload
+// is borrowed from its Message instead of copied (--shared_payload_threshold): the bytes of `out` before
+// it move into `queue`, the payload follows them there, and the queue goes out with sendmsg.
 struct IoBuffers {
   std::string inbound;  // bytes of an incomplete packet (or unparsed input while paused)
   std::string out;      // encoded packets waiting for the next send
   std::string sending;  // bytes handed to the kernel; valid until the send completes
   size_t sending_offset = 0;
-  bool empty() const { return inbound.empty() && out.empty() && sending.empty(); }
+  OutputQueue queue;    // owned bytes and borrowed payloads, in order, sent with sendmsg
+  bool empty() const { return inbound.empty() && out.empty() && sending.empty() && queue.idle(); }
 };
 
 struct alignas(8) Connection {
@@ -37,7 +43,7 @@ struct alignas(8) Connection {
   bool in_release_list = false;
   bool reading_paused = false;  // backpressure: input is kept unparsed until the shard can route again
   bool will_due = true;         // cleared by a normal DISCONNECT
-  uint8_t ops_in_flight = 0;
+  uint8_t ops_in_flight = 0;  // awaited zero-copy notifications count as one (net/output_queue.h)
   int8_t handoff_to = -1;  // set when the CONNECT belongs to another shard
   uint16_t keep_alive_s = 0;
   uint16_t receive_maximum = 65535;     // MQTT 5: the client's limit on our QoS 1/2 in flight
@@ -55,7 +61,9 @@ struct alignas(8) Connection {
   // MQTT 5 state few connections need (topic aliases, authentication); allocated on first use.
   std::unique_ptr<ConnectionV5State> v5;
 
-  size_t pending_output() const { return io ? io->out.size() + io->sending.size() - io->sending_offset : 0; }
+  size_t pending_output() const {
+    return io ? io->out.size() + io->sending.size() - io->sending_offset + io->queue.size() : 0;
+  }
   bool has_inbound() const { return io && !io->inbound.empty(); }
 };
 // One cache line: a broker holds hundreds of thousands of these, mostly idle.

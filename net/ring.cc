@@ -94,6 +94,13 @@ absl::Status Ring::SetUpBufferRing() {
   return absl::OkStatus();
 }
 
+bool Ring::SendmsgZcSupported() {
+  io_uring_probe* probe = io_uring_get_probe();
+  const bool supported = ProbeOp(probe, IORING_OP_SENDMSG_ZC);
+  if (probe) io_uring_free_probe(probe);
+  return supported;
+}
+
 Ring::~Ring() {
   if (!initialized_) return;
   if (buf_ring_) {
@@ -140,6 +147,12 @@ void Ring::PrepSend(int fd, const void* data, size_t size, void* target) {
 void Ring::PrepSendmsg(int fd, const msghdr* msg, void* target) {
   io_uring_sqe* sqe = NextSqe();
   io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, UserData(target, Op::kSend));
+}
+
+void Ring::PrepSendmsgZc(int fd, const msghdr* msg, void* target) {
+  io_uring_sqe* sqe = NextSqe();
+  io_uring_prep_sendmsg_zc(sqe, fd, msg, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(sqe, UserData(target, Op::kSend));
 }
 

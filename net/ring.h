@@ -51,6 +51,9 @@ class Ring {
   void PrepRecv(int fd, void* target, bool multishot);  // into the provided-buffer ring
   void PrepSend(int fd, const void* data, size_t size, void* target);
   void PrepSendmsg(int fd, const msghdr* msg, void* target);
+  // Zero-copy: the kernel reads the buffers until a second completion for `target` (IORING_CQE_F_NOTIF)
+  // says it is done; the first one carries IORING_CQE_F_MORE when that notification is to come.
+  void PrepSendmsgZc(int fd, const msghdr* msg, void* target);
   void PrepRead(int fd, void* buffer, size_t size, Op op, void* target);
   void PrepCancel(void* target, Op op);  // cancels the op with that user_data
 
@@ -76,6 +79,8 @@ class Ring {
   void ReturnBuffer(uint16_t buffer_id);
 
   bool multishot_recv_supported() const { return multishot_recv_; }
+  // Whether this kernel's io_uring offers IORING_OP_SENDMSG_ZC (6.1+); probes a short-lived ring.
+  static bool SendmsgZcSupported();
 
  private:
   Ring() = default;

@@ -14,6 +14,7 @@
 #include "net/broker.h"
 #include "net/listener.h"
 #include "net/log.h"
+#include "net/ring.h"
 
 namespace ringmq {
 
@@ -60,7 +61,8 @@ ABSL_FLAG(uint32_t, max_queued_messages, 1000,
 ABSL_FLAG(uint64_t, max_queued_bytes, 1 << 20,
           "Bytes queued per client: QoS 0 output beyond this is dropped, and QoS 1/2 messages queue up to it.");
 ABSL_FLAG(uint32_t, sys_interval, 10, "Seconds between updates of the $SYS/broker/... topics; 0 = off.");
-ABSL_FLAG(uint32_t, connect_timeout, 10, "Seconds a new connection may take to send CONNECT.");
+ABSL_FLAG(uint32_t, connect_timeout, 10,
+          "Seconds a new connection may take to send CONNECT (a silent one stays in the kernel that long).");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(uint32_t, recv_buffer_count, 1024, "Receive buffers per shard (power of two), shared by its connections.");
 ABSL_FLAG(uint32_t, recv_buffer_size, 8192,
@@ -93,6 +95,12 @@ ABSL_FLAG(std::string, response_information_prefix, "",
 ABSL_FLAG(std::string, auth_challenge_secret, "",
           "Enables the demonstration enhanced-authentication method RINGMQ-CHALLENGE with this shared secret "
           "(see README); empty = no authentication method is offered.");
+ABSL_FLAG(uint32_t, shared_payload_threshold, 4096,
+          "Payloads of at least this many bytes are sent to each subscriber straight from the one stored "
+          "message instead of being copied into every subscriber's output; 0 = always copy.");
+ABSL_FLAG(uint32_t, zerocopy_send_threshold, 0,
+          "A send carrying at least this many bytes of shared payloads uses zero-copy (IORING_OP_SENDMSG_ZC, "
+          "Linux 6.1+); 0 = off. Pays only for payloads of kilobytes on a real NIC, never on loopback.");
 
 namespace {
 
@@ -146,6 +154,8 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.max_keep_alive = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_keep_alive));
   config.response_information_prefix = absl::GetFlag(FLAGS_response_information_prefix);
   config.auth_challenge_secret = absl::GetFlag(FLAGS_auth_challenge_secret);
+  config.shared_payload_threshold = absl::GetFlag(FLAGS_shared_payload_threshold);
+  config.zerocopy_send_threshold = absl::GetFlag(FLAGS_zerocopy_send_threshold);
   const uint32_t queue = config.cross_shard_queue_size;
   if (queue < 2 || (queue & (queue - 1)) != 0) {
     return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");
@@ -153,6 +163,11 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   std::optional<ringmq::LogLevel> level = ringmq::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
   if (!level.has_value()) return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
   ringmq::SetLogLevel(*level);
+  if (config.zerocopy_send_threshold > 0 && !ringmq::Ring::SendmsgZcSupported()) {
+    ringmq::Log(ringmq::LogLevel::kWarning,
+                "--zerocopy_send_threshold: this kernel lacks IORING_OP_SENDMSG_ZC (needs 6.1); sending with copies");
+    config.zerocopy_send_threshold = 0;
+  }
   return config;
 }
 

@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "net/bytes.h"
 #include "net/log.h"
@@ -19,7 +21,7 @@ namespace ringmq {
 namespace {
 
 constexpr int64_t kTickMs = 250;
-constexpr int64_t kScanIntervalMs = 1000;  // keep-alive, CONNECT timeout, close grace, session expiry
+constexpr int64_t kAbortRetryMs = 1000;     // a connection still there after Abort is aborted again
 constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
 constexpr int64_t kRecentInputMs = 1000;    // input this recent at close means the peer is sending
@@ -30,6 +32,26 @@ uint64_t OpenFileLimit() {
   rlimit limit{};
   getrlimit(RLIMIT_NOFILE, &limit);
   return limit.rlim_cur;
+}
+
+// The kernel takes at most IOV_MAX iovecs per sendmsg; the rest of the queue goes in the next one.
+constexpr size_t kMaxIov = IOV_MAX;
+
+// One sendmsg of the front of the connection's queue. Zero-copy when it carries enough borrowed payload
+// bytes to pay for the page pinning and the notification, and while the bytes retired for earlier
+// zero-copy sends stay within the connection's output bound: past it, plain sends (no notification)
+// let the awaited notifications arrive and the retired bytes go.
+void SendQueue(Ring& ring, Connection* conn, const BrokerConfig& config) {
+  OutputQueue& queue = conn->io->queue;
+  const OutputQueue::Gathered gathered = queue.Gather(kMaxIov);
+  const bool zerocopy = config.zerocopy_send_threshold > 0 &&
+                        gathered.borrowed_bytes >= config.zerocopy_send_threshold &&
+                        queue.retired_bytes() <= config.max_queued_bytes;
+  if (zerocopy) {
+    ring.PrepSendmsgZc(conn->fd, gathered.message, conn);
+  } else {
+    ring.PrepSendmsg(conn->fd, gathered.message, conn);
+  }
 }
 
 // Big bursts grow the output strings; an idle connection should not keep that memory.
@@ -109,9 +131,23 @@ void Shard::Dispatch(const Completion& c) {
     case Op::kRecv:
       OnRecv(static_cast<Connection*>(c.target), c);
       break;
-    case Op::kSend:
-      OnSend(static_cast<Connection*>(c.target), c.res);
+    case Op::kSend: {
+      auto* conn = static_cast<Connection*>(c.target);
+      if (c.flags & IORING_CQE_F_NOTIF) {  // the kernel is done with a zero-copy send's buffers
+        if (conn->io->queue.Notified()) --conn->ops_in_flight;
+        if (conn->state == Connection::State::kClosing) {
+          MarkForRelease(conn);
+        } else {
+          ReleaseIoIfIdle(conn);
+        }
+        break;
+      }
+      // A zero-copy send's buffers stay the kernel's until its notification: the connection, which
+      // holds them, must outlive it.
+      if (c.more() && conn->io->queue.ExpectNotification()) ++conn->ops_in_flight;
+      OnSend(conn, c.res);
       break;
+    }
     case Op::kWake:
       wake_armed_ = false;
       ArmWake();
@@ -172,6 +208,7 @@ void Shard::AdoptSocket(int fd, std::string_view already_received) {
   conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
+  ScheduleDeadline(conn);  // the CONNECT timeout
   if (!already_received.empty()) {
     ConsumeInput(conn, AsBytes(already_received));
   }
@@ -286,11 +323,19 @@ void Shard::FlushOutputs() {
 }
 
 void Shard::StartSend(Connection* conn) {
-  if (conn->send_in_flight || conn->io == nullptr || conn->io->out.empty() || conn->fd < 0) return;
+  if (conn->send_in_flight || conn->io == nullptr || conn->fd < 0) return;
   IoBuffers& io = *conn->io;
-  std::swap(io.out, io.sending);
-  io.sending_offset = 0;
-  ring_->PrepSend(conn->fd, io.sending.data(), io.sending.size(), conn);
+  if (!io.queue.empty()) {
+    // Borrowed payloads wait: everything goes out in stream order through the queue until it drains.
+    io.queue.Append(std::exchange(io.out, std::string()));
+    SendQueue(*ring_, conn, config_);
+  } else if (!io.out.empty()) {
+    std::swap(io.out, io.sending);
+    io.sending_offset = 0;
+    ring_->PrepSend(conn->fd, io.sending.data(), io.sending.size(), conn);
+  } else {
+    return;
+  }
   conn->send_in_flight = true;
   ++conn->ops_in_flight;
 }
@@ -302,19 +347,24 @@ void Shard::OnSend(Connection* conn, int32_t res) {
   if (res < 0) {
     io.out.clear();
     io.sending.clear();
+    io.queue.Clear();
     Close(conn, std::strerror(-res));
   } else {
     stats_.bytes_sent.Add(static_cast<uint64_t>(res));
-    io.sending_offset += static_cast<size_t>(res);
-    if (io.sending_offset < io.sending.size()) {
-      ring_->PrepSend(conn->fd, io.sending.data() + io.sending_offset, io.sending.size() - io.sending_offset,
-                      conn);
-      conn->send_in_flight = true;
-      ++conn->ops_in_flight;
-      return;
+    if (io.sending.empty()) {
+      io.queue.Consume(static_cast<size_t>(res));  // StartSend below sends the rest, if any
+    } else {
+      io.sending_offset += static_cast<size_t>(res);
+      if (io.sending_offset < io.sending.size()) {
+        ring_->PrepSend(conn->fd, io.sending.data() + io.sending_offset, io.sending.size() - io.sending_offset,
+                        conn);
+        conn->send_in_flight = true;
+        ++conn->ops_in_flight;
+        return;
+      }
+      io.sending.clear();
+      io.sending_offset = 0;
     }
-    io.sending.clear();
-    io.sending_offset = 0;
     StartSend(conn);
     if (conn->reading_paused) resume_check_ = true;
     ReleaseIoIfIdle(conn);
@@ -333,6 +383,7 @@ void Shard::Close(Connection* conn, std::string_view why) {
   conn->state = Connection::State::kClosing;
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
+  ScheduleDeadline(conn);            // the close grace, likely shorter than the deadline before
   if (conn->pending_output() > 0 && conn->fd >= 0) {
     // Let the last CONNACK/DISCONNECT go out first; reading stops now.
     shutdown(conn->fd, SHUT_RD);
@@ -404,13 +455,10 @@ void Shard::Release(Connection* conn) {
 
 void Shard::OnTick() {
   next_tick_ms_ = now_ms_ + kTickMs;
-  if (now_ms_ >= next_scan_ms_) {
-    // Walking every connection costs a few nanoseconds each; once a second keeps that negligible
-    // even with a million connections per shard, and keep-alive is measured in seconds anyway.
-    next_scan_ms_ = now_ms_ + kScanIntervalMs;
-    ScanConnections();
-    ExpireSessions();
-  }
+  // Only the entries that came due: a walk over every connection would stall the loop for
+  // milliseconds at a million connections (bench/core/deadline_wheel_bench.cc).
+  connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
+  session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
   PublishDueWills();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
@@ -422,36 +470,58 @@ void Shard::OnTick() {
   }
 }
 
-void Shard::ScanConnections() {
-  std::vector<Connection*> expired;
-  for (Connection* conn : connections_) {
-    switch (conn->state) {
-      case Connection::State::kAwaitConnect:
-        if (now_ms_ - conn->last_activity_ms > static_cast<int64_t>(config_.connect_timeout_s) * 1000) {
-          expired.push_back(conn);
-        }
-        break;
-      case Connection::State::kConnected:
-        // MQTT: the server disconnects after one and a half keep-alive periods of silence. A connection
-        // we stopped reading is not silent, we are deaf to it: its clock restarts when we resume.
-        if (conn->reading_paused) {
-          conn->last_activity_ms = now_ms_;
-        } else if (conn->keep_alive_s > 0 && now_ms_ - conn->last_activity_ms > conn->keep_alive_s * 1500LL) {
-          expired.push_back(conn);
-        }
-        break;
-      case Connection::State::kClosing:
-        if (now_ms_ - conn->last_activity_ms > kCloseGraceMs) Abort(conn);
-        break;
-    }
+std::optional<int64_t> Shard::DeadlineOf(const Connection* conn) const {
+  switch (conn->state) {
+    case Connection::State::kAwaitConnect:  // last_activity_ms: when it was accepted
+      return conn->last_activity_ms + static_cast<int64_t>(config_.connect_timeout_s) * 1000;
+    case Connection::State::kConnected:
+      // MQTT: the server disconnects after one and a half keep-alive periods of silence; 0 = never.
+      if (conn->keep_alive_s == 0) return std::nullopt;
+      return conn->last_activity_ms + conn->keep_alive_s * 1500LL;
+    case Connection::State::kClosing:  // last_activity_ms: when the close began
+      return conn->last_activity_ms + kCloseGraceMs;
   }
-  for (Connection* conn : expired) {
-    if (conn->state == Connection::State::kConnected) {
+  return std::nullopt;
+}
+
+void Shard::ScheduleDeadline(Connection* conn) {
+  if (std::optional<int64_t> deadline = DeadlineOf(conn)) {
+    connection_deadlines_.Schedule(ConnectionTimer{conn, conn->serial, conn->state}, *deadline);
+  }
+}
+
+void Shard::OnConnectionDue(const ConnectionTimer& timer) {
+  // The entry may have outlived its connection (whose address another one may have now), or stand for
+  // a state the connection has left: the state it is in scheduled its own entry.
+  Connection* conn = timer.conn;
+  if (!connections_.contains(conn) || conn->serial != timer.serial || conn->state != timer.state) return;
+  const std::optional<int64_t> deadline = DeadlineOf(conn);
+  if (!deadline.has_value()) return;
+  if (conn->state == Connection::State::kConnected && conn->reading_paused) {
+    // A connection we stopped reading is not silent, we are deaf to it: its clock restarts. Looking
+    // again every quarter of its timeout means that once reading resumes, the client still has more
+    // than a whole keep-alive period to be heard from.
+    conn->last_activity_ms = now_ms_;
+    connection_deadlines_.Schedule(timer, now_ms_ + conn->keep_alive_s * 1500LL / 4);
+    return;
+  }
+  if (now_ms_ < *deadline) {  // it was active since the entry was scheduled
+    connection_deadlines_.Schedule(timer, *deadline);
+    return;
+  }
+  switch (conn->state) {
+    case Connection::State::kAwaitConnect:
+      Close(conn, "no CONNECT within --connect_timeout");
+      break;
+    case Connection::State::kConnected:
       SendDisconnect(conn, ReasonCode::kKeepAliveTimeout);
       Close(conn, "keep-alive timeout");
-    } else {
-      Close(conn, "no CONNECT within --connect_timeout");
-    }
+      break;
+    case Connection::State::kClosing:
+      Abort(conn);
+      // It is freed once its last operations complete; should they not, it is aborted again.
+      connection_deadlines_.Schedule(timer, now_ms_ + kAbortRetryMs);
+      break;
   }
 }
 

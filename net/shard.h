@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "core/deadline_wheel.h"
 #include "core/decoder.h"
 #include "core/frame.h"
 #include "core/message.h"
@@ -47,6 +49,15 @@ struct RetainedRequest {
   std::string filter;
   uint8_t qos = 0;
   uint32_t subscription_id = 0;
+};
+
+// A connection's entry in the shard's deadline wheel: the connection, told from a later one at the same
+// address by its serial, and the state whose deadline the entry stands for. Each state schedules its
+// own entry when the connection enters it, so an entry left from an earlier state is ignored.
+struct ConnectionTimer {
+  Connection* conn;
+  uint32_t serial;
+  Connection::State state;
 };
 
 // A session's identity in the topic trie and as a message's publisher: its address on its home shard.
@@ -97,7 +108,10 @@ class Shard {
   void UpdateCongestion();
   bool QueuesHalfFree();
   void OnTick();
-  void ScanConnections();
+  // Keep-alive, CONNECT timeout and close grace: the deadline of the connection's current state, if any.
+  std::optional<int64_t> DeadlineOf(const Connection* conn) const;
+  void ScheduleDeadline(Connection* conn);
+  void OnConnectionDue(const ConnectionTimer& timer);
   void BeginShutdown();
   bool ShutdownComplete();
   int64_t NowMs() const { return now_ms_; }
@@ -130,7 +144,10 @@ class Shard {
   void DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests);
   bool TooManyLevels(std::string_view topic) const;
   bool UnsubscribeSession(Session& session, std::string_view filter, std::string_view group);
-  void ExpireSessions();
+  // Makes sure an entry looks at the offline session by `deadline_ms`, and by one turn of the wheel.
+  void ScheduleExpiryCheck(Session* session, int64_t deadline_ms);
+  // The session's entry came due: ends the session if it is offline and past its expiry.
+  void OnSessionDue(Session* session, int64_t entry_ms);
   size_t InflightWindow(const Connection* conn) const;
   std::string GenerateClientId();
 
@@ -149,6 +166,9 @@ class Shard {
   PublishPacket OutboundPublish(const Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) const;
   // MQTT 5 Maximum Packet Size of the client: a message too large for it is dropped (and counted).
   bool FitsClient(const Connection* conn, const Delivery& delivery);
+  // MQTT 5: gives the packet a topic alias (assigning one on first use) unless the client takes none
+  // or a new alias would push the packet over the client's Maximum Packet Size.
+  void ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string_view raw_properties);
   // Drops reason string and user properties the client did not ask for or could not take.
   void StripProblemInformation(const Connection* conn, Properties& props, size_t packet_size) const;
   void SendAck(Connection* conn, AckPacket ack);
@@ -238,6 +258,15 @@ class Shard {
   };
   absl::flat_hash_set<std::unique_ptr<Session>, SessionKey, SessionKey> sessions_;
   absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
+  // When to look at connections and offline sessions (lazily cancelled, see core/deadline_wheel.h);
+  // OnTick pops them, so only what came due is visited, never every connection or session.
+  static constexpr int64_t kDeadlineTickMs = 250;
+  static constexpr size_t kDeadlineSlots = 4096;  // a turn of 1024 s; longer deadlines wait in overflow
+  DeadlineWheel<ConnectionTimer> connection_deadlines_{kDeadlineTickMs, kDeadlineSlots};
+  DeadlineWheel<Session*> session_deadlines_{kDeadlineTickMs, kDeadlineSlots};
+  // Per session address, the time of its one entry in session_deadlines_ that counts: a client going
+  // on and offline (and changing its expiry) must not pile up entries. Later entries are ignored.
+  absl::flat_hash_map<Session*, int64_t> session_entry_ms_;
   absl::flat_hash_map<Session*, int64_t> will_deadlines_ms_;  // MQTT 5 wills waiting out their delay
   std::string passthrough_scratch_;                           // encoded properties of the PUBLISH at hand
   PublishPacket publish_scratch_;                             // MQTT 3.1.1 PUBLISH being written (WritePublish)
@@ -259,7 +288,6 @@ class Shard {
   bool wills_done_ = false;
   int64_t now_ms_ = 0;
   int64_t next_tick_ms_ = 0;
-  int64_t next_scan_ms_ = 0;
   int64_t next_sys_ms_ = 0;
   int64_t stop_deadline_ms_ = 0;
   uint64_t client_id_counter_ = 0;

@@ -10,6 +10,21 @@
 #include "net/shard.h"
 
 namespace ringmq {
+namespace {
+
+void SetTopicAlias(PublishPacket& packet, OutboundTopicAliases::Assignment alias) {
+  if (alias.alias != 0) packet.properties.topic_alias = alias.alias;
+  if (!alias.send_topic) packet.topic = {};
+}
+
+// The alias the client already knows for `topic`, if any: without assigning one.
+OutboundTopicAliases::Assignment KnownTopicAlias(const Connection* conn, std::string_view topic) {
+  if (conn->v5 == nullptr || !conn->v5->outbound_aliases.has_value()) return {};
+  const OutboundTopicAliases::Assignment alias = conn->v5->outbound_aliases->Peek(topic);
+  return alias.send_topic ? OutboundTopicAliases::Assignment{} : alias;
+}
+
+}  // namespace
 
 ConnectionV5State& Shard::V5State(Connection* conn) {
   if (conn->v5 == nullptr) conn->v5 = std::make_unique<ConnectionV5State>();
@@ -107,8 +122,10 @@ PublishPacket Shard::OutboundPublish(const Connection* conn, const Delivery& del
 
 bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
   if (conn->max_packet_size_out == 0) return true;
-  // Measured with the full topic: an alias could only make the packet smaller.
-  const PublishPacket packet = OutboundPublish(conn, delivery, delivery.qos > 0 ? 1 : 0, false);
+  // Measured as it would travel: without its topic when the client knows an alias for it. A new
+  // alias is never the reason a packet does not fit: ApplyTopicAlias leaves it out then.
+  PublishPacket packet = OutboundPublish(conn, delivery, delivery.qos > 0 ? 1 : 0, false);
+  SetTopicAlias(packet, KnownTopicAlias(conn, packet.topic));
   if (PublishPacketSize(packet, delivery.message->passthrough_properties(), conn->version) <=
       conn->max_packet_size_out) {
     return true;
@@ -118,6 +135,25 @@ bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
       delivery.message->topic(), conn->session ? conn->session->client_id() : std::string("-"),
       conn->max_packet_size_out);
   return false;
+}
+
+void Shard::ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string_view raw_properties) {
+  if (conn->topic_alias_maximum_out == 0) return;
+  ConnectionV5State& v5 = V5State(conn);
+  if (!v5.outbound_aliases.has_value()) v5.outbound_aliases.emplace(conn->topic_alias_maximum_out);
+  OutboundTopicAliases& aliases = *v5.outbound_aliases;
+  const OutboundTopicAliases::Assignment alias = aliases.Peek(packet.topic);
+  if (alias.alias != 0 && alias.send_topic) {
+    // A new alias travels with the full topic and costs 3 bytes more.
+    PublishPacket with_alias = packet;
+    SetTopicAlias(with_alias, alias);
+    if (conn->max_packet_size_out != 0 &&
+        PublishPacketSize(with_alias, raw_properties, conn->version) > conn->max_packet_size_out) {
+      return;
+    }
+    aliases.Assign(packet.topic);
+  }
+  SetTopicAlias(packet, alias);
 }
 
 void Shard::StripProblemInformation(const Connection* conn, Properties& props, size_t packet_size) const {

@@ -2,6 +2,7 @@
 // UNSUBSCRIBE, PINGREQ, DISCONNECT, and delivery of messages to sessions.
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/encoder.h"
@@ -29,6 +30,19 @@ std::string_view VersionName(ProtocolVersion v) {
   return "?";
 }
 
+// Appends a PUBLISH of `message` to the connection's output. A payload of at least `share_threshold`
+// bytes (0 = never) is not copied: its head goes into the output and the payload itself is referenced
+// from the message, which every subscriber shares, until the kernel has sent it.
+void AppendPublish(IoBuffers& io, const PublishPacket& packet, std::string_view raw_properties,
+                   ProtocolVersion version, const MessageRef& message, uint32_t share_threshold) {
+  if (share_threshold == 0 || packet.payload.size() < share_threshold) {
+    EncodePublish(packet, raw_properties, version, io.out);
+    return;
+  }
+  EncodePublishHead(packet, raw_properties, version, io.out);
+  io.queue.Append(std::exchange(io.out, std::string()));
+  io.queue.AppendPayload(message);
+}
 
 // PUBREL or PUBCOMP answering a packet id; MQTT 5 says why when the id is unknown.
 AckPacket ReleaseOrCompletion(PacketType type, uint16_t packet_id, bool known) {
@@ -204,6 +218,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     AddCapabilityProperties(config_, props);
     ApplyConnectOptions(conn, connect, props, response_information);
   }
+  ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
   Log(LogLevel::kDebug, "shard %d: client %s connected (MQTT %s, keep-alive %d s, session present %d)", index_,
       session->client_id(), VersionName(connect.version), connect.keep_alive, session_present);
@@ -265,7 +280,9 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   // those in flight stay for a retransmission if it comes back (MQTT 5.0 section 4.8.2).
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/false);
   if (session->expiry_interval() != kSessionNeverExpires) {
-    offline_expiry_ms_[session] = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
+    const int64_t deadline_ms = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
+    offline_expiry_ms_[session] = deadline_ms;
+    ScheduleExpiryCheck(session, deadline_ms);
   }
 }
 
@@ -283,12 +300,30 @@ void Shard::DestroySession(Session* session) {
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
 
-void Shard::ExpireSessions() {
-  std::vector<Session*> expired;
-  for (const auto& [session, deadline] : offline_expiry_ms_) {
-    if (now_ms_ >= deadline) expired.push_back(session);
+void Shard::ScheduleExpiryCheck(Session* session, int64_t deadline_ms) {
+  // Capped at one turn, so an entry that stops counting (an earlier one replaced it) is gone soon.
+  const int64_t entry_ms = std::min(deadline_ms, now_ms_ + session_deadlines_.span_ms());
+  auto [it, inserted] = session_entry_ms_.try_emplace(session, entry_ms);
+  if (!inserted) {
+    if (it->second <= entry_ms) return;  // the entry there comes first, and will look again
+    it->second = entry_ms;
   }
-  for (Session* session : expired) DestroySession(session);
+  session_deadlines_.Schedule(session, entry_ms);
+}
+
+void Shard::OnSessionDue(Session* session, int64_t entry_ms) {
+  auto entry = session_entry_ms_.find(session);
+  if (entry == session_entry_ms_.end() || entry->second != entry_ms) return;  // replaced by an earlier one
+  session_entry_ms_.erase(entry);
+  // offline_expiry_ms_ is the truth; the entry only says when to look. The session may be back
+  // online, ended, or (at the same address) another session may be offline now.
+  auto it = offline_expiry_ms_.find(session);
+  if (it == offline_expiry_ms_.end()) return;
+  if (now_ms_ >= it->second) {
+    DestroySession(session);
+  } else {
+    ScheduleExpiryCheck(session, it->second);
+  }
 }
 
 size_t Shard::InflightWindow(const Connection* conn) const {
@@ -328,20 +363,15 @@ void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t pa
     packet.topic = delivery.message->topic();
     packet.packet_id = packet_id;
     packet.payload = delivery.message->payload();
-    EncodePublish(packet, {}, conn->version, Out(conn));
+    AppendPublish(Io(conn), packet, {}, conn->version, delivery.message, config_.shared_payload_threshold);
     stats_.messages_sent.Add(1);
     MarkForFlush(conn);
     return;
   }
   PublishPacket packet = OutboundPublish(conn, delivery, packet_id, dup);
-  if (conn->topic_alias_maximum_out > 0) {
-    ConnectionV5State& v5 = V5State(conn);
-    if (!v5.outbound_aliases.has_value()) v5.outbound_aliases.emplace(conn->topic_alias_maximum_out);
-    const OutboundTopicAliases::Assignment alias = v5.outbound_aliases->Assign(packet.topic);
-    if (alias.alias != 0) packet.properties.topic_alias = alias.alias;
-    if (!alias.send_topic) packet.topic = {};
-  }
-  EncodePublish(packet, delivery.message->passthrough_properties(), conn->version, Out(conn));
+  ApplyTopicAlias(conn, packet, delivery.message->passthrough_properties());
+  AppendPublish(Io(conn), packet, delivery.message->passthrough_properties(), conn->version, delivery.message,
+                config_.shared_payload_threshold);
   stats_.messages_sent.Add(1);
   MarkForFlush(conn);
 }
@@ -362,13 +392,19 @@ void Shard::PumpQueue(Session& session) {
 void Shard::ResendInflight(Session& session) {
   auto* conn = static_cast<Connection*>(session.attachment());
   Fifo<InflightMessage>& all = session.inflight();
-  for (size_t i = 0; i < all.size(); ++i) {
+  for (size_t i = 0; i < all.size();) {
     const InflightMessage& inflight = all[i];
     if (inflight.state == InflightMessage::State::kAwaitPubcomp) {
       EncodeAck(AckPacket{PacketType::kPubrel, inflight.packet_id}, conn->version, Out(conn));
+    } else if (!FitsClient(conn, inflight.delivery)) {
+      // The client came back with a smaller Maximum Packet Size: the message is discarded as if it
+      // had been delivered [MQTT-3.1.2-25], and frees its in-flight slot.
+      session.Complete(inflight.packet_id, inflight.state);
+      continue;
     } else {
       WritePublish(conn, inflight.delivery, inflight.packet_id, true);
     }
+    ++i;
   }
   MarkForFlush(conn);
 }

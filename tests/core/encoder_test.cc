@@ -180,6 +180,51 @@ TEST(EncodePublishRaw, DecodesBackWithEveryProperty) {
   EXPECT_EQ(decoded.packet.payload, "{}");
 }
 
+TEST(EncodePublishHead, V311StopsBeforeThePayloadItCounts) {
+  PublishPacket p{.qos = 1, .topic = "a/b", .packet_id = 0x0102, .payload = "hello"};
+  // Remaining Length 12 = topic 2+3, packet id 2, payload 5; the payload bytes are not written.
+  EXPECT_EQ(Encoded([&](std::string& o) { return EncodePublishHead(p, {}, kV311, o); }),
+            std::string("\x32\x0C\x00\x03" "a/b\x01\x02", 9));
+}
+
+TEST(EncodePublishHead, V5WritesPropertiesAndAMultiByteRemainingLength) {
+  const std::string payload(300, 'p');
+  PublishPacket p{.topic = "t", .payload = payload};
+  p.properties.subscription_identifiers = {7};
+  const Bytes raw{0x01, 0x01};  // payload format indicator, already encoded
+  Bytes props{0x0B, 0x07};
+  props.raw(raw);
+  Bytes head_body;
+  head_body.str("t").props(props);
+  Bytes expected;
+  expected.u8(0x30).varint(static_cast<uint32_t>(head_body.size() + payload.size())).raw(head_body);
+  EXPECT_EQ(Encoded([&](std::string& o) { return EncodePublishHead(p, raw.string(), kV5, o); }),
+            expected.string());
+}
+
+TEST(EncodePublishHead, AppendsAfterExistingBytes) {
+  std::string out = "ack";
+  PublishPacket p{.topic = "t", .payload = "xyz"};
+  EXPECT_EQ(EncodePublishHead(p, {}, kV311, out), 5u);
+  EXPECT_EQ(out, std::string("ack\x30\x06\x00\x01t", 8));
+}
+
+TEST(EncodePublishHead, HeadThenPayloadIsTheWholePacketAtEveryLengthBoundary) {
+  const Bytes raw = Bytes{0x03}.str("text/plain");  // content type
+  for (size_t size : {0u, 1u, 117u, 118u, 16373u, 16374u, 70000u}) {
+    const std::string payload(size, static_cast<char>('a' + size % 26));
+    for (ProtocolVersion v : {kV311, kV5}) {
+      PublishPacket p{.dup = true, .qos = 2, .retain = true, .topic = "x/y", .packet_id = 9, .payload = payload};
+      std::string whole;
+      EncodePublish(p, raw.string(), v, whole);
+      std::string head;
+      EncodePublishHead(p, raw.string(), v, head);
+      EXPECT_EQ(head + payload, whole) << "payload " << size << " version " << static_cast<int>(v);
+      EXPECT_EQ(head.size() + payload.size(), PublishPacketSize(p, raw.string(), v));
+    }
+  }
+}
+
 TEST(AckPacketSize, MatchesEncodedBytes) {
   AckPacket p{.type = PacketType::kPubcomp, .packet_id = 1, .reason = ReasonCode::kPacketIdentifierNotFound};
   p.properties.reason_string = "no such id";

@@ -69,6 +69,19 @@ TEST(OutboundTopicAliases, ShortTopicsGetNoAlias) {
   EXPECT_EQ(aliases.Assign("abcd").alias, 1);
 }
 
+TEST(OutboundTopicAliases, PeekForetellsAssignWithoutAssigning) {
+  OutboundTopicAliases aliases(1);
+  const auto peeked = aliases.Peek("sensors/1");
+  EXPECT_EQ(peeked.alias, 1);
+  EXPECT_TRUE(peeked.send_topic);
+  EXPECT_EQ(aliases.size(), 0u);
+  EXPECT_EQ(aliases.Peek("sensors/1").alias, 1);  // still not assigned
+  aliases.Assign("sensors/1");
+  EXPECT_FALSE(aliases.Peek("sensors/1").send_topic);
+  EXPECT_EQ(aliases.Peek("sensors/2").alias, 0);  // the table is full
+  EXPECT_EQ(aliases.Peek("abc").alias, 0);
+}
+
 TEST(OutboundTopicAliases, MaximumZeroAssignsNothing) {
   OutboundTopicAliases aliases(0);
   EXPECT_EQ(aliases.Assign("long/topic").alias, 0);

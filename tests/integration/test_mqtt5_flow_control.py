@@ -106,3 +106,56 @@ def test_inbound_packet_too_large_is_0x95(start_broker, raw5, uid):
     client = raw5(broker, uid)
     client.send(m5.publish(f"{uid}/t", b"x" * 300))
     assert client.expect_disconnect()[0] == 0x95
+
+
+def test_new_topic_alias_never_pushes_a_packet_over_the_client_maximum(broker, paho5, raw5, uid):
+    topic, payload = f"{uid}/sensor/temperature", b"p" * 20
+    exact = len(m5.publish(topic, payload))  # fits only without the 3 bytes of an alias property
+    sub = raw5(broker, f"{uid}-sub", props=[(m5.TOPIC_ALIAS_MAXIMUM, 5), (m5.MAXIMUM_PACKET_SIZE, exact)])
+    sub.subscribe([(topic, 0)])
+    pub = paho5(broker)
+    for _ in range(2):
+        pub.publish(topic, payload)
+    for _ in range(2):
+        packet = sub.client.expect(mb.PUBLISH)
+        assert len(packet.body) + 2 <= exact
+        got = m5.parse_publish(packet)
+        assert (got.topic, got.payload) == (topic, payload)
+        assert m5.TOPIC_ALIAS not in got.props
+
+
+def test_known_topic_alias_lets_a_message_fit_the_client_maximum(broker, paho5, raw5, uid):
+    topic = f"{uid}/a/rather/long/topic/name/for/aliasing"
+    big = b"B" * 60
+    limit = len(m5.publish(topic, big)) - 1  # too large with the topic, fits with a known alias
+    sub = raw5(broker, f"{uid}-sub", props=[(m5.TOPIC_ALIAS_MAXIMUM, 5), (m5.MAXIMUM_PACKET_SIZE, limit)])
+    sub.subscribe([(topic, 0)])
+    pub = paho5(broker)
+    pub.publish(topic, b"small")
+    first = sub.expect_publish()
+    assert (first.topic, first.payload) == (topic, b"small")
+    alias = first.props[m5.TOPIC_ALIAS]
+    pub.publish(topic, big)
+    packet = sub.client.expect(mb.PUBLISH)
+    assert len(packet.body) + 2 <= limit
+    second = m5.parse_publish(packet)
+    assert (second.topic, second.props[m5.TOPIC_ALIAS], second.payload) == ("", alias, big)
+
+
+def test_inflight_message_too_large_for_the_resumed_client_is_not_resent(broker, paho5, raw5, uid):
+    topic = f"{uid}/t"
+    session = [(m5.SESSION_EXPIRY_INTERVAL, 60)]
+    sub = raw5(broker, f"{uid}-sub", props=session)
+    sub.subscribe([(topic, 1)])
+    pub = paho5(broker)
+    pub.publish(topic, b"L" * 500, qos=1)
+    pub.publish(topic, b"small", qos=1)
+    assert [sub.expect_publish().payload for _ in range(2)] == [b"L" * 500, b"small"]
+    sub.close()  # neither acknowledged: both stay in flight for the session
+    resumed = raw5(broker, f"{uid}-sub", clean_start=False, props=session + [(m5.MAXIMUM_PACKET_SIZE, 200)])
+    assert resumed.session_present
+    again = resumed.expect_publish()
+    assert (again.payload, again.dup) == (b"small", True)
+    resumed.send(mb.puback(again.packet_id))
+    pub.publish(topic, b"next", qos=1)
+    assert resumed.expect_publish().payload == b"next"  # the dropped one took no in-flight slot

@@ -1,0 +1,147 @@
+// A hashed timing wheel of deadlines: which of many entries (small trivially-copyable handles) are due
+// now, without looking at the ones that are not. Schedule is O(1); PopDue visits only the buckets of
+// the ticks that passed since the last call, and the entries in them.
+//
+// Lazy cancellation: entries are never removed or moved. A shard's hot path (a read updating a
+// connection's last activity, a session coming back online) touches no wheel at all; instead, when an
+// entry comes due the caller checks whether its object still exists and is really due, acts if so,
+// and otherwise schedules it again at its real deadline. A live object then costs one wheel visit per
+// deadline period, however much traffic it has, where a scan would visit every object every period.
+//
+// Buckets are vectors that keep their capacity, so a wheel in steady state does not allocate per
+// entry. An entry is never handed out before its deadline and at most one tick after it (given PopDue
+// is called at least once a tick). Deadlines beyond the wheel's span (tick_ms x slot_count) wait in an
+// overflow list that is looked at once per turn of the wheel.
+//
+// Thread ownership: none of its own; single-threaded, it belongs to whoever owns it (a shard).
+#pragma once
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace ringmq {
+
+template <class Handle>
+class DeadlineWheel {
+  static_assert(std::is_trivially_copyable_v<Handle>, "entries are copied around between buckets");
+
+ public:
+  // `slot_count` must be a power of two; the wheel spans tick_ms x slot_count milliseconds.
+  DeadlineWheel(int64_t tick_ms, size_t slot_count) : tick_ms_(tick_ms), buckets_(slot_count) {
+    assert(tick_ms > 0 && slot_count > 0 && (slot_count & (slot_count - 1)) == 0);
+  }
+
+  // Hands `handle` to a later PopDue once `deadline_ms` has passed. A deadline not after the `now_ms`
+  // of the last PopDue is handed out by the next PopDue.
+  void Schedule(const Handle& handle, int64_t deadline_ms) {
+    ++size_;
+    const Entry entry{handle, deadline_ms};
+    if (deadline_ms <= now_ms_) {
+      overdue_.push_back(entry);
+      return;
+    }
+    Place(entry);
+  }
+
+  // Calls on_due(handle, deadline_ms) for every entry whose deadline is at or before `now_ms` and
+  // removes it. on_due may Schedule (the same handle or others): those entries come due in a later
+  // call, never in this one. Returns how many entries were handed out.
+  template <class OnDue>
+  size_t PopDue(int64_t now_ms, OnDue&& on_due) {
+    now_ms = std::max(now_ms, now_ms_);
+    now_ms_ = now_ms;
+    size_t popped = Drain(overdue_, on_due);
+    const int64_t last_due_tick = FloorDiv(now_ms, tick_ms_);
+    if (last_due_tick - cursor_ >= static_cast<int64_t>(buckets_.size())) {
+      // A jump of more than a whole turn (or the first call): every bucket is due, and the overflow
+      // list has to be sorted out against the new cursor.
+      for (size_t i = 0; i < buckets_.size(); ++i) popped += Drain(buckets_[SlotOf(cursor_ + i)], on_due);
+      cursor_ = last_due_tick + 1;
+      popped += ReviewOverflow(on_due);
+      return popped;
+    }
+    for (; cursor_ <= last_due_tick; ++cursor_) {
+      if (SlotOf(cursor_) == 0) popped += ReviewOverflow(on_due);
+      popped += Drain(buckets_[SlotOf(cursor_)], on_due);
+    }
+    return popped;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t tick_ms() const { return tick_ms_; }
+  int64_t span_ms() const { return tick_ms_ * static_cast<int64_t>(buckets_.size()); }
+
+ private:
+  struct Entry {
+    Handle handle;
+    int64_t deadline_ms;
+  };
+
+  static int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+  static int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
+  size_t SlotOf(int64_t tick) const { return static_cast<size_t>(tick) & (buckets_.size() - 1); }
+
+  // The entry goes to the bucket of the first tick at or after its deadline, so it never comes out
+  // early; that tick is always at or after the cursor because the deadline is after now_ms_.
+  void Place(const Entry& entry) {
+    const int64_t tick = std::max(CeilDiv(entry.deadline_ms, tick_ms_), cursor_);
+    if (tick - cursor_ >= static_cast<int64_t>(buckets_.size())) {
+      overflow_.push_back(entry);
+    } else {
+      buckets_[SlotOf(tick)].push_back(entry);
+    }
+  }
+
+  // Hands out every entry of `list`. Entries scheduled meanwhile land in the list's replacement (or
+  // elsewhere), never in the batch being handed out; the capacities of the two vectors keep cycling.
+  template <class OnDue>
+  size_t Drain(std::vector<Entry>& list, OnDue& on_due) {
+    if (list.empty()) return 0;
+    batch_.swap(list);
+    const size_t count = batch_.size();
+    size_ -= count;
+    for (const Entry& entry : batch_) on_due(entry.handle, entry.deadline_ms);
+    batch_.clear();
+    if (list.empty()) list.swap(batch_);  // keep the larger buffer where the entries were
+    return count;
+  }
+
+  // Once per turn: far entries that are now within one turn move to their buckets; any already due
+  // (after a time jump) are handed out.
+  template <class OnDue>
+  size_t ReviewOverflow(OnDue& on_due) {
+    if (overflow_.empty()) return 0;
+    size_t popped = 0;
+    review_.swap(overflow_);
+    for (const Entry& entry : review_) {
+      if (entry.deadline_ms <= now_ms_) {
+        --size_;
+        ++popped;
+        on_due(entry.handle, entry.deadline_ms);
+      } else {
+        Place(entry);
+      }
+    }
+    review_.clear();
+    return popped;
+  }
+
+  const int64_t tick_ms_;
+  std::vector<std::vector<Entry>> buckets_;
+  std::vector<Entry> overdue_;   // deadlines already past when scheduled
+  std::vector<Entry> overflow_;  // deadlines beyond one turn of the wheel
+  std::vector<Entry> batch_;     // the bucket being handed out
+  std::vector<Entry> review_;    // the overflow list being sorted out
+  int64_t cursor_ = 0;           // the next tick whose bucket is handed out
+  int64_t now_ms_ = std::numeric_limits<int64_t>::min();
+  size_t size_ = 0;
+};
+
+}  // namespace ringmq
