@@ -8,8 +8,9 @@
 // and otherwise schedules it again at its real deadline. A live object then costs one wheel visit per
 // deadline period, however much traffic it has, where a scan would visit every object every period.
 //
-// Buckets are vectors that keep their capacity, so a wheel in steady state does not allocate per
-// entry. An entry is never handed out before its deadline and at most one tick after it (given PopDue
+// Entries are kept in chunks of about 4 KiB recycled through a bounded spare list, so a wheel in
+// steady state does not allocate per entry, a list grows without copying, and the burst of a connect
+// storm is given back once it has been handed out. An entry is never handed out before its deadline and at most one tick after it (given PopDue
 // is called at least once a tick). Deadlines beyond the wheel's span (tick_ms x slot_count) wait in an
 // overflow list that is looked at once per turn of the wheel.
 //
@@ -36,6 +37,14 @@ class DeadlineWheel {
   DeadlineWheel(int64_t tick_ms, size_t slot_count) : tick_ms_(tick_ms), buckets_(slot_count) {
     assert(tick_ms > 0 && slot_count > 0 && (slot_count & (slot_count - 1)) == 0);
   }
+  ~DeadlineWheel() {
+    for (List& bucket : buckets_) Release(bucket);
+    Release(overdue_);
+    Release(overflow_);
+    while (spare_ != nullptr) delete std::exchange(spare_, spare_->next);
+  }
+  DeadlineWheel(const DeadlineWheel&) = delete;
+  DeadlineWheel& operator=(const DeadlineWheel&) = delete;
 
   // Hands `handle` to a later PopDue once `deadline_ms` has passed. A deadline not after the `now_ms`
   // of the last PopDue is handed out by the next PopDue.
@@ -43,7 +52,7 @@ class DeadlineWheel {
     ++size_;
     const Entry entry{handle, deadline_ms};
     if (deadline_ms <= now_ms_) {
-      overdue_.push_back(entry);
+      Push(overdue_, entry);
       return;
     }
     Place(entry);
@@ -77,50 +86,110 @@ class DeadlineWheel {
   bool empty() const { return size_ == 0; }
   int64_t tick_ms() const { return tick_ms_; }
   int64_t span_ms() const { return tick_ms_ * static_cast<int64_t>(buckets_.size()); }
+  // Entries the wheel has memory for (in use or spare): for tests and statistics.
+  size_t reserved_entries() const { return chunks_ * kChunkEntries; }
+
+  // Spare chunks kept for the next entries (about 100 KiB for a 16-byte handle); more are freed, so the
+  // burst of a connect storm does not stay reserved.
+  static constexpr size_t kMaxSpareChunks = 32;
 
  private:
   struct Entry {
     Handle handle;
     int64_t deadline_ms;
   };
+  // Entries live in fixed chunks of about 4 KiB: a list grows without reallocating and copying (a
+  // vector's growth would leave the allocator holding every smaller copy), and chunks move between
+  // lists through a bounded spare list instead of returning to the allocator each time.
+  static constexpr size_t kChunkEntries = (4096 - 2 * sizeof(void*)) / sizeof(Entry);
+  struct Chunk {
+    Chunk* next = nullptr;
+    size_t count = 0;
+    Entry entries[kChunkEntries];
+  };
+  struct List {
+    Chunk* head = nullptr;  // the chunk being filled; older full chunks follow
+  };
 
   static int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
   static int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
   size_t SlotOf(int64_t tick) const { return static_cast<size_t>(tick) & (buckets_.size() - 1); }
+
+  void Push(List& list, const Entry& entry) {
+    if (list.head == nullptr || list.head->count == kChunkEntries) {
+      Chunk* chunk = spare_;
+      if (chunk != nullptr) {
+        spare_ = chunk->next;
+        --spare_count_;
+      } else {
+        chunk = NewChunk();
+      }
+      chunk->next = list.head;
+      chunk->count = 0;
+      list.head = chunk;
+    }
+    list.head->entries[list.head->count++] = entry;
+  }
+
+  Chunk* NewChunk() {
+    ++chunks_;
+    return new Chunk;
+  }
+
+  void Recycle(Chunk* chunk) {
+    if (spare_count_ < kMaxSpareChunks) {
+      chunk->next = spare_;
+      spare_ = chunk;
+      ++spare_count_;
+    } else {
+      --chunks_;
+      delete chunk;
+    }
+  }
+
+  void Release(List& list) {
+    while (list.head != nullptr) delete std::exchange(list.head, list.head->next);
+  }
 
   // The entry goes to the bucket of the first tick at or after its deadline, so it never comes out
   // early; that tick is always at or after the cursor because the deadline is after now_ms_.
   void Place(const Entry& entry) {
     const int64_t tick = std::max(CeilDiv(entry.deadline_ms, tick_ms_), cursor_);
     if (tick - cursor_ >= static_cast<int64_t>(buckets_.size())) {
-      overflow_.push_back(entry);
+      Push(overflow_, entry);
     } else {
-      buckets_[SlotOf(tick)].push_back(entry);
+      Push(buckets_[SlotOf(tick)], entry);
     }
   }
 
-  // Hands out every entry of `list`. Entries scheduled meanwhile land in the list's replacement (or
-  // elsewhere), never in the batch being handed out; the capacities of the two vectors keep cycling.
-  template <class OnDue>
-  size_t Drain(std::vector<Entry>& list, OnDue& on_due) {
-    if (list.empty()) return 0;
-    batch_.swap(list);
-    const size_t count = batch_.size();
-    size_ -= count;
-    for (const Entry& entry : batch_) on_due(entry.handle, entry.deadline_ms);
-    batch_.clear();
-    if (list.empty()) list.swap(batch_);  // keep the larger buffer where the entries were
+  // Detaches `list` and calls visit(entry) for each of its entries, then recycles its chunks. Entries
+  // scheduled meanwhile land in a fresh list, never in the one being visited.
+  template <class Visit>
+  size_t ForEachTaken(List& list, Visit&& visit) {
+    Chunk* chunk = std::exchange(list.head, nullptr);
+    size_t count = 0;
+    while (chunk != nullptr) {
+      for (size_t i = 0; i < chunk->count; ++i) visit(chunk->entries[i]);
+      count += chunk->count;
+      Recycle(std::exchange(chunk, chunk->next));
+    }
     return count;
+  }
+
+  template <class OnDue>
+  size_t Drain(List& list, OnDue& on_due) {
+    return ForEachTaken(list, [&](const Entry& entry) {
+      --size_;
+      on_due(entry.handle, entry.deadline_ms);
+    });
   }
 
   // Once per turn: far entries that are now within one turn move to their buckets; any already due
   // (after a time jump) are handed out.
   template <class OnDue>
   size_t ReviewOverflow(OnDue& on_due) {
-    if (overflow_.empty()) return 0;
     size_t popped = 0;
-    review_.swap(overflow_);
-    for (const Entry& entry : review_) {
+    ForEachTaken(overflow_, [&](const Entry& entry) {
       if (entry.deadline_ms <= now_ms_) {
         --size_;
         ++popped;
@@ -128,18 +197,18 @@ class DeadlineWheel {
       } else {
         Place(entry);
       }
-    }
-    review_.clear();
+    });
     return popped;
   }
 
   const int64_t tick_ms_;
-  std::vector<std::vector<Entry>> buckets_;
-  std::vector<Entry> overdue_;   // deadlines already past when scheduled
-  std::vector<Entry> overflow_;  // deadlines beyond one turn of the wheel
-  std::vector<Entry> batch_;     // the bucket being handed out
-  std::vector<Entry> review_;    // the overflow list being sorted out
-  int64_t cursor_ = 0;           // the next tick whose bucket is handed out
+  std::vector<List> buckets_;
+  List overdue_;   // deadlines already past when scheduled
+  List overflow_;  // deadlines beyond one turn of the wheel
+  Chunk* spare_ = nullptr;
+  size_t spare_count_ = 0;
+  size_t chunks_ = 0;  // allocated, in lists or spare
+  int64_t cursor_ = 0;  // the next tick whose bucket is handed out
   int64_t now_ms_ = std::numeric_limits<int64_t>::min();
   size_t size_ = 0;
 };

@@ -26,6 +26,7 @@ constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will 
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
 constexpr int64_t kRecentInputMs = 1000;    // input this recent at close means the peer is sending
 constexpr size_t kIdleBufferCapacity = 16384;
+constexpr size_t kKeptAcceptedCapacity = 1024;  // entries kept between ticks after a connect storm
 constexpr size_t kIoPoolSize = 256;
 
 uint64_t OpenFileLimit() {
@@ -208,7 +209,7 @@ void Shard::AdoptSocket(int fd, std::string_view already_received) {
   conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
-  ScheduleDeadline(conn);  // the CONNECT timeout
+  accepted_since_tick_.push_back(ConnectionTimer{conn, conn->serial, conn->state});  // the CONNECT timeout
   if (!already_received.empty()) {
     ConsumeInput(conn, AsBytes(already_received));
   }
@@ -457,6 +458,7 @@ void Shard::OnTick() {
   next_tick_ms_ = now_ms_ + kTickMs;
   // Only the entries that came due: a walk over every connection would stall the loop for
   // milliseconds at a million connections (bench/core/deadline_wheel_bench.cc).
+  ScheduleConnectTimeouts();
   connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
@@ -482,6 +484,18 @@ std::optional<int64_t> Shard::DeadlineOf(const Connection* conn) const {
       return conn->last_activity_ms + kCloseGraceMs;
   }
   return std::nullopt;
+}
+
+void Shard::ScheduleConnectTimeouts() {
+  for (const ConnectionTimer& accepted : accepted_since_tick_) {
+    Connection* conn = accepted.conn;
+    if (connections_.contains(conn) && conn->serial == accepted.serial &&
+        conn->state == Connection::State::kAwaitConnect) {
+      ScheduleDeadline(conn);
+    }
+  }
+  accepted_since_tick_.clear();
+  if (accepted_since_tick_.capacity() > kKeptAcceptedCapacity) std::vector<ConnectionTimer>().swap(accepted_since_tick_);
 }
 
 void Shard::ScheduleDeadline(Connection* conn) {

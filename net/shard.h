@@ -111,6 +111,7 @@ class Shard {
   // Keep-alive, CONNECT timeout and close grace: the deadline of the connection's current state, if any.
   std::optional<int64_t> DeadlineOf(const Connection* conn) const;
   void ScheduleDeadline(Connection* conn);
+  void ScheduleConnectTimeouts();  // of the connections accepted since the last tick
   void OnConnectionDue(const ConnectionTimer& timer);
   void BeginShutdown();
   bool ShutdownComplete();
@@ -261,9 +262,16 @@ class Shard {
   // When to look at connections and offline sessions (lazily cancelled, see core/deadline_wheel.h);
   // OnTick pops them, so only what came due is visited, never every connection or session.
   static constexpr int64_t kDeadlineTickMs = 250;
-  static constexpr size_t kDeadlineSlots = 4096;  // a turn of 1024 s; longer deadlines wait in overflow
-  DeadlineWheel<ConnectionTimer> connection_deadlines_{kDeadlineTickMs, kDeadlineSlots};
-  DeadlineWheel<Session*> session_deadlines_{kDeadlineTickMs, kDeadlineSlots};
+  // Turns of 256 s and 64 s (longer deadlines wait in the overflow list): the bucket arrays are a
+  // fixed cost of every shard, and keep-alives and session expiries are re-checked lazily anyway.
+  static constexpr size_t kConnectionDeadlineSlots = 1024;
+  static constexpr size_t kSessionDeadlineSlots = 256;
+  DeadlineWheel<ConnectionTimer> connection_deadlines_{kDeadlineTickMs, kConnectionDeadlineSlots};
+  DeadlineWheel<Session*> session_deadlines_{kDeadlineTickMs, kSessionDeadlineSlots};
+  // Connections accepted since the last tick. Nearly all have sent CONNECT by then (the listener
+  // defers accept until the first bytes arrive), so only the others need a CONNECT-timeout entry:
+  // a connect storm then leaves one wheel entry per connection, not two.
+  std::vector<ConnectionTimer> accepted_since_tick_;
   // Per session address, the time of its one entry in session_deadlines_ that counts: a client going
   // on and offline (and changing its expiry) must not pile up entries. Later entries are ignored.
   absl::flat_hash_map<Session*, int64_t> session_entry_ms_;

@@ -74,6 +74,7 @@ void Shard::ResumePaused() {
       continue;
     }
     conn->reading_paused = false;
+    conn->last_activity_ms = now_ms_;  // we were deaf to it, not it silent: its keep-alive starts over
     ConsumeInput(conn, {});  // parses what was held while paused
     if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
   }

@@ -175,6 +175,18 @@ TEST(DeadlineWheelTest, SteadyStateReschedulingDoesNotAllocate) {
   EXPECT_EQ(wheel.size(), 1000u);
 }
 
+TEST(DeadlineWheelTest, ABurstDoesNotStayReserved) {
+  DeadlineWheel<uint32_t> wheel(100, 64);
+  PopAll(wheel, 0);
+  for (uint32_t i = 0; i < 100'000; ++i) wheel.Schedule(i, 100);  // a connect storm: one bucket
+  const size_t during = wheel.reserved_entries();
+  EXPECT_GE(during, 100'000u);
+  EXPECT_LT(during, 110'000u);  // grown without copies: little beyond the entries themselves
+  EXPECT_EQ(PopAll(wheel, 100).size(), 100'000u);
+  EXPECT_TRUE(wheel.empty());
+  EXPECT_LE(wheel.reserved_entries(), during / 10);
+}
+
 TEST(DeadlineWheelTest, CarriesAStructHandle) {
   struct Timer {
     const void* object;
