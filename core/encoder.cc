@@ -15,12 +15,19 @@ constexpr uint8_t FirstByte(PacketType type, uint8_t flags = 0) {
   return static_cast<uint8_t>((static_cast<uint8_t>(type) << 4) | flags);
 }
 
-// Reserves room for the whole packet once, then writes the fixed header. Returns the packet size.
-size_t BeginPacket(uint8_t first_byte, size_t body_size, std::string& out) {
-  const size_t total = 1 + wire::VarintLength(static_cast<uint32_t>(body_size)) + body_size;
-  out.reserve(out.size() + total);
+// Fixed header (type byte and Remaining Length) plus body.
+size_t PacketSize(size_t body_size) { return 1 + wire::VarintLength(static_cast<uint32_t>(body_size)) + body_size; }
+
+void PutFixedHeader(uint8_t first_byte, size_t body_size, std::string& out) {
   PutU8(first_byte, out);
   wire::PutVarint(static_cast<uint32_t>(body_size), out);
+}
+
+// Reserves room for the whole packet once, then writes the fixed header. Returns the packet size.
+size_t BeginPacket(uint8_t first_byte, size_t body_size, std::string& out) {
+  const size_t total = PacketSize(body_size);
+  out.reserve(out.size() + total);
+  PutFixedHeader(first_byte, body_size, out);
   return total;
 }
 
@@ -198,23 +205,22 @@ size_t EncodePublishHead(const PublishPacket& p, std::string_view raw_properties
                          std::string& out) {
   const bool v5 = IsV5(version);
   const PublishLayout layout = LayOutPublish(p, raw_properties, v5);
-  const size_t head = 1 + wire::VarintLength(static_cast<uint32_t>(layout.body)) + layout.body - p.payload.size();
+  const size_t head = PacketSize(layout.body) - p.payload.size();
   out.reserve(out.size() + head);
-  PutU8(FirstByte(PacketType::kPublish, PublishFlags(p)), out);
-  wire::PutVarint(static_cast<uint32_t>(layout.body), out);
+  PutFixedHeader(FirstByte(PacketType::kPublish, PublishFlags(p)), layout.body, out);
   AppendPublishVariableHeader(p, raw_properties, v5, layout, out);
   return head;
 }
 
 size_t PublishPacketSize(const PublishPacket& p, std::string_view raw_properties, ProtocolVersion version) {
   const size_t body = LayOutPublish(p, raw_properties, IsV5(version)).body;
-  return 1 + wire::VarintLength(static_cast<uint32_t>(body)) + body;
+  return PacketSize(body);
 }
 
 size_t AckPacketSize(const AckPacket& p, ProtocolVersion version) {
   const ReasonTail tail(p.reason, p.properties, /*keep_length=*/false);
   const size_t body = 2 + (IsV5(version) ? tail.size() : 0);
-  return 1 + wire::VarintLength(static_cast<uint32_t>(body)) + body;
+  return PacketSize(body);
 }
 
 size_t EncodeAck(const AckPacket& p, ProtocolVersion version, std::string& out) {

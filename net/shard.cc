@@ -488,11 +488,7 @@ std::optional<int64_t> Shard::DeadlineOf(const Connection* conn) const {
 
 void Shard::ScheduleConnectTimeouts() {
   for (const ConnectionTimer& accepted : accepted_since_tick_) {
-    Connection* conn = accepted.conn;
-    if (connections_.contains(conn) && conn->serial == accepted.serial &&
-        conn->state == Connection::State::kAwaitConnect) {
-      ScheduleDeadline(conn);
-    }
+    if (Connection* conn = TimedConnection(accepted)) ScheduleDeadline(conn);  // still awaiting CONNECT
   }
   accepted_since_tick_.clear();
   if (accepted_since_tick_.capacity() > kKeptAcceptedCapacity) std::vector<ConnectionTimer>().swap(accepted_since_tick_);
@@ -504,21 +500,24 @@ void Shard::ScheduleDeadline(Connection* conn) {
   }
 }
 
-void Shard::OnConnectionDue(const ConnectionTimer& timer) {
+Connection* Shard::TimedConnection(const ConnectionTimer& timer) const {
   // The entry may have outlived its connection (whose address another one may have now), or stand for
   // a state the connection has left: the state it is in scheduled its own entry.
   Connection* conn = timer.conn;
-  if (!connections_.contains(conn) || conn->serial != timer.serial || conn->state != timer.state) return;
+  if (!connections_.contains(conn) || conn->serial != timer.serial || conn->state != timer.state) return nullptr;
+  return conn;
+}
+
+void Shard::OnConnectionDue(const ConnectionTimer& timer) {
+  Connection* conn = TimedConnection(timer);
+  if (conn == nullptr) return;
+  if (conn->state == Connection::State::kConnected && conn->reading_paused) {
+    // A connection we stopped reading is not silent, we are deaf to it: its clock restarts (and
+    // again when reading resumes, see ResumePaused).
+    conn->last_activity_ms = now_ms_;
+  }
   const std::optional<int64_t> deadline = DeadlineOf(conn);
   if (!deadline.has_value()) return;
-  if (conn->state == Connection::State::kConnected && conn->reading_paused) {
-    // A connection we stopped reading is not silent, we are deaf to it: its clock restarts. Looking
-    // again every quarter of its timeout means that once reading resumes, the client still has more
-    // than a whole keep-alive period to be heard from.
-    conn->last_activity_ms = now_ms_;
-    connection_deadlines_.Schedule(timer, now_ms_ + conn->keep_alive_s * 1500LL / 4);
-    return;
-  }
   if (now_ms_ < *deadline) {  // it was active since the entry was scheduled
     connection_deadlines_.Schedule(timer, *deadline);
     return;

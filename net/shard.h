@@ -112,6 +112,8 @@ class Shard {
   std::optional<int64_t> DeadlineOf(const Connection* conn) const;
   void ScheduleDeadline(Connection* conn);
   void ScheduleConnectTimeouts();  // of the connections accepted since the last tick
+  // The connection a wheel entry stands for, if it still exists and is still in that state.
+  Connection* TimedConnection(const ConnectionTimer& timer) const;
   void OnConnectionDue(const ConnectionTimer& timer);
   void BeginShutdown();
   bool ShutdownComplete();

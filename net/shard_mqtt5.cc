@@ -144,12 +144,11 @@ void Shard::ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string
   OutboundTopicAliases& aliases = *v5.outbound_aliases;
   const OutboundTopicAliases::Assignment alias = aliases.Peek(packet.topic);
   if (alias.alias != 0 && alias.send_topic) {
-    // A new alias travels with the full topic and costs 3 bytes more.
-    PublishPacket with_alias = packet;
-    SetTopicAlias(with_alias, alias);
-    if (conn->max_packet_size_out != 0 &&
-        PublishPacketSize(with_alias, raw_properties, conn->version) > conn->max_packet_size_out) {
-      return;
+    if (conn->max_packet_size_out != 0) {
+      // A new alias travels with the full topic and costs 3 bytes more.
+      PublishPacket with_alias = packet;
+      SetTopicAlias(with_alias, alias);
+      if (PublishPacketSize(with_alias, raw_properties, conn->version) > conn->max_packet_size_out) return;
     }
     aliases.Assign(packet.topic);
   }
