@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <climits>
 #include <cerrno>
 #include <cstring>
@@ -100,9 +101,11 @@ absl::Status Shard::Run() {
   for (;;) {
     now_ms_ = MonotonicMs();
     if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
+    // Completions first: a handed-over CONNECT that takes over a session must come after whatever
+    // the old connection's socket delivered in the same wait (a DISCONNECT, say).
+    unsigned completions = ring_->ForEachCompletion([this](const Completion& c) { Dispatch(c); });
     DrainInbox();
     if (resume_check_) ResumePaused();
-    unsigned completions = ring_->ForEachCompletion([this](const Completion& c) { Dispatch(c); });
     if (now_ms_ >= next_tick_ms_) OnTick();
     FlushOutputs();
     ReleaseClosed();
@@ -248,6 +251,20 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
     return;
   }
   if (!conn->recv_armed && !conn->reading_paused) ArmRecv(conn);
+}
+
+void Shard::ConsumeArrivedInput(Connection* conn) {
+  // With DEFER_TASKRUN the ring posts receives only when the loop waits, so bytes can sit in the
+  // socket unseen. Bounded: a peer still streaming cannot hold the loop here.
+  constexpr int kMaxReads = 16;
+  std::array<uint8_t, 4096> buffer;
+  for (int read = 0; read < kMaxReads; ++read) {
+    if (conn->state != Connection::State::kConnected || conn->reading_paused || conn->fd < 0) return;
+    const ssize_t n = recv(conn->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n == 0) Close(conn, "connection closed by peer");
+    if (n <= 0) return;
+    ConsumeInput(conn, std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
+  }
 }
 
 void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {

@@ -85,6 +85,8 @@ class Shard {
   void ArmAccept(Listener* listener);
   void ArmWake();
   void ConsumeInput(Connection* conn, std::span<const uint8_t> data);
+  // Reads and handles what the peer sent that the ring has not delivered yet (bounded).
+  void ConsumeArrivedInput(Connection* conn);
   void ParsePackets(Connection* conn, std::span<const uint8_t> data);
   // The CONNECT belongs to another shard: the socket and every byte from the CONNECT on go there.
   void HandOff(Connection* conn, std::span<const uint8_t> from_connect);

@@ -160,8 +160,12 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
 
   if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
     if (auto* old = static_cast<Connection*>((*it)->attachment())) {
-      SendDisconnect(old, ReasonCode::kSessionTakenOver);
-      Close(old, "session taken over by a new connection");
+      // A client that sent DISCONNECT and reconnected at once expects its DISCONNECT to count.
+      ConsumeArrivedInput(old);
+      if (old->state == Connection::State::kConnected) {
+        SendDisconnect(old, ReasonCode::kSessionTakenOver);
+        Close(old, "session taken over by a new connection");
+      }
     }
   }
   // Closing the old connection may have ended a session that did not outlive it: look again.

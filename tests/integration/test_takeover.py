@@ -1,5 +1,27 @@
 """Client id takeover (MQTT-3.1.4-2): a new CONNECT with a connected client
-id disconnects the old connection, whichever shard accepted either one."""
+id disconnects the old connection, whichever shard accepted either one; a
+DISCONNECT sent just before reconnecting still counts."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import mqtt5_bytes as m5
+import mqtt_bytes as mb
+from raw_client import RawClient
+
+# Each round reconnects the moment the old socket is closed, so the new CONNECT
+# can reach the session's shard before the old DISCONNECT is read there; a few
+# clients at once make that likely (before the fix, a few percent of rounds).
+RECONNECTING_CLIENTS = 4
+RECONNECT_ROUNDS = 60
+
+
+def reconnect_rounds(round_, broker, uid) -> list:
+    """Runs round_(broker, client_id) RECONNECT_ROUNDS times for each of
+    RECONNECTING_CLIENTS ids in parallel; returns what the rounds returned."""
+    def rounds(index):
+        return [round_(broker, f"{uid}-{index}") for _ in range(RECONNECT_ROUNDS)]
+    with ThreadPoolExecutor(RECONNECTING_CLIENTS) as pool:
+        return [result for results in pool.map(rounds, range(RECONNECTING_CLIENTS)) for result in results]
 
 
 def test_paho_takeover_disconnects_old_client(broker, paho, uid):
@@ -47,3 +69,32 @@ def test_old_connection_gets_no_messages_after_takeover(broker, raw, paho, uid):
     paho(broker).publish(f"{uid}/t", b"only-new", 1)
     assert new.recv_publish_acked().payload() == b"only-new"
     assert old.recv_packet() is None, "old connection must be closed, not served"
+
+
+def test_disconnect_just_before_reconnecting_publishes_no_will(broker, raw, uid):
+    watcher = raw(broker, f"{uid}-watch")
+    watcher.subscribe([(f"{uid}/will", 0)])
+    will = mb.Will(topic=f"{uid}/will", payload=b"must-not-arrive")
+
+    def round_(broker, client_id):
+        client = RawClient.connected(broker, client_id, clean_session=False, will=will)
+        client.send(mb.disconnect())
+        client.close()
+
+    reconnect_rounds(round_, broker, uid)
+    # A will would have been published before the next round's CONNACK, so before the marker.
+    raw(broker, f"{uid}-marker").publish_qos1(f"{uid}/will", b"marker")
+    assert watcher.expect(mb.PUBLISH).payload() == b"marker", "a DISCONNECT was taken for a takeover"
+
+
+def test_session_ended_at_disconnect_is_gone_on_immediate_reconnect(broker, uid):
+    def round_(broker, client_id) -> bool:
+        client = RawClient(broker.host, broker.port)
+        client.send(m5.connect(client_id, clean_start=False, props=[(m5.SESSION_EXPIRY_INTERVAL, 60)]))
+        present = m5.parse_connack(client.expect(mb.CONNACK))[0]
+        client.send(m5.disconnect(0, [(m5.SESSION_EXPIRY_INTERVAL, 0)]))
+        client.close()
+        return present
+
+    presents = reconnect_rounds(round_, broker, uid)
+    assert not any(presents), f"{sum(presents)} of {len(presents)} sessions ended at DISCONNECT came back"
