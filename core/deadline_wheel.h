@@ -10,9 +10,13 @@
 //
 // Entries are kept in chunks of about 4 KiB recycled through a bounded spare list, so a wheel in
 // steady state does not allocate per entry, a list grows without copying, and the burst of a connect
-// storm is given back once it has been handed out. An entry is never handed out before its deadline and at most one tick after it (given PopDue
-// is called at least once a tick). Deadlines beyond the wheel's span (tick_ms x slot_count) wait in an
-// overflow list that is looked at once per turn of the wheel.
+// storm is given back once it has been handed out. An entry keeps its deadline as a 32-bit tick
+// number (rounded up, so never early), which with its handle makes 16 bytes for a pointer-sized
+// handle: at millions of connections, each byte of an entry is megabytes. An entry is never handed out
+// before its deadline and at most one tick after it (given PopDue is called at least once a tick).
+// Deadlines beyond the wheel's span (tick_ms x slot_count) wait in an overflow list that is looked at
+// once per turn of the wheel. Times are non-negative milliseconds (a monotonic clock); a deadline
+// more than 2^32 ticks away is handed out at tick 2^32 - 1, which the lazy check above absorbs.
 //
 // Thread ownership: none of its own; single-threaded, it belongs to whoever owns it (a shard).
 #pragma once
@@ -46,19 +50,21 @@ class DeadlineWheel {
   DeadlineWheel(const DeadlineWheel&) = delete;
   DeadlineWheel& operator=(const DeadlineWheel&) = delete;
 
-  // Hands `handle` to a later PopDue once `deadline_ms` has passed. A deadline not after the `now_ms`
-  // of the last PopDue is handed out by the next PopDue.
-  void Schedule(const Handle& handle, int64_t deadline_ms) {
+  // Hands `handle` to a later PopDue once `deadline_ms` has passed; returns the due time PopDue will
+  // pass along with it (the deadline rounded up to a tick). A deadline not after the `now_ms` of the
+  // last PopDue is handed out by the next PopDue.
+  int64_t Schedule(const Handle& handle, int64_t deadline_ms) {
     ++size_;
-    const Entry entry{handle, deadline_ms};
+    const Entry entry{handle, DueTick(deadline_ms)};
     if (deadline_ms <= now_ms_) {
       Push(overdue_, entry);
-      return;
+    } else {
+      Place(entry);
     }
-    Place(entry);
+    return DueMs(entry);
   }
 
-  // Calls on_due(handle, deadline_ms) for every entry whose deadline is at or before `now_ms` and
+  // Calls on_due(handle, due_ms) for every entry whose due time is at or before `now_ms` and
   // removes it. on_due may Schedule (the same handle or others): those entries come due in a later
   // call, never in this one. Returns how many entries were handed out.
   template <class OnDue>
@@ -89,15 +95,20 @@ class DeadlineWheel {
   // Entries the wheel has memory for (in use or spare): for tests and statistics.
   size_t reserved_entries() const { return chunks_ * kChunkEntries; }
 
-  // Spare chunks kept for the next entries (about 100 KiB for a 16-byte handle); more are freed, so the
+  // Spare chunks kept for the next entries (128 KiB); more are freed, so the
   // burst of a connect storm does not stay reserved.
   static constexpr size_t kMaxSpareChunks = 32;
 
  private:
   struct Entry {
     Handle handle;
-    int64_t deadline_ms;
+    uint32_t due_tick;  // the first tick at or after the deadline
   };
+
+ public:
+  static constexpr size_t kEntryBytes = sizeof(Entry);  // what one scheduled deadline costs
+
+ private:
   // Entries live in fixed chunks of about 4 KiB: a list grows without reallocating and copying (a
   // vector's growth would leave the allocator holding every smaller copy), and chunks move between
   // lists through a bounded spare list instead of returning to the allocator each time.
@@ -114,6 +125,10 @@ class DeadlineWheel {
   static int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
   static int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
   size_t SlotOf(int64_t tick) const { return static_cast<size_t>(tick) & (buckets_.size() - 1); }
+  uint32_t DueTick(int64_t deadline_ms) const {
+    return static_cast<uint32_t>(std::clamp<int64_t>(CeilDiv(deadline_ms, tick_ms_), 0, UINT32_MAX));
+  }
+  int64_t DueMs(const Entry& entry) const { return static_cast<int64_t>(entry.due_tick) * tick_ms_; }
 
   void Push(List& list, const Entry& entry) {
     if (list.head == nullptr || list.head->count == kChunkEntries) {
@@ -154,7 +169,7 @@ class DeadlineWheel {
   // The entry goes to the bucket of the first tick at or after its deadline, so it never comes out
   // early; that tick is always at or after the cursor because the deadline is after now_ms_.
   void Place(const Entry& entry) {
-    const int64_t tick = std::max(CeilDiv(entry.deadline_ms, tick_ms_), cursor_);
+    const int64_t tick = std::max<int64_t>(entry.due_tick, cursor_);
     if (tick - cursor_ >= static_cast<int64_t>(buckets_.size())) {
       Push(overflow_, entry);
     } else {
@@ -180,7 +195,7 @@ class DeadlineWheel {
   size_t Drain(List& list, OnDue& on_due) {
     return ForEachTaken(list, [&](const Entry& entry) {
       --size_;
-      on_due(entry.handle, entry.deadline_ms);
+      on_due(entry.handle, DueMs(entry));
     });
   }
 
@@ -190,10 +205,10 @@ class DeadlineWheel {
   size_t ReviewOverflow(OnDue& on_due) {
     size_t popped = 0;
     ForEachTaken(overflow_, [&](const Entry& entry) {
-      if (entry.deadline_ms <= now_ms_) {
+      if (DueMs(entry) <= now_ms_) {
         --size_;
         ++popped;
-        on_due(entry.handle, entry.deadline_ms);
+        on_due(entry.handle, DueMs(entry));
       } else {
         Place(entry);
       }

@@ -212,7 +212,7 @@ void Shard::AdoptSocket(int fd, std::string_view already_received) {
   conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
-  accepted_since_tick_.push_back(ConnectionTimer{conn, conn->serial, conn->state});  // the CONNECT timeout
+  accepted_since_tick_.push_back(ConnectionTimer::For(*conn));  // the CONNECT timeout
   if (!already_received.empty()) {
     ConsumeInput(conn, AsBytes(already_received));
   }
@@ -479,7 +479,6 @@ void Shard::OnTick() {
   connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
-  PublishDueWills();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();
@@ -513,7 +512,7 @@ void Shard::ScheduleConnectTimeouts() {
 
 void Shard::ScheduleDeadline(Connection* conn) {
   if (std::optional<int64_t> deadline = DeadlineOf(conn)) {
-    connection_deadlines_.Schedule(ConnectionTimer{conn, conn->serial, conn->state}, *deadline);
+    connection_deadlines_.Schedule(ConnectionTimer::For(*conn), *deadline);
   }
 }
 
@@ -521,7 +520,7 @@ Connection* Shard::TimedConnection(const ConnectionTimer& timer) const {
   // The entry may have outlived its connection (whose address another one may have now), or stand for
   // a state the connection has left: the state it is in scheduled its own entry.
   Connection* conn = timer.conn;
-  if (!connections_.contains(conn) || conn->serial != timer.serial || conn->state != timer.state) return nullptr;
+  if (!connections_.contains(conn) || !timer.StandsFor(*conn)) return nullptr;
   return conn;
 }
 

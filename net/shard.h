@@ -54,11 +54,26 @@ struct RetainedRequest {
 // A connection's entry in the shard's deadline wheel: the connection, told from a later one at the same
 // address by its serial, and the state whose deadline the entry stands for. Each state schedules its
 // own entry when the connection enters it, so an entry left from an earlier state is ignored.
-struct ConnectionTimer {
+// Packed into 12 bytes (16 with the wheel's due tick; one per connection): the serial keeps 24 bits,
+// so a connection is mistaken for one 2^24 connections later at the same address at worst, and that
+// costs one needless look at its deadline.
+struct __attribute__((packed, aligned(4))) ConnectionTimer {
+  static constexpr uint32_t kSerialMask = (1u << 24) - 1;
+  static ConnectionTimer For(const Connection& conn) {
+    ConnectionTimer timer{};
+    timer.conn = const_cast<Connection*>(&conn);
+    timer.serial = conn.serial & kSerialMask;
+    timer.state = static_cast<uint32_t>(conn.state);
+    return timer;
+  }
+  bool StandsFor(const Connection& conn) const {
+    return (conn.serial & kSerialMask) == serial && static_cast<uint32_t>(conn.state) == state;
+  }
   Connection* conn;
-  uint32_t serial;
-  Connection::State state;
+  uint32_t serial : 24;
+  uint32_t state : 8;
 };
+static_assert(sizeof(ConnectionTimer) == 12);
 
 // A session's identity in the topic trie and as a message's publisher: its address on its home shard.
 inline SubscriberId IdOf(const Session& session) { return reinterpret_cast<SubscriberId>(&session); }
@@ -106,7 +121,6 @@ class Shard {
   bool ShouldPauseInput(const Connection* conn) const;
   void PauseInput(Connection* conn, std::span<const uint8_t> unparsed);
   void ResumePaused();
-  void EnterCongestion();
   void UpdateCongestion();
   bool QueuesHalfFree();
   void OnTick();
@@ -149,9 +163,11 @@ class Shard {
   void DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests);
   bool TooManyLevels(std::string_view topic) const;
   bool UnsubscribeSession(Session& session, std::string_view filter, std::string_view group);
-  // Makes sure an entry looks at the offline session by `deadline_ms`, and by one turn of the wheel.
-  void ScheduleExpiryCheck(Session* session, int64_t deadline_ms);
-  // The session's entry came due: ends the session if it is offline and past its expiry.
+  // Makes sure an entry looks at the offline session by `deadline_ms` (its expiry or its delayed
+  // will), and by one turn of the wheel.
+  void ScheduleSessionCheck(Session* session, int64_t deadline_ms);
+  // The session's entry came due: publishes a will whose delay has passed, ends the session if it is
+  // offline and past its expiry, and otherwise looks again at the next of those deadlines.
   void OnSessionDue(Session* session, int64_t entry_ms);
   size_t InflightWindow(const Connection* conn) const;
   std::string GenerateClientId();
@@ -194,7 +210,6 @@ class Shard {
   void CancelDelayedWill(Session& session);
   // The session ends: a will still waiting goes out now.
   void PublishDelayedWillNow(Session& session);
-  void PublishDueWills();
   void PublishAllDelayedWills();
 
   // --- routing (shard_routing.cc) ---
@@ -279,7 +294,8 @@ class Shard {
   // Per session address, the time of its one entry in session_deadlines_ that counts: a client going
   // on and offline (and changing its expiry) must not pile up entries. Later entries are ignored.
   absl::flat_hash_map<Session*, int64_t> session_entry_ms_;
-  absl::flat_hash_map<Session*, int64_t> will_deadlines_ms_;  // MQTT 5 wills waiting out their delay
+  // MQTT 5 wills waiting out their delay (looked at through session_deadlines_, as expiries are).
+  absl::flat_hash_map<Session*, int64_t> will_deadlines_ms_;
   std::string passthrough_scratch_;                           // encoded properties of the PUBLISH at hand
   PublishPacket publish_scratch_;                             // MQTT 3.1.1 PUBLISH being written (WritePublish)
   AckPacket ack_scratch_;                                     // PUBACK/PUBREC of a PUBLISH (OnPublish)

@@ -286,7 +286,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   if (session->expiry_interval() != kSessionNeverExpires) {
     const int64_t deadline_ms = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
     offline_expiry_ms_[session] = deadline_ms;
-    ScheduleExpiryCheck(session, deadline_ms);
+    ScheduleSessionCheck(session, deadline_ms);
   }
 }
 
@@ -304,30 +304,36 @@ void Shard::DestroySession(Session* session) {
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
 
-void Shard::ScheduleExpiryCheck(Session* session, int64_t deadline_ms) {
+void Shard::ScheduleSessionCheck(Session* session, int64_t deadline_ms) {
   // Capped at one turn, so an entry that stops counting (an earlier one replaced it) is gone soon.
   const int64_t entry_ms = std::min(deadline_ms, now_ms_ + session_deadlines_.span_ms());
-  auto [it, inserted] = session_entry_ms_.try_emplace(session, entry_ms);
-  if (!inserted) {
-    if (it->second <= entry_ms) return;  // the entry there comes first, and will look again
-    it->second = entry_ms;
-  }
-  session_deadlines_.Schedule(session, entry_ms);
+  auto it = session_entry_ms_.find(session);
+  if (it != session_entry_ms_.end() && it->second <= entry_ms) return;  // that entry comes first, and will look again
+  session_entry_ms_[session] = session_deadlines_.Schedule(session, entry_ms);  // as the wheel will hand it back
 }
 
 void Shard::OnSessionDue(Session* session, int64_t entry_ms) {
   auto entry = session_entry_ms_.find(session);
   if (entry == session_entry_ms_.end() || entry->second != entry_ms) return;  // replaced by an earlier one
   session_entry_ms_.erase(entry);
-  // offline_expiry_ms_ is the truth; the entry only says when to look. The session may be back
-  // online, ended, or (at the same address) another session may be offline now.
-  auto it = offline_expiry_ms_.find(session);
-  if (it == offline_expiry_ms_.end()) return;
-  if (now_ms_ >= it->second) {
-    DestroySession(session);
-  } else {
-    ScheduleExpiryCheck(session, it->second);
+  // will_deadlines_ms_ and offline_expiry_ms_ are the truth; the entry only says when to look. The
+  // session may be back online, ended, or (at the same address) another session may be waiting now.
+  int64_t next_ms = std::numeric_limits<int64_t>::max();
+  if (auto will = will_deadlines_ms_.find(session); will != will_deadlines_ms_.end()) {
+    if (now_ms_ >= will->second) {
+      PublishDelayedWillNow(*session);
+    } else {
+      next_ms = will->second;
+    }
   }
+  if (auto expiry = offline_expiry_ms_.find(session); expiry != offline_expiry_ms_.end()) {
+    if (now_ms_ >= expiry->second) {
+      DestroySession(session);
+      return;
+    }
+    next_ms = std::min(next_ms, expiry->second);
+  }
+  if (next_ms != std::numeric_limits<int64_t>::max()) ScheduleSessionCheck(session, next_ms);
 }
 
 size_t Shard::InflightWindow(const Connection* conn) const {

@@ -15,7 +15,9 @@ void Shard::ScheduleWill(Session& session) {
     PublishWill(session);
     return;
   }
-  will_deadlines_ms_[&session] = now_ms_ + static_cast<int64_t>(will->delay_interval) * 1000;
+  const int64_t deadline_ms = now_ms_ + static_cast<int64_t>(will->delay_interval) * 1000;
+  will_deadlines_ms_[&session] = deadline_ms;
+  ScheduleSessionCheck(&session, deadline_ms);
 }
 
 void Shard::CancelDelayedWill(Session& session) {
@@ -24,14 +26,6 @@ void Shard::CancelDelayedWill(Session& session) {
 
 void Shard::PublishDelayedWillNow(Session& session) {
   if (will_deadlines_ms_.erase(&session) > 0) PublishWill(session);
-}
-
-void Shard::PublishDueWills() {
-  std::vector<Session*> due;
-  for (const auto& [session, deadline] : will_deadlines_ms_) {
-    if (now_ms_ >= deadline) due.push_back(session);
-  }
-  for (Session* session : due) PublishDelayedWillNow(*session);
 }
 
 void Shard::PublishAllDelayedWills() {
