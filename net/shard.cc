@@ -25,7 +25,6 @@ constexpr int64_t kTickMs = 250;
 constexpr int64_t kAbortRetryMs = 1000;     // a connection still there after Abort is aborted again
 constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
-constexpr int64_t kRecentInputMs = 1000;    // input this recent at close means the peer is sending
 constexpr size_t kIdleBufferCapacity = 16384;
 constexpr size_t kKeptAcceptedCapacity = 1024;  // entries kept between ticks after a connect storm
 constexpr size_t kIoPoolSize = 256;
@@ -255,7 +254,7 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
 
 void Shard::ConsumeArrivedInput(Connection* conn) {
   // With DEFER_TASKRUN the ring posts receives only when the loop waits, so bytes can sit in the
-  // socket unseen. Bounded: a peer still streaming cannot hold the loop here.
+  // socket unseen. Bounded (64 KiB): a peer still streaming cannot hold the loop here.
   constexpr int kMaxReads = 16;
   std::array<uint8_t, 4096> buffer;
   for (int read = 0; read < kMaxReads; ++read) {

@@ -226,6 +226,7 @@ class Shard {
   void HandleEnvelope(Envelope&& envelope);
   void PublishQueuedEnvelopes();
   bool CrossShardBacklogged() const { return congested_; }
+  void EnterCongestion();
   bool BacklogCanMove();
   void DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
                        const std::vector<uint32_t>& subscription_ids);
@@ -281,6 +282,7 @@ class Shard {
   // When to look at connections and offline sessions (lazily cancelled, see core/deadline_wheel.h);
   // OnTick pops them, so only what came due is visited, never every connection or session.
   static constexpr int64_t kDeadlineTickMs = 250;
+  static constexpr int64_t kRecentInputMs = 1000;  // a connection with input this recent is sending
   // Turns of 256 s and 64 s (longer deadlines wait in the overflow list): the bucket arrays are a
   // fixed cost of every shard, and keep-alives and session expiries are re-checked lazily anyway.
   static constexpr size_t kConnectionDeadlineSlots = 1024;

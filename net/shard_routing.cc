@@ -164,7 +164,7 @@ void Shard::SendEnvelope(int to, Envelope envelope) {
     backlog.push_back(std::move(envelope));
     ++backlog_count_;
     stats_.cross_shard_backlog.Set(backlog_count_);
-    congested_ = true;  // connections pause at their next input (ShouldPauseInput)
+    if (!congested_) EnterCongestion();
   }
   touched_shards_ |= uint64_t{1} << to;
 }
