@@ -15,7 +15,7 @@ unit_passed=$(grep -oP '^Ok:\s+\K[0-9]+' build/unit-tests.log || echo 0)
 unit_failed=$(( $(grep -oP '^Fail:\s+\K[0-9]+' build/unit-tests.log || echo 0) + \
                $(grep -oP '^Timeout:\s+\K[0-9]+' build/unit-tests.log || echo 0) ))
 
-RINGMQ_BIN="$PWD/build/net/ringmq" /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider \
+RINGMQ_BIN="$PWD/build/net/ringmq" /usr/bin/python3 -m pytest tests/integration tests/bench -q -p no:cacheprovider \
   2>&1 | tee build/integration-tests.log
 integration_status=${PIPESTATUS[0]}
 integration_passed=$(tail -1 build/integration-tests.log | grep -oP '[0-9]+(?= passed)' || true)
