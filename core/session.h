@@ -106,6 +106,14 @@ class Session {
   // Counted against the Receive Maximum the broker announced to MQTT 5 clients.
   size_t inbound_qos2_count() const { return inbound_qos2_ ? inbound_qos2_->size() : 0; }
 
+  // Gives back the buffers of past bursts (in flight, queued, inbound QoS 2) that are empty now. The
+  // queues keep them while traffic flows; the owner calls this when the session has gone quiet.
+  void ReleaseIdleMemory() {
+    inflight_.ShrinkIfEmpty();
+    queued_.ShrinkIfEmpty();
+    if (inbound_qos2_ && inbound_qos2_->empty()) inbound_qos2_.reset();
+  }
+
   // --- Lifetime ---
   std::unique_ptr<WillMessage>& will() { return will_; }
   // Seconds the session outlives its connection; UINT32_MAX = forever (3.1.1 clean session 0).

@@ -534,6 +534,8 @@ void Shard::OnConnectionDue(const ConnectionTimer& timer) {
   const std::optional<int64_t> deadline = DeadlineOf(conn);
   if (!deadline.has_value()) return;
   if (now_ms_ < *deadline) {  // it was active since the entry was scheduled
+    // Once a keep-alive period: buffers of bursts that have passed go back.
+    if (conn->session != nullptr) conn->session->ReleaseIdleMemory();
     connection_deadlines_.Schedule(timer, *deadline);
     return;
   }

@@ -283,6 +283,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   // The session stays, but group messages not yet sent to it go to members that are connected;
   // those in flight stay for a retransmission if it comes back (MQTT 5.0 section 4.8.2).
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/false);
+  session->ReleaseIdleMemory();
   if (session->expiry_interval() != kSessionNeverExpires) {
     const int64_t deadline_ms = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
     offline_expiry_ms_[session] = deadline_ms;

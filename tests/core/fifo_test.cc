@@ -15,6 +15,29 @@ TEST(FifoTest, EmptyOwnsNothing) {
   EXPECT_LE(sizeof(fifo), 32u);
 }
 
+TEST(FifoTest, AnEmptiedQueueKeepsItsBufferUntilShrunk) {
+  Fifo<int> fifo;
+  for (int i = 0; i < 100; ++i) fifo.push_back(i);
+  const size_t grown = fifo.capacity();
+  EXPECT_GE(grown, 100u);
+  while (!fifo.empty()) fifo.pop_front();
+  EXPECT_EQ(fifo.capacity(), grown);  // a window that drains and refills does not regrow each time
+  fifo.ShrinkIfEmpty();
+  EXPECT_EQ(fifo.capacity(), 0u);
+}
+
+TEST(FifoTest, ShrinkKeepsASmallBufferAndNeverDropsElements) {
+  Fifo<int> fifo;
+  fifo.push_back(1);
+  fifo.pop_front();
+  fifo.ShrinkIfEmpty();
+  EXPECT_GT(fifo.capacity(), 0u);  // one-at-a-time traffic keeps its small buffer
+  for (int i = 0; i < 10; ++i) fifo.push_back(i);
+  fifo.ShrinkIfEmpty();
+  ASSERT_EQ(fifo.size(), 10u);
+  EXPECT_EQ(fifo.front(), 0);
+}
+
 TEST(FifoTest, KeepsOrderAcrossWrapAroundAndGrowth) {
   Fifo<int> fifo;
   int next_in = 0;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/core/alloc_counter.h"
 
 namespace ringmq {
 namespace {
@@ -179,6 +180,22 @@ TEST(SessionTest, DropExpiredRemovesOnlyExpired) {
   EXPECT_EQ(session.queued_count(), 2u);
   EXPECT_EQ(session.Dequeue()->message->payload(), "keep");
   EXPECT_EQ(session.Dequeue()->message->payload(), "later");
+}
+
+TEST(SessionTest, ADrainedWindowKeepsItsBufferUntilTheSessionGoesQuiet) {
+  Session session("c");
+  constexpr int kWindow = 64;
+  std::vector<uint16_t> ids(kWindow);
+  auto fill_and_drain = [&](std::vector<Delivery>& deliveries) {
+    for (int i = 0; i < kWindow; ++i) ids[i] = session.StartInflight(std::move(deliveries[i])).packet_id;
+    for (uint16_t id : ids) EXPECT_TRUE(session.Complete(id, State::kAwaitPuback));
+  };
+  auto deliveries = [] { return std::vector<Delivery>(kWindow, MakeDelivery(1)); };
+  std::vector<Delivery> first = deliveries(), second = deliveries(), third = deliveries();
+  fill_and_drain(first);
+  EXPECT_EQ(testing::CountAllocations([&] { fill_and_drain(second); }), 0);  // refilled without regrowing
+  session.ReleaseIdleMemory();
+  EXPECT_GT(testing::CountAllocations([&] { fill_and_drain(third); }), 0);  // the burst's buffer went back
 }
 
 TEST(SessionTest, InboundQos2DetectsRetransmission) {
