@@ -63,5 +63,32 @@ TEST(BenchConfigTest, RejectsBadCombinations) {
   EXPECT_FALSE(Validate(config).ok());
 }
 
+TEST(BenchConfigTest, SubscriberThreadsNeedSubscribersAndPublishersToSpare) {
+  BenchConfig config;
+  config.scenario = Scenario::kFanin;
+  config.clients = 4;
+  config.threads = 4;
+  config.subscriber_threads = 1;
+  EXPECT_TRUE(Validate(config).ok());
+  EXPECT_EQ(WorkerCount(config), 5u);
+  config.subscriber_threads = 2;  // one fan-in subscriber
+  EXPECT_FALSE(Validate(config).ok());
+  config.subscriber_threads = 1;
+  config.threads = 5;  // more publisher threads than publishers
+  EXPECT_FALSE(Validate(config).ok());
+
+  config = BenchConfig{};
+  config.scenario = Scenario::kFanout;
+  config.clients = 10;
+  config.threads = 2;  // one fan-out publisher
+  config.subscriber_threads = 2;
+  EXPECT_FALSE(Validate(config).ok());
+  config.threads = 1;
+  EXPECT_TRUE(Validate(config).ok());
+
+  config.scenario = Scenario::kSub;
+  EXPECT_FALSE(Validate(config).ok());
+}
+
 }  // namespace
 }  // namespace ringmq::bench

@@ -11,6 +11,7 @@ RunReport SampleReport() {
   r.clients = 10;
   r.connections = 20;
   r.threads = 2;
+  r.subscriber_threads = 1;
   r.protocol = 5;
   r.qos = 1;
   r.size = 64;
@@ -21,6 +22,7 @@ RunReport SampleReport() {
   r.totals.received = 990;
   r.totals.received_measured = 600;
   r.totals.lost = 10;
+  r.totals.unfinished = 7;
   r.totals.duplicates = 2;
   r.totals.reordered = 3;
   r.totals.first_connect_ns = 1'000'000'000;
@@ -50,7 +52,8 @@ TEST(ReportTest, JsonIsOneLineWithTheListedFields) {
   EXPECT_EQ(json.back(), '}');
   EXPECT_EQ(json.find('\n'), std::string::npos);
   for (const char* field : {"\"clients\":10", "\"qos\":1", "\"size\":64", "\"sent\":1000", "\"received\":990",
-                            "\"lost\":10", "\"dup\":2", "\"reordered\":3", "\"sent_per_s\":400.0",
+                            "\"lost\":10", "\"unfinished\":7", "\"threads\":2", "\"subscriber_threads\":1",
+                            "\"dup\":2", "\"reordered\":3", "\"sent_per_s\":400.0",
                             "\"received_per_s\":300.0", "\"connects_per_s\":40.0", "\"p99_us\":100.",
                             "\"errors\":0"}) {
     EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
@@ -66,6 +69,8 @@ TEST(ReportTest, TableShowsCountsAndPercentiles) {
   const std::string table = FormatTable(SampleReport());
   EXPECT_NE(table.find("scenario=pairs"), std::string::npos);
   EXPECT_NE(table.find("lost"), std::string::npos);
+  EXPECT_NE(table.find("unfinished at the end"), std::string::npos);
+  EXPECT_NE(table.find("threads=2+1"), std::string::npos);
   EXPECT_NE(table.find("p99.9"), std::string::npos);
 }
 

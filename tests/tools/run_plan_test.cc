@@ -48,6 +48,18 @@ TEST(RunPlanTest, FaninHasOneWildcardSubscriberHearingEveryone) {
   EXPECT_EQ(plan->receivers_per_publisher, 1u);
 }
 
+TEST(RunPlanTest, SubscriberThreadsHoldOnlySubscribers) {
+  BenchConfig config = ConfigFor(Scenario::kPairs, 4, 2);
+  config.subscriber_threads = 3;
+  absl::StatusOr<RunPlan> plan = BuildRunPlan(config);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->clients.size(), 8u);
+  for (uint32_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(plan->clients[k].thread_index, k % 2) << "publisher " << k;
+    EXPECT_EQ(plan->clients[4 + k].thread_index, 2 + k % 3) << "subscriber " << k;
+  }
+}
+
 TEST(RunPlanTest, FanoutHasOnePublisherAndNReceivers) {
   absl::StatusOr<RunPlan> plan = BuildRunPlan(ConfigFor(Scenario::kFanout, 10));
   ASSERT_TRUE(plan.ok());

@@ -42,6 +42,16 @@ TEST(SequenceTrackerTest, TailLossNeedsTheSentCount) {
   EXPECT_EQ(t.LostOf(15), 5u);
 }
 
+TEST(SequenceTrackerTest, MessagesAfterTheLastArrivalAreUnfinishedNotLost) {
+  // 0..9 sent, 0, 1, 4 received: 2 and 3 were overtaken (lost), 5..9 may still be on their way.
+  SequenceTracker t = TrackerAfter({0, 1, 4});
+  EXPECT_EQ(t.LostBelowHighest(), 2u);
+  EXPECT_EQ(t.UnfinishedOf(10), 5u);
+  EXPECT_EQ(t.LostBelowHighest() + t.UnfinishedOf(10), t.LostOf(10));
+  EXPECT_EQ(t.UnfinishedOf(5), 0u);  // everything up to the highest arrived or is a gap
+  EXPECT_EQ(SequenceTracker{}.UnfinishedOf(3), 3u);
+}
+
 TEST(SequenceTrackerTest, DuplicatesAreCountedOnce) {
   SequenceTracker t = TrackerAfter({0, 1});
   EXPECT_EQ(t.Observe(1), Arrival::kDuplicate);

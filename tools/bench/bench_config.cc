@@ -20,6 +20,33 @@ constexpr std::array<std::pair<std::string_view, Scenario>, 6> kScenarioNames = 
 
 absl::Status Invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
+// Subscriber threads hold only subscribers, --threads only publishers: both need some.
+absl::Status ValidateSubscriberThreads(const BenchConfig& config) {
+  if (config.subscriber_threads == 0) return absl::OkStatus();
+  if (config.subscriber_threads > 256) return Invalid("--subscriber_threads must be in 0..256");
+  uint32_t publishers = config.clients;
+  uint32_t subscribers = config.clients;
+  switch (config.scenario) {
+    case Scenario::kPairs:
+      break;
+    case Scenario::kFanin:
+      subscribers = 1;
+      break;
+    case Scenario::kFanout:
+      publishers = 1;
+      break;
+    case Scenario::kConn:
+    case Scenario::kPub:
+    case Scenario::kSub:
+      return Invalid("--subscriber_threads needs publishers and subscribers (pairs, fanin, fanout)");
+  }
+  if (config.threads > publishers) return Invalid("--threads exceeds the number of publishers");
+  if (config.subscriber_threads > subscribers) {
+    return Invalid("--subscriber_threads exceeds the number of subscribers");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view name) {
@@ -56,6 +83,9 @@ absl::Status Validate(const BenchConfig& config) {
   if (config.clients == 0) return Invalid("--clients must be at least 1");
   if (config.threads == 0 || config.threads > 256) return Invalid("--threads must be in 1..256");
   if (config.threads > ConnectionCount(config)) return Invalid("--threads exceeds the number of connections");
+  if (absl::Status subscriber_threads = ValidateSubscriberThreads(config); !subscriber_threads.ok()) {
+    return subscriber_threads;
+  }
   if (config.qos > 2) return Invalid("--qos must be 0, 1 or 2");
   if (config.size < kPayloadStampSize) {
     return Invalid(absl::StrCat("--size must be at least ", kPayloadStampSize,
@@ -65,6 +95,7 @@ absl::Status Validate(const BenchConfig& config) {
   if (config.qos > 0 && (config.inflight == 0 || config.inflight > 65535)) {
     return Invalid("--inflight must be in 1..65535 for QoS 1/2");
   }
+  if (config.publisher_send_buffer > (1u << 30)) return Invalid("--publisher_send_buffer must be at most 1 GiB");
   if (config.rate < 0 || config.connect_rate < 0) return Invalid("rates cannot be negative");
   if (config.connect_concurrency == 0) return Invalid("--connect_concurrency must be at least 1");
   if (config.duration <= absl::ZeroDuration()) return Invalid("--duration must be positive");

@@ -36,7 +36,8 @@ struct BenchConfig {
   std::optional<std::string> password;
 
   uint32_t clients = 1;
-  uint32_t threads = 1;
+  uint32_t threads = 1;                // publisher threads (all connections when subscriber_threads is 0)
+  uint32_t subscriber_threads = 0;     // extra threads holding only the subscribers; 0 = shared
   double connect_rate = 0;            // connections per second over all threads; 0 = unlimited
   uint32_t connect_concurrency = 32;   // connections being opened at once, per thread
   absl::Duration connect_timeout = absl::Seconds(30);
@@ -45,6 +46,7 @@ struct BenchConfig {
   uint32_t size = 64;       // payload bytes, >= kPayloadStampSize
   double rate = 0;          // messages per second per publisher; 0 = unlimited
   uint32_t inflight = 100;  // outstanding PUBACK/PUBCOMP per publisher (QoS 1/2)
+  uint32_t publisher_send_buffer = 64 * 1024;  // SO_SNDBUF of publisher sockets; 0 = kernel autotuning
   uint32_t e2e_window = 0;  // messages per publisher not yet received by subscribers; 0 = off
   absl::Duration duration = absl::Seconds(10);
   absl::Duration warmup = absl::Seconds(1);
@@ -67,5 +69,8 @@ absl::Status Validate(const BenchConfig& config);
 
 // Number of TCP connections the scenario opens for config.clients.
 uint32_t ConnectionCount(const BenchConfig& config);
+
+// Worker threads the run starts: --threads plus --subscriber_threads.
+inline uint32_t WorkerCount(const BenchConfig& config) { return config.threads + config.subscriber_threads; }
 
 }  // namespace ringmq::bench

@@ -20,7 +20,12 @@ ABSL_FLAG(std::string, username, "", "User name for CONNECT (empty: none)");
 ABSL_FLAG(std::string, password, "", "Password for CONNECT (empty: none)");
 ABSL_FLAG(uint32_t, clients, 1,
           "Publishers (pairs, fanin, pub), subscribers (fanout, sub) or connections (conn)");
-ABSL_FLAG(uint32_t, threads, 1, "Worker threads, each with its own io_uring and share of the connections");
+ABSL_FLAG(uint32_t, threads, 1,
+          "Worker threads, each with its own io_uring and share of the connections (only of the publishers "
+          "when --subscriber_threads is set)");
+ABSL_FLAG(uint32_t, subscriber_threads, 0,
+          "Extra worker threads holding only the subscribers (pairs, fanin, fanout); --threads then "
+          "holds only the publishers. 0 = subscribers share the --threads threads with the publishers");
 ABSL_FLAG(double, connect_rate, 0, "New connections per second over all threads; 0 = as fast as possible");
 ABSL_FLAG(uint32_t, connect_concurrency, 32,
           "Connections being opened at the same time, per thread (above the broker's listen backlog, "
@@ -33,12 +38,18 @@ ABSL_FLAG(uint32_t, size, 64,
 ABSL_FLAG(double, rate, 0, "Messages per second per publisher; 0 = unlimited");
 ABSL_FLAG(uint32_t, inflight, 100, "QoS 1/2: outstanding PUBACK/PUBCOMP per publisher before it pauses "
                                    "(also capped by the broker's MQTT 5 receive maximum)");
+ABSL_FLAG(uint32_t, publisher_send_buffer, 64 * 1024,
+          "SO_SNDBUF of each publisher socket in bytes (the kernel doubles it); 0 = kernel autotuning, "
+          "which lets an unlimited publisher queue megabytes (seconds of messages) the broker has not read");
 ABSL_FLAG(uint32_t, e2e_window, 0,
           "A publisher pauses while this many of its messages are not yet received by their subscribers "
           "(pairs, fanin, fanout); 0 = off. Messages lost at QoS 0 are written off after 1 s");
 ABSL_FLAG(double, duration, 10, "Seconds of measurement (conn: seconds to hold the connections)");
 ABSL_FLAG(double, warmup, 1, "Seconds of publishing before the measurement starts");
-ABSL_FLAG(double, drain, 2, "Seconds to wait after publishing stops for outstanding messages to arrive");
+ABSL_FLAG(double, drain, 2,
+          "Seconds to wait after publishing stops for outstanding messages to arrive; those still missing "
+          "then are reported as unfinished (after the last one received from their publisher) or lost "
+          "(a later one of their publisher arrived)");
 ABSL_FLAG(bool, retain, false, "Publish with the retain flag");
 ABSL_FLAG(bool, clean, true, "Clean session (3.1.1) / clean start (5.0)");
 ABSL_FLAG(int32_t, keepalive, 60, "Keep-alive seconds sent in CONNECT; PINGREQ after half of it idle");
@@ -50,7 +61,8 @@ ABSL_FLAG(std::string, client_id_prefix, "", "Client identifier prefix; default 
 ABSL_FLAG(int32_t, broker_pid, 0,
           "Broker process id: sample its CPU time and RSS from /proc and report delivered messages per "
           "broker CPU-second and RSS per connection");
-ABSL_FLAG(bool, expect_no_loss, false, "Exit with status 3 when a QoS 1/2 message was lost");
+ABSL_FLAG(bool, expect_no_loss, false,
+          "Exit with status 3 when a QoS 1/2 message was lost or had not arrived by the end of --drain");
 ABSL_FLAG(bool, progress, true, "Print a progress line every second on stderr");
 
 namespace ringmq::bench {
@@ -81,6 +93,7 @@ absl::StatusOr<BenchConfig> ConfigFromFlags() {
   config.password = NonEmpty(absl::GetFlag(FLAGS_password));
   config.clients = absl::GetFlag(FLAGS_clients);
   config.threads = absl::GetFlag(FLAGS_threads);
+  config.subscriber_threads = absl::GetFlag(FLAGS_subscriber_threads);
   config.connect_rate = absl::GetFlag(FLAGS_connect_rate);
   config.connect_concurrency = absl::GetFlag(FLAGS_connect_concurrency);
   config.connect_timeout = Seconds(FLAGS_connect_timeout);
@@ -90,6 +103,7 @@ absl::StatusOr<BenchConfig> ConfigFromFlags() {
   config.size = absl::GetFlag(FLAGS_size);
   config.rate = absl::GetFlag(FLAGS_rate);
   config.inflight = absl::GetFlag(FLAGS_inflight);
+  config.publisher_send_buffer = absl::GetFlag(FLAGS_publisher_send_buffer);
   config.e2e_window = absl::GetFlag(FLAGS_e2e_window);
   config.duration = Seconds(FLAGS_duration);
   config.warmup = Seconds(FLAGS_warmup);

@@ -49,8 +49,8 @@ std::string FormatTable(const RunReport& r) {
   const RunTotals& t = r.totals;
   const Percentiles lat = LatencyUs(t.latency);
   std::string out = absl::StrFormat(
-      "ringmq-bench  scenario=%s clients=%u connections=%u threads=%u mqtt=%d qos=%d size=%u\n",
-      r.scenario, r.clients, r.connections, r.threads, r.protocol, r.qos, r.size);
+      "ringmq-bench  scenario=%s clients=%u connections=%u threads=%u+%u mqtt=%d qos=%d size=%u\n",
+      r.scenario, r.clients, r.connections, r.threads, r.subscriber_threads, r.protocol, r.qos, r.size);
   absl::StrAppendFormat(&out, "  %-22s %12.1f s\n", "measured", r.measured_seconds);
   absl::StrAppendFormat(&out, "  %-22s %12u   (%.0f connects/s, %u failed)\n", "connected", t.connected,
                         r.connects_per_second(), t.failed);
@@ -58,6 +58,8 @@ std::string FormatTable(const RunReport& r) {
   absl::StrAppendFormat(&out, "  %-22s %12u   (%.0f msg/s measured)\n", "received", t.received,
                         r.received_per_second());
   absl::StrAppendFormat(&out, "  %-22s %12u\n", "lost", t.lost);
+  absl::StrAppendFormat(&out, "  %-22s %12u   (after the last one received from their publisher)\n",
+                        "unfinished at the end", t.unfinished);
   absl::StrAppendFormat(&out, "  %-22s %12u\n", "duplicated", t.duplicates);
   absl::StrAppendFormat(&out, "  %-22s %12u\n", "reordered", t.reordered);
   absl::StrAppendFormat(&out, "  %-22s %12u\n", "errors", t.errors);
@@ -84,11 +86,13 @@ std::string FormatJson(const RunReport& r) {
   const RunTotals& t = r.totals;
   const Percentiles lat = LatencyUs(t.latency);
   std::string out = absl::StrFormat(
-      "{\"scenario\":\"%s\",\"clients\":%u,\"connections\":%u,\"threads\":%u,\"protocol\":%d,\"qos\":%d,"
-      "\"size\":%u,\"duration_s\":%.3f,\"connected\":%u,\"failed\":%u,\"sent\":%u,\"received\":%u,"
-      "\"lost\":%u,\"dup\":%u,\"reordered\":%u,\"stale\":%u,\"errors\":%u,",
-      r.scenario, r.clients, r.connections, r.threads, r.protocol, r.qos, r.size, r.measured_seconds,
-      t.connected, t.failed, t.sent, t.received, t.lost, t.duplicates, t.reordered, t.stale, t.errors);
+      "{\"scenario\":\"%s\",\"clients\":%u,\"connections\":%u,\"threads\":%u,\"subscriber_threads\":%u,"
+      "\"protocol\":%d,\"qos\":%d,\"size\":%u,\"duration_s\":%.3f,\"connected\":%u,\"failed\":%u,"
+      "\"sent\":%u,\"received\":%u,\"lost\":%u,\"unfinished\":%u,\"dup\":%u,\"reordered\":%u,"
+      "\"stale\":%u,\"errors\":%u,",
+      r.scenario, r.clients, r.connections, r.threads, r.subscriber_threads, r.protocol, r.qos, r.size,
+      r.measured_seconds, t.connected, t.failed, t.sent, t.received, t.lost, t.unfinished, t.duplicates,
+      t.reordered, t.stale, t.errors);
   absl::StrAppendFormat(&out,
                         "\"sent_per_s\":%.1f,\"received_per_s\":%.1f,\"connects_per_s\":%.1f,"
                         "\"latency_samples\":%u,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"

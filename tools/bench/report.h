@@ -24,6 +24,7 @@ struct RunReport {
   uint32_t clients = 0;
   uint32_t connections = 0;
   uint32_t threads = 0;
+  uint32_t subscriber_threads = 0;
   int protocol = 4;
   int qos = 0;
   uint32_t size = 0;

@@ -100,7 +100,7 @@ class Run {
 };
 
 absl::Status Run::StartWorkers() {
-  for (uint32_t i = 0; i < config_.threads; ++i) {
+  for (uint32_t i = 0; i < WorkerCount(config_); ++i) {
     workers_.push_back(std::make_unique<Worker>(i, config_, plan_, shared_, broker_));
     if (absl::Status status = workers_.back()->Init(); !status.ok()) return status;
   }
@@ -210,6 +210,7 @@ RunOutcome Run::Finish(bool connect_failed, double measured_seconds) {
   report.clients = config_.clients;
   report.connections = static_cast<uint32_t>(plan_.clients.size());
   report.threads = config_.threads;
+  report.subscriber_threads = config_.subscriber_threads;
   report.protocol = static_cast<int>(config_.protocol);
   report.qos = config_.qos;
   report.size = config_.size;
@@ -224,7 +225,7 @@ RunOutcome Run::Finish(bool connect_failed, double measured_seconds) {
   }
   if (connect_failed || report.totals.failed > 0) {
     outcome.exit_code = kExitConnectFailed;
-  } else if (config_.expect_no_loss && config_.qos > 0 && report.totals.lost > 0) {
+  } else if (config_.expect_no_loss && config_.qos > 0 && report.totals.lost + report.totals.unfinished > 0) {
     outcome.exit_code = kExitLoss;
   } else if (report.totals.errors > 0) {
     outcome.exit_code = kExitDisconnected;

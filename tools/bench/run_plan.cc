@@ -15,6 +15,14 @@ ClientPlan& AddClient(const BenchConfig& config, std::string_view client_id_pref
   return client;
 }
 
+// Subscriber k: on the subscriber threads when there are any (so publishers that never wait
+// cannot take their loop turns), else among the publishers like any connection.
+ClientPlan& AddSubscriber(const BenchConfig& config, std::string_view prefix, uint32_t k, RunPlan& plan) {
+  ClientPlan& client = AddClient(config, prefix, plan);
+  if (config.subscriber_threads > 0) client.thread_index = config.threads + k % config.subscriber_threads;
+  return client;
+}
+
 void AddPublishers(const BenchConfig& config, std::string_view prefix, const TopicTemplate& topic,
                    uint32_t count, RunPlan& plan) {
   for (uint32_t k = 0; k < count; ++k) {
@@ -28,7 +36,7 @@ void AddPublishers(const BenchConfig& config, std::string_view prefix, const Top
 void AddSubscribers(const BenchConfig& config, std::string_view prefix, const TopicTemplate& filter,
                     uint32_t count, RunPlan& plan) {
   for (uint32_t k = 0; k < count; ++k) {
-    ClientPlan& client = AddClient(config, prefix, plan);
+    ClientPlan& client = AddSubscriber(config, prefix, k, plan);
     client.subscribe_filter = filter.Expand(k, client.thread_index);
   }
   plan.subscriber_count = count;

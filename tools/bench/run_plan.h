@@ -3,7 +3,8 @@
 //
 // Connections are numbered 0..N-1 and spread round-robin over the threads (connection i runs on
 // thread i % threads), so %t in a topic template is that thread's index and %i the client index
-// within its role (publisher k, subscriber k).
+// within its role (publisher k, subscriber k). With --subscriber_threads S, subscriber k runs on
+// thread threads + k % S instead, a thread holding no publisher.
 //
 // Thread ownership: built on the main thread, then read-only; each worker reads its own clients.
 #pragma once

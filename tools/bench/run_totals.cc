@@ -13,6 +13,7 @@ void RunTotals::Merge(const RunTotals& other) {
   received += other.received;
   received_measured += other.received_measured;
   lost += other.lost;
+  unfinished += other.unfinished;
   duplicates += other.duplicates;
   reordered += other.reordered;
   stale += other.stale;

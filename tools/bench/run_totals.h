@@ -23,7 +23,9 @@ struct RunTotals {
   uint64_t sent_measured = 0;     // ... stamped inside the measurement window
   uint64_t received = 0;          // messages received with a valid stamp of this run (dups included)
   uint64_t received_measured = 0; // ... arrived inside the measurement window
-  uint64_t lost = 0;
+  uint64_t lost = 0;              // never received although a later message of its publisher was
+  uint64_t unfinished = 0;        // sent after the last one received from its publisher, never received
+                                  // by the end of the drain: in flight when the run stopped
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
   uint64_t stale = 0;             // stamped before the run started: retained or queued from earlier

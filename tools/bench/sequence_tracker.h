@@ -4,7 +4,9 @@
 //
 //   duplicate  a sequence number seen before (within the window, or equal to the highest)
 //   reordered  a first arrival below the highest sequence seen so far (it filled a gap)
-//   lost       sequence numbers never received by the end: expected - unique
+//   lost       sequence numbers never received although a later one was: gaps below the highest
+//   unfinished sequence numbers after the highest received one, never received by the end: still in
+//              flight when the run stopped (or lost at the very end, which the order cannot tell)
 //
 // An arrival older than the window cannot be checked for duplication; it is counted as reordered and
 // unique (it is rare: the window covers kWindow messages of one publisher).
@@ -29,10 +31,15 @@ class SequenceTracker {
   uint64_t reordered() const { return reordered_; }
   // Number of sequence numbers never seen out of the first `expected` (the publisher's sent count).
   uint64_t LostOf(uint64_t expected) const { return expected > unique_ ? expected - unique_ : 0; }
-  // When the publisher's sent count is unknown (it runs in another process): gaps below the highest.
-  uint64_t LostBelowHighest() const { return LostOf(has_any_ ? highest_ + 1 : 0); }
+  // Sequence numbers never seen below the highest one seen (a later message of the publisher came).
+  uint64_t LostBelowHighest() const { return LostOf(SeenThrough()); }
+  // Of the first `expected`, those after the highest one seen: none of them arrived.
+  uint64_t UnfinishedOf(uint64_t expected) const {
+    return expected > SeenThrough() ? expected - SeenThrough() : 0;
+  }
 
  private:
+  uint64_t SeenThrough() const { return has_any_ ? highest_ + 1 : 0; }
   bool Test(uint64_t sequence) const;
   void Set(uint64_t sequence);
   void Clear(uint64_t sequence);

@@ -224,7 +224,7 @@ void Worker::ShutDown() {
 
 void Worker::StartConnects(int64_t now) {
   connects_throttled_ = false;
-  const double rate_per_thread = config_.connect_rate / config_.threads;
+  const double rate_per_thread = config_.connect_rate / WorkerCount(config_);
   while (next_to_open_ < conns_.size() && opening_ < config_.connect_concurrency) {
     if (rate_per_thread > 0) {
       const uint64_t allowed = static_cast<uint64_t>((now - connect_origin_ns_) / 1e9 * rate_per_thread) + 1;
@@ -249,6 +249,12 @@ void Worker::Open(Connection& c, int64_t now) {
   }
   const int one = 1;
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (c.plan->is_publisher() && config_.publisher_send_buffer > 0) {
+    // A fixed buffer instead of autotuning (up to tcp_wmem's 4 MiB per socket): publishers the broker
+    // does not keep up with wait for it, instead of queueing seconds of messages in the kernel.
+    const int bytes = static_cast<int>(config_.publisher_send_buffer);
+    setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+  }
   PrepareConnect(GetSqe(ring_), c.fd, reinterpret_cast<const sockaddr*>(&broker_.address), broker_.length, Slot(c));
   ++outstanding_ops_;
 }
@@ -550,7 +556,12 @@ RunTotals Worker::Finish() {
     for (uint32_t p = begin; p < end; ++p) {
       const uint64_t sent = shared_.publishers[p].sent.load(std::memory_order_relaxed);
       const auto it = c.trackers.find(p);
-      totals_.lost += it == c.trackers.end() ? sent : it->second.LostOf(sent);
+      if (it == c.trackers.end()) {
+        totals_.unfinished += sent;
+        continue;
+      }
+      totals_.lost += it->second.LostBelowHighest();
+      totals_.unfinished += it->second.UnfinishedOf(sent);
     }
     for (const auto& [publisher, tracker] : c.trackers) {
       totals_.duplicates += tracker.duplicates();
