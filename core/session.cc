@@ -46,9 +46,10 @@ uint16_t Session::FreePacketId() {
     // In-flight messages are kept in the order their ids were handed out. While fewer than 65535
     // steps separate the oldest one from this candidate, the counter has not come round to any
     // of their ids: no need to scan the window.
-    if (inflight_.size() == 0 || id_sequence_ - inflight_[0].id_sequence < 65535) return candidate;
+    const size_t count = inflight_count();
+    if (count == 0 || id_sequence_ - qos_->inflight[0].id_sequence < 65535) return candidate;
     bool in_use = false;
-    for (size_t i = 0; i < inflight_.size() && !in_use; ++i) in_use = inflight_[i].packet_id == candidate;
+    for (size_t i = 0; i < count && !in_use; ++i) in_use = qos_->inflight[i].packet_id == candidate;
     if (!in_use) return candidate;
   }
 }
@@ -59,17 +60,18 @@ const InflightMessage& Session::StartInflight(Delivery delivery) {
   message.id_sequence = id_sequence_;
   message.state = delivery.qos == 1 ? InflightMessage::State::kAwaitPuback : InflightMessage::State::kAwaitPubrec;
   message.delivery = std::move(delivery);
-  inflight_.push_back(std::move(message));
-  return inflight_.back();
+  Fifo<InflightMessage>& inflight = Qos().inflight;
+  inflight.push_back(std::move(message));
+  return inflight.back();
 }
 
 bool Session::Complete(uint16_t packet_id, InflightMessage::State expected) {
   const std::optional<size_t> at = FindInflight(packet_id);
-  if (!at.has_value() || inflight_[*at].state != expected) return false;
+  if (!at.has_value() || qos_->inflight[*at].state != expected) return false;
   if (*at == 0) {
-    inflight_.pop_front();  // acks nearly always arrive in order
+    qos_->inflight.pop_front();  // acks nearly always arrive in order
   } else {
-    inflight_.erase_at(*at);
+    qos_->inflight.erase_at(*at);
   }
   return true;
 }
@@ -77,7 +79,7 @@ bool Session::Complete(uint16_t packet_id, InflightMessage::State expected) {
 bool Session::Received(uint16_t packet_id) {
   const std::optional<size_t> at = FindInflight(packet_id);
   if (!at.has_value()) return false;
-  InflightMessage& m = inflight_[*at];
+  InflightMessage& m = qos_->inflight[*at];
   if (m.state == InflightMessage::State::kAwaitPuback) return false;
   m.state = InflightMessage::State::kAwaitPubcomp;
   m.delivery.message = MessageRef();  // the payload is no longer needed once PUBREC arrived
@@ -85,12 +87,13 @@ bool Session::Received(uint16_t packet_id) {
 }
 
 std::optional<size_t> Session::FindInflight(uint16_t packet_id) const {
-  if (inflight_.size() == 0 || packet_id == 0) return std::nullopt;
-  const InflightMessage& front = inflight_[0];
+  if (inflight_count() == 0 || packet_id == 0) return std::nullopt;
+  const Fifo<InflightMessage>& inflight = qos_->inflight;
+  const InflightMessage& front = inflight[0];
   if (id_sequence_ - front.id_sequence >= 65535) {
     // The id counter came round within the window: ids alone no longer order the messages.
-    for (size_t i = 0; i < inflight_.size(); ++i) {
-      if (inflight_[i].packet_id == packet_id) return i;
+    for (size_t i = 0; i < inflight.size(); ++i) {
+      if (inflight[i].packet_id == packet_id) return i;
     }
     return std::nullopt;
   }
@@ -99,10 +102,10 @@ std::optional<size_t> Session::FindInflight(uint16_t packet_id) const {
   // order, so a binary search on the step finds it.
   const uint32_t step = (uint32_t{packet_id} + 65535 - front.packet_id) % 65535;
   size_t low = 0;
-  size_t high = std::min<size_t>(inflight_.size(), size_t{step} + 1);
+  size_t high = std::min<size_t>(inflight.size(), size_t{step} + 1);
   while (low < high) {
     const size_t mid = low + (high - low) / 2;
-    const uint32_t mid_step = inflight_[mid].id_sequence - front.id_sequence;
+    const uint32_t mid_step = inflight[mid].id_sequence - front.id_sequence;
     if (mid_step == step) return mid;
     if (mid_step < step) {
       low = mid + 1;
@@ -115,22 +118,23 @@ std::optional<size_t> Session::FindInflight(uint16_t packet_id) const {
 
 bool Session::Enqueue(Delivery delivery, const QueueLimits& limits) {
   const size_t bytes = DeliveryBytes(delivery);
-  if (queued_.size() >= limits.max_messages || queued_bytes_ + bytes > limits.max_bytes) return false;
+  if (queued_count() >= limits.max_messages || queued_bytes_ + bytes > limits.max_bytes) return false;
   queued_bytes_ += static_cast<uint32_t>(bytes);
-  queued_.push_back(std::move(delivery));
+  Qos().queued.push_back(std::move(delivery));
   return true;
 }
 
 std::optional<Delivery> Session::Dequeue() {
-  if (queued_.empty()) return std::nullopt;
-  Delivery d = std::move(queued_.front());
-  queued_.pop_front();
+  if (queued_count() == 0) return std::nullopt;
+  Delivery d = std::move(qos_->queued.front());
+  qos_->queued.pop_front();
   queued_bytes_ -= static_cast<uint32_t>(DeliveryBytes(d));
   return d;
 }
 
 size_t Session::DropExpired(int64_t now_ms) {
-  return queued_.erase_if([&](const Delivery& d) {
+  if (queued_count() == 0) return 0;
+  return qos_->queued.erase_if([&](const Delivery& d) {
     if (!d.message->ExpiredAt(now_ms)) return false;
     queued_bytes_ -= static_cast<uint32_t>(DeliveryBytes(d));
     return true;

@@ -77,41 +77,37 @@ class Session {
   const std::vector<SessionSubscription>& subscriptions() const;
 
   // --- Outbound QoS 1/2 ---
-  bool HasInflightRoom(size_t window) const { return inflight_.size() < window; }
+  bool HasInflightRoom(size_t window) const { return inflight_count() < window; }
   // Assigns a free packet id and records the message as in flight.
   const InflightMessage& StartInflight(Delivery delivery);
   // PUBACK (QoS 1) or PUBCOMP (QoS 2): the message is done. False if no such packet was in that state.
   bool Complete(uint16_t packet_id, InflightMessage::State expected);
   // PUBREC: QoS 2 moves on to awaiting PUBCOMP. False if unknown.
   bool Received(uint16_t packet_id);
-  Fifo<InflightMessage>& inflight() { return inflight_; }
-  size_t inflight_count() const { return inflight_.size(); }
+  // In send order, for redelivery after reconnect. Allocates the QoS state: ask inflight_count() first.
+  Fifo<InflightMessage>& inflight() { return Qos().inflight; }
+  size_t inflight_count() const { return qos_ ? qos_->inflight.size() : 0; }
 
   // Messages waiting for an in-flight slot (or for the client to come back). False: dropped.
   bool Enqueue(Delivery delivery, const QueueLimits& limits);
   std::optional<Delivery> Dequeue();
-  size_t queued_count() const { return queued_.size(); }
+  size_t queued_count() const { return qos_ ? qos_->queued.size() : 0; }
   size_t queued_bytes() const { return queued_bytes_; }
   // Drops queued messages whose MQTT 5 expiry has passed; returns how many.
   size_t DropExpired(int64_t now_ms);
 
   // --- Inbound QoS 2: ids of PUBLISHes received but not yet released ---
   // True if the id is new (the message must be routed); false for a retransmission.
-  bool BeginInboundQos2(uint16_t packet_id) {
-    if (!inbound_qos2_) inbound_qos2_ = std::make_unique<absl::flat_hash_set<uint16_t>>();
-    return inbound_qos2_->insert(packet_id).second;
-  }
-  bool ReleaseInboundQos2(uint16_t packet_id) { return inbound_qos2_ && inbound_qos2_->erase(packet_id) > 0; }
-  bool HasInboundQos2(uint16_t packet_id) const { return inbound_qos2_ && inbound_qos2_->contains(packet_id); }
+  bool BeginInboundQos2(uint16_t packet_id) { return Qos().inbound_qos2.insert(packet_id).second; }
+  bool ReleaseInboundQos2(uint16_t packet_id) { return qos_ && qos_->inbound_qos2.erase(packet_id) > 0; }
+  bool HasInboundQos2(uint16_t packet_id) const { return qos_ && qos_->inbound_qos2.contains(packet_id); }
   // Counted against the Receive Maximum the broker announced to MQTT 5 clients.
-  size_t inbound_qos2_count() const { return inbound_qos2_ ? inbound_qos2_->size() : 0; }
+  size_t inbound_qos2_count() const { return qos_ ? qos_->inbound_qos2.size() : 0; }
 
-  // Gives back the buffers of past bursts (in flight, queued, inbound QoS 2) that are empty now. The
-  // queues keep them while traffic flows; the owner calls this when the session has gone quiet.
+  // Gives back the buffers of past bursts (in flight, queued, inbound QoS 2) once they are all empty.
+  // They are kept while traffic flows; the owner calls this when the session has gone quiet.
   void ReleaseIdleMemory() {
-    inflight_.ShrinkIfEmpty();
-    queued_.ShrinkIfEmpty();
-    if (inbound_qos2_ && inbound_qos2_->empty()) inbound_qos2_.reset();
+    if (qos_ && qos_->inflight.empty() && qos_->queued.empty() && qos_->inbound_qos2.empty()) qos_.reset();
   }
 
   // --- Lifetime ---
@@ -122,23 +118,34 @@ class Session {
 
  private:
   uint16_t FreePacketId();
-  // Position of `packet_id` in inflight_, or nullopt. O(log window): see the definition.
+  // Position of `packet_id` in the in-flight window, or nullopt. O(log window): see the definition.
   std::optional<size_t> FindInflight(uint16_t packet_id) const;
+
+  // The QoS 1/2 bookkeeping, allocated with the first QoS 1/2 message either way: an idle fleet
+  // device (or one that publishes QoS 0) keeps none of it, and its session fits 80 bytes.
+  struct QosState {
+    Fifo<InflightMessage> inflight;  // in send order, for redelivery after reconnect
+    Fifo<Delivery> queued;
+    absl::flat_hash_set<uint16_t> inbound_qos2;
+  };
+  QosState& Qos() {
+    if (!qos_) qos_ = std::make_unique<QosState>();
+    return *qos_;
+  }
 
   std::string client_id_;
   void* attachment_ = nullptr;
   // Allocated with the first subscription: many fleet clients only publish.
   std::unique_ptr<std::vector<SessionSubscription>> subscriptions_;
-  Fifo<InflightMessage> inflight_;  // in send order, for redelivery after reconnect
-  Fifo<Delivery> queued_;
-  // Only sessions that publish QoS 2 need it: out of line, an idle session is 32 bytes smaller.
-  std::unique_ptr<absl::flat_hash_set<uint16_t>> inbound_qos2_;
+  std::unique_ptr<QosState> qos_;
   std::unique_ptr<WillMessage> will_;  // rare and large: kept out of line
-  // 32-bit counters keep the session in a 160-byte allocation (the broker caps --max_queued_bytes).
+  // 32-bit counters keep the session small (the broker caps --max_queued_bytes).
   uint32_t queued_bytes_ = 0;
   uint32_t expiry_interval_ = 0;
   uint32_t id_sequence_ = 0;  // steps of last_packet_id_ so far (wrapping), see FreePacketId()
   uint16_t last_packet_id_ = 0;
 };
+// One allocation per client, connected or not: at millions of sessions each byte is megabytes.
+static_assert(sizeof(Session) <= 80);
 
 }  // namespace ringmq

@@ -401,6 +401,7 @@ void Shard::PumpQueue(Session& session) {
 }
 
 void Shard::ResendInflight(Session& session) {
+  if (session.inflight_count() == 0) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   Fifo<InflightMessage>& all = session.inflight();
   for (size_t i = 0; i < all.size();) {

@@ -164,7 +164,7 @@ void Shard::ReleaseSharedDeliveries(Session& session, std::string_view shared_fi
     return d.share_group != nullptr && d.message && (shared_filter.empty() || *d.share_group == shared_filter);
   };
   std::vector<Delivery> released;
-  if (include_inflight) {
+  if (include_inflight && session.inflight_count() > 0) {
     session.inflight().erase_if([&](InflightMessage& inflight) {
       if (!of_group(inflight.delivery)) return false;
       released.push_back(std::move(inflight.delivery));

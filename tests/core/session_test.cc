@@ -198,6 +198,26 @@ TEST(SessionTest, ADrainedWindowKeepsItsBufferUntilTheSessionGoesQuiet) {
   EXPECT_GT(testing::CountAllocations([&] { fill_and_drain(third); }), 0);  // the burst's buffer went back
 }
 
+TEST(SessionTest, QuietSessionGivesBackItsQosStateOnlyWhenNothingIsPending) {
+  Session session("c");
+  EXPECT_EQ(testing::CountAllocations([&] { EXPECT_EQ(session.inflight_count(), 0u); }), 0);
+  const uint16_t id = session.StartInflight(MakeDelivery(1)).packet_id;
+  EXPECT_TRUE(session.BeginInboundQos2(9));
+  session.ReleaseIdleMemory();  // a message in flight and an id awaiting PUBREL: both kept
+  EXPECT_EQ(session.inflight_count(), 1u);
+  EXPECT_TRUE(session.HasInboundQos2(9));
+  EXPECT_TRUE(session.Complete(id, State::kAwaitPuback));
+  session.ReleaseIdleMemory();
+  EXPECT_TRUE(session.HasInboundQos2(9));  // still awaiting PUBREL
+  EXPECT_TRUE(session.ReleaseInboundQos2(9));
+  session.ReleaseIdleMemory();
+  EXPECT_EQ(session.inflight_count() + session.queued_count() + session.inbound_qos2_count(), 0u);
+  EXPECT_FALSE(session.Dequeue().has_value());
+  EXPECT_EQ(session.DropExpired(0), 0u);
+  // Packet ids go on from where they were, so a late ack of an old id cannot match a new message.
+  EXPECT_NE(session.StartInflight(MakeDelivery(1)).packet_id, id);
+}
+
 TEST(SessionTest, InboundQos2DetectsRetransmission) {
   Session session("c");
   EXPECT_TRUE(session.BeginInboundQos2(7));
