@@ -26,7 +26,11 @@ MessageRef Message::Create(const MessageParams& params) {
 }
 
 void Message::Release() const {
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  // The sole owner frees without a locked decrement: nobody else holds a reference to copy, and
+  // the acquire load orders the free after every other owner's release. A locked instruction
+  // waits for this core's store buffer to drain (all the writes of the message just built), which
+  // profiled at several percent of the broker's CPU on the one-subscriber path.
+  if (refs_.load(std::memory_order_acquire) == 1 || refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     this->~Message();
     ::operator delete(const_cast<Message*>(this));
   }

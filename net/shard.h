@@ -214,8 +214,10 @@ class Shard {
 
   // --- routing (shard_routing.cc) ---
   void Publish(MessageRef message);
-  void RoutePublish(const MessageRef& message);
-  void DeliverLocal(const MessageRef& message);
+  // Both take the message by value: the last destination gets the caller's reference, so the
+  // common one-destination publish never touches the reference count.
+  void RoutePublish(MessageRef message);
+  void DeliverLocal(MessageRef message);
   // This shard's plain subscriptions matching `topic`, sorted by subscriber (a session's filters
   // are adjacent). Valid until the next call or trie change.
   std::span<const Subscription> LocalSubscriptions(std::string_view topic);

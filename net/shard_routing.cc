@@ -30,10 +30,10 @@ void CollectPlainSubscriptions(const TopicTrie& trie, std::string_view topic, Su
 
 void Shard::Publish(MessageRef message) {
   if (message->retain()) UpdateRetained(message, false);
-  RoutePublish(message);
+  RoutePublish(std::move(message));
 }
 
-void Shard::RoutePublish(const MessageRef& message) {
+void Shard::RoutePublish(MessageRef message) {
   const std::string_view topic = message->topic();
   const size_t hash = route_cache_.Hash(topic);
   const uint64_t generation = route_table_.generation();
@@ -57,10 +57,11 @@ void Shard::RoutePublish(const MessageRef& message) {
   while (shards != 0) {
     const int shard = __builtin_ctzll(shards);
     shards &= shards - 1;
+    MessageRef ref = shards == 0 ? std::move(message) : message;
     if (shard == index_) {
-      DeliverLocal(message);
+      DeliverLocal(std::move(ref));
     } else {
-      SendEnvelope(shard, PublishEnvelope{message});
+      SendEnvelope(shard, PublishEnvelope{std::move(ref)});
     }
   }
 }
@@ -77,24 +78,29 @@ std::span<const Subscription> Shard::LocalSubscriptions(std::string_view topic) 
   return match_scratch_;
 }
 
-void Shard::DeliverLocal(const MessageRef& message) {
+void Shard::DeliverLocal(MessageRef message) {
   if (message->ExpiredAt(now_ms_)) return;
+  const uint8_t qos = message->qos();
+  const bool retain = message->retain();
+  const uint64_t publisher = message->publisher_id();
   // A session with several matching filters gets one copy at the highest QoS, carrying every
   // subscription identifier (MQTT 5 section 3.3.4).
   const std::span<const Subscription> subs = LocalSubscriptions(message->topic());
   for (size_t i = 0; i < subs.size();) {
     const SubscriberId subscriber = subs[i].subscriber;
+    size_t end = i + 1;
+    while (end < subs.size() && subs[end].subscriber == subscriber) ++end;
     Delivery delivery;
-    delivery.message = message;
+    delivery.message = end == subs.size() ? std::move(message) : message;  // the last one takes ours
     bool no_local = false;
-    for (; i < subs.size() && subs[i].subscriber == subscriber; ++i) {
+    for (; i < end; ++i) {
       const Subscription& sub = subs[i];
-      delivery.qos = std::max(delivery.qos, std::min(sub.options.max_qos, message->qos()));
-      delivery.retain = delivery.retain || (sub.options.retain_as_published && message->retain());
+      delivery.qos = std::max(delivery.qos, std::min(sub.options.max_qos, qos));
+      delivery.retain = delivery.retain || (sub.options.retain_as_published && retain);
       no_local = no_local || sub.options.no_local;
       if (sub.subscription_id != 0) delivery.subscription_ids.push_back(sub.subscription_id);
     }
-    if (no_local && message->publisher_id() == subscriber) continue;
+    if (no_local && publisher == subscriber) continue;
     Deliver(*reinterpret_cast<Session*>(subscriber), std::move(delivery));
   }
 }
@@ -214,7 +220,7 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
     if (publish->shared != nullptr) {
       DeliverSharedEnvelope(publish->message, *publish->shared);
     } else {
-      DeliverLocal(publish->message);
+      DeliverLocal(std::move(publish->message));
     }
   } else if (auto* retain = std::get_if<RetainEnvelope>(&envelope)) {
     UpdateRetained(std::move(retain->message), retain->from_home);

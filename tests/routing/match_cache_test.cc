@@ -133,5 +133,38 @@ TEST(MatchCacheTest, HitsAndRefillsDoNotAllocate) {
   EXPECT_EQ(*cache.Find(topic, hash, 1), (std::vector<int>{4, 5}));
 }
 
+// Keys are compared byte for byte whatever their length: short ones inside the slot (word compares
+// with an overlapping tail), long ones on the heap. The hash is forged equal so that only the key
+// compare can tell the topics apart.
+TEST(MatchCacheTest, KeysOfEveryLengthCompareEveryByte) {
+  for (size_t length = 1; length <= 70; ++length) {
+    Cache cache(2);
+    const std::string topic(length, 'a');
+    const size_t hash = Cache::Hash(topic);
+    ASSERT_NE(cache.Claim(topic, hash, 0), nullptr);
+    ASSERT_NE(cache.Find(topic, hash, 0), nullptr) << length;
+    for (size_t i = 0; i < length; ++i) {
+      std::string other = topic;
+      other[i] = 'b';
+      EXPECT_EQ(cache.Find(other, hash, 0), nullptr) << "length " << length << " byte " << i;
+    }
+    EXPECT_EQ(cache.Find(std::string(length + 1, 'a'), hash, 0), nullptr);
+    EXPECT_EQ(cache.Find(std::string(length - 1, 'a'), hash, 0), nullptr);
+  }
+}
+
+TEST(MatchCacheTest, AnEntryMovesBetweenShortAndLongKeys) {
+  Cache cache(2);
+  const std::string long_topic(100, 'x');
+  const std::string short_topic = "fleet/r1/veh7/telemetry";
+  ASSERT_TRUE(Put(cache, long_topic, 0, {1}));
+  ASSERT_TRUE(Put(cache, short_topic, 1, {2}));  // reuses the slot that held the long key
+  ASSERT_TRUE(Put(cache, long_topic, 2, {3}));
+  ASSERT_TRUE(Put(cache, short_topic, 2, {4}));
+  EXPECT_EQ(*Get(cache, long_topic, 2), (std::vector<int>{3}));
+  EXPECT_EQ(*Get(cache, short_topic, 2), (std::vector<int>{4}));
+  EXPECT_EQ(Get(cache, long_topic.substr(0, 44), 2), nullptr);
+}
+
 }  // namespace
 }  // namespace ringmq
