@@ -42,7 +42,7 @@ void ClientSession::AppendSubscribe(std::string_view filter, std::string& out) {
 }
 
 void ClientSession::AppendPublish(std::string_view topic, std::string_view payload, std::string& out) {
-  PublishPacket publish;
+  PublishPacket& publish = publish_scratch_;
   publish.qos = settings_.qos;
   publish.retain = settings_.retain;
   publish.topic = topic;

@@ -77,6 +77,9 @@ class ClientSession {
   SessionSettings settings_;
   uint16_t last_packet_id_ = 0;
   uint32_t inflight_ = 0;
+  // Reused for every PUBLISH: building and destroying a packet with its empty property set each
+  // time was a tenth of the generator's CPU in fan-in.
+  PublishPacket publish_scratch_;
   uint32_t broker_receive_maximum_ = 65535;
 };
 
