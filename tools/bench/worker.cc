@@ -319,7 +319,16 @@ void Worker::Consume(Connection& c, std::span<const uint8_t> data, int64_t now) 
     c.rx_partial.erase(0, used);
   }
   if (c.state == ConnState::kClosed) c.rx_partial.clear();
+  FlushDelivered();
   progress_.received.store(totals_.received, std::memory_order_relaxed);
+}
+
+void Worker::FlushDelivered() {
+  for (uint32_t publisher : delivered_touched_) {
+    shared_.publishers[publisher].delivered.fetch_add(delivered_pending_[publisher], std::memory_order_relaxed);
+    delivered_pending_[publisher] = 0;
+  }
+  delivered_touched_.clear();
 }
 
 size_t Worker::ParsePackets(Connection& c, std::span<const uint8_t> data, int64_t now) {
@@ -539,7 +548,8 @@ void Worker::OnMessage(Connection& c, std::string_view payload, int64_t now) {
   ++totals_.received;
   const SequenceTracker::Arrival arrival = c.trackers[stamp->publisher_index].Observe(stamp->sequence);
   if (arrival != SequenceTracker::Arrival::kDuplicate && stamp->publisher_index < plan_.publisher_count) {
-    shared_.publishers[stamp->publisher_index].delivered.fetch_add(1, std::memory_order_relaxed);
+    if (delivered_pending_.empty()) delivered_pending_.resize(plan_.publisher_count);
+    if (delivered_pending_[stamp->publisher_index]++ == 0) delivered_touched_.push_back(stamp->publisher_index);
   }
   const int64_t measure_start = shared_.measure_start_ns.load(std::memory_order_relaxed);
   const int64_t measure_end = shared_.measure_end_ns.load(std::memory_order_relaxed);

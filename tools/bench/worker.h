@@ -115,6 +115,7 @@ class Worker {
   void Pump(Connection& c, int64_t now);
   uint64_t WindowRoom(Connection& c, int64_t now);
   void PumpStalled(int64_t now);
+  void FlushDelivered();
   void OnMessage(Connection& c, std::string_view payload, int64_t now);
 
   const uint32_t index_;
@@ -131,6 +132,10 @@ class Worker {
   std::vector<uint32_t> stalled_;
   std::vector<uint32_t> stalled_scratch_;
   std::vector<uint32_t> publishers_;
+  // Deliveries counted per publisher since the last received buffer: one shared atomic add per
+  // publisher and buffer instead of a locked add per message (a tenth of a fan-in subscriber's CPU).
+  std::vector<uint32_t> delivered_pending_;  // indexed by publisher; sized on the first delivery
+  std::vector<uint32_t> delivered_touched_;
   std::string payload_;  // the stamped payload, rewritten per message
 
   Phase phase_ = Phase::kConnecting;
