@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
-                libgtest-dev libgmock-dev libbenchmark-dev)
-test_packages=(mosquitto-clients python3-paho-mqtt python3-pytest)
+                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
+test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then
