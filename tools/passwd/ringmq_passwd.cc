@@ -153,8 +153,8 @@ std::optional<std::string> ReadLine() {
   return line;
 }
 
+// Echo goes off before the prompt appears, so that nothing typed after seeing it is echoed.
 std::optional<std::string> PromptWithoutEcho(const char* prompt) {
-  std::cerr << prompt << std::flush;
   termios quiet{};
   if (tcgetattr(STDIN_FILENO, &saved_terminal) == 0) {
     terminal_saved = true;
@@ -165,6 +165,7 @@ std::optional<std::string> PromptWithoutEcho(const char* prompt) {
     std::signal(SIGTERM, RestoreTerminalAndExit);
     tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  std::cerr << prompt << std::flush;
   std::optional<std::string> line = ReadLine();
   RestoreTerminal();
   terminal_saved = false;
