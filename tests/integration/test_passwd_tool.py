@@ -176,6 +176,22 @@ def test_delete_removes_only_that_user(passwd, workdir):
     assert_logins(path, accepted=[("alice", "alice-pw")], refused=[("bob", "bob-pw")])
 
 
+def test_edits_keep_owner_group_and_mode_but_never_world_access(passwd, workdir):
+    path = workdir / "pw"
+    passwd("-c", "-b", str(path), "alice", "alice-pw")
+    path.chmod(0o640)
+    passwd("-b", str(path), "bob", "bob-pw")
+    assert (path.stat().st_mode & 0o777) == 0o640
+    path.chmod(0o644)
+    passwd("-D", str(path), "bob")
+    assert (path.stat().st_mode & 0o777) == 0o640
+    assert not list(workdir.glob("pw.*")), "temporary file left behind"
+    link = workdir / "link"
+    link.symlink_to(path)
+    passwd("-b", str(link), "carol", "carol-pw")
+    assert link.is_symlink() and "carol" in user_lines(path)
+
+
 @needs_mosquitto
 def test_update_hashes_a_plain_text_file_in_place(passwd, workdir):
     path = workdir / "pw"

@@ -12,8 +12,9 @@
 //
 // The password is read from the terminal twice without echo, or, when stdin is not a terminal, from
 // stdin's first line (a second line, if any, must repeat it, as mosquitto_passwd reads two).
-// The file is written whole to a temporary file beside it (mode 0600), synced, then renamed over it,
-// so a reader - a broker reloading on SIGHUP - sees the old file or the new one, never half of one.
+// The file is written whole to a temporary file beside it, synced, then renamed over it, so a
+// reader - a broker reloading on SIGHUP - sees the old file or the new one, never half of one. A new
+// file is mode 0600; a replaced one keeps its owner, group and permissions less those for others.
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -229,13 +230,29 @@ absl::Status WriteAll(int fd, std::string_view text) {
   return absl::OkStatus();
 }
 
+// A new file is 0600. A replaced one keeps its owner, group and permissions, less any for others:
+// an operator who made it readable by the broker's group (root:mosquitto 0640) must not find the
+// broker locked out after an edit, and a password file is never world-readable.
+absl::Status SetOwnerAndMode(int fd, const std::string& target) {
+  struct stat existing {};
+  mode_t mode = S_IRUSR | S_IWUSR;
+  if (stat(target.c_str(), &existing) == 0) {
+    if (fchown(fd, existing.st_uid, existing.st_gid) != 0 && errno != EPERM) {
+      return absl::InternalError(std::strerror(errno));
+    }
+    mode = (existing.st_mode & (S_IRWXU | S_IRWXG)) | S_IRUSR | S_IWUSR;
+  }
+  if (fchmod(fd, mode) != 0) return absl::InternalError(std::strerror(errno));
+  return absl::OkStatus();
+}
+
 absl::Status WriteFileAtomically(const std::string& path, std::string_view text) {
   std::string target = ResolvedPath(path);
   std::string temporary = target + ".XXXXXX";
   int fd = mkstemp(temporary.data());
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", temporary, ": ", std::strerror(errno)));
   absl::Status written = WriteAll(fd, text);
-  if (written.ok() && fchmod(fd, S_IRUSR | S_IWUSR) != 0) written = absl::InternalError(std::strerror(errno));
+  if (written.ok()) written = SetOwnerAndMode(fd, target);
   if (written.ok() && fsync(fd) != 0) written = absl::InternalError(std::strerror(errno));
   if (close(fd) != 0 && written.ok()) written = absl::InternalError(std::strerror(errno));
   if (written.ok() && rename(temporary.c_str(), target.c_str()) != 0) {
