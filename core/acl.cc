@@ -1,0 +1,117 @@
+#include "core/acl.h"
+
+#include <optional>
+
+#include "core/acl_rules.h"
+#include "core/filter_overlap.h"
+
+namespace ringmq {
+namespace {
+
+bool HasWildcard(std::string_view name) { return name.find_first_of("+#") != std::string_view::npos; }
+
+// A rule's filter with `%c`/`%u` replaced by the client's strings, or nullopt when the rule can match
+// no topic of this client: a `%u` rule for a client without username, a name containing `/` (no
+// topic level equals it), or a name starting with `$` as the first level (a pattern starting with
+// `%` is not one that starts with `$`, so it never sees `$` topics).
+std::optional<FilterLevels> Resolve(const AclRule& rule, const AclSubject& subject) {
+  FilterLevels levels;
+  for (const AclRuleLevel& level : rule.levels) {
+    using Kind = AclRuleLevel::Kind;
+    switch (level.kind) {
+      case Kind::kLiteral: levels.push_back(FilterLevel::Literal(level.text)); continue;
+      case Kind::kPlus: levels.push_back(FilterLevel::Plus()); continue;
+      case Kind::kHash: levels.push_back(FilterLevel::Hash()); continue;
+      case Kind::kClientId:
+      case Kind::kUsername: break;
+    }
+    if (level.kind == Kind::kUsername && !subject.has_username()) return std::nullopt;
+    const std::string_view name = level.kind == Kind::kClientId ? subject.client_id() : subject.username();
+    if (name.find('/') != std::string_view::npos) return std::nullopt;
+    if (levels.empty() && name.starts_with('$')) return std::nullopt;
+    levels.push_back(FilterLevel::Literal(name));
+  }
+  return levels;
+}
+
+// Calls f(const FilterLevels& filter, uint8_t access) for each rule that applies to the client.
+template <class F>
+void ForEachRule(const AclSection* own, const AclSection& patterns, const AclSubject& subject, F&& f) {
+  for (const AclSection* section : {own, &patterns}) {
+    if (section == nullptr) continue;
+    for (const AclRule& rule : section->rules) {
+      if (std::optional<FilterLevels> filter = Resolve(rule, subject)) f(*filter, rule.access);
+    }
+  }
+}
+
+}  // namespace
+
+AclBinding AclFile::Bind(std::optional<std::string_view> username, std::string_view client_id) const {
+  AclBinding binding;
+  binding.subject_ = AclSubject(client_id, username);
+  if (!username) {
+    binding.own_ = &compiled_->anonymous;
+  } else if (auto it = compiled_->users.find(absl::string_view(username->data(), username->size())); it != compiled_->users.end()) {
+    binding.own_ = &it->second;
+  }
+  // A `+` or `#` substituted into a pattern would widen it to other clients' topics.
+  const bool has_patterns = !compiled_->patterns.rules.empty();
+  binding.refused_ = has_patterns && (HasWildcard(client_id) || (username && HasWildcard(*username)));
+  return binding;
+}
+
+bool AclFile::Allows(const AclBinding& binding, std::string_view topic, uint8_t wanted) const {
+  if (binding.refused_) return false;
+  uint8_t found = 0;
+  if (binding.own_ != nullptr) found = binding.own_->trie.Match(topic, binding.subject_, wanted, found);
+  found = compiled_->patterns.trie.Match(topic, binding.subject_, wanted, found);
+  return (found & kAclDeny) == 0 && (found & wanted) != 0;
+}
+
+SubscribeVerdict AclFile::ClassifySubscription(const AclBinding& binding, std::string_view filter) const {
+  if (binding.refused_) return SubscribeVerdict::kDenied;
+  const FilterLevels subscription = SplitFilterLevels(filter);
+  const AclSection& patterns = compiled_->patterns;
+
+  bool deny_touches = false;
+  bool deny_covers = false;
+  ForEachRule(binding.own_, patterns, binding.subject_, [&](const FilterLevels& rule, uint8_t access) {
+    if ((access & kAclDeny) == 0 || !FiltersIntersect(subscription, rule)) return;
+    deny_touches = true;
+    deny_covers = deny_covers || FilterCovers(rule, subscription);
+  });
+  if (deny_covers) return SubscribeVerdict::kDenied;
+
+  // What a grant can deliver through this subscription is its intersection with it; a grant is of
+  // no use if one deny covers that intersection. (Several denies covering it together are not
+  // detected: the answer is then kCheckEachMessage, which is still correct.)
+  auto one_deny_covers = [&](const FilterLevels& topics) {
+    bool covered = false;
+    ForEachRule(binding.own_, patterns, binding.subject_, [&](const FilterLevels& rule, uint8_t access) {
+      covered = covered || ((access & kAclDeny) != 0 && FilterCovers(rule, topics));
+    });
+    return covered;
+  };
+  bool readable = false;
+  bool grant_covers = false;
+  ForEachRule(binding.own_, patterns, binding.subject_, [&](const FilterLevels& rule, uint8_t access) {
+    if ((access & kAclRead) == 0) return;
+    const std::optional<FilterLevels> both = FilterIntersection(subscription, rule);
+    if (!both || (deny_touches && one_deny_covers(*both))) return;
+    readable = true;
+    grant_covers = grant_covers || FilterCovers(rule, subscription);
+  });
+  if (!readable) return SubscribeVerdict::kDenied;
+  return grant_covers && !deny_touches ? SubscribeVerdict::kGranted : SubscribeVerdict::kCheckEachMessage;
+}
+
+size_t AclFile::user_count() const { return compiled_->users.size(); }
+
+size_t AclFile::rule_count() const {
+  size_t count = compiled_->anonymous.rules.size() + compiled_->patterns.rules.size();
+  for (const auto& [name, section] : compiled_->users) count += section.rules.size();
+  return count;
+}
+
+}  // namespace ringmq

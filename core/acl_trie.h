@@ -1,0 +1,106 @@
+// AclTrie: the compiled filters of one ACL section (a user's rules, the anonymous rules, or the
+// patterns), keyed level by level, answering "which access do the rules matching this topic give?"
+// in one walk of the topic. Built once when the ACL file is parsed, then only read.
+//
+// Layout: nodes and their literal edges sit in two flat vectors (indices, not pointers), so a
+// section of a few rules is a few cache lines. A node's literal edges are sorted: a handful are
+// scanned, many are binary-searched. `+`, `#`, `%c` and `%u` have their own slots; `%c`/`%u` are
+// compared with the client's id/username at check time, which is what lets every client share one
+// compiled copy of the patterns. `#` is always a leaf, so it is folded into its parent as bits.
+// Each node also records the access bits found anywhere below it, so a walk skips subtrees that
+// cannot change the answer (no deny, no grant still missing).
+//
+// Thread ownership: immutable after Finish(); shared read-only by every shard thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringmq {
+
+// Access bits of an ACL rule. A `deny` rule refuses both directions and wins over any grant.
+inline constexpr uint8_t kAclRead = 1;
+inline constexpr uint8_t kAclWrite = 2;
+inline constexpr uint8_t kAclDeny = 4;
+
+// One level of an ACL rule's filter as written in the file.
+struct AclRuleLevel {
+  enum class Kind : uint8_t { kLiteral, kPlus, kHash, kClientId, kUsername };
+  Kind kind = Kind::kLiteral;
+  std::string text;  // the literal; empty otherwise
+};
+
+// Whose topic is checked: the strings `%c` and `%u` stand for, as views onto strings the caller
+// owns. Pointer and 32-bit size rather than std::string_view, since a binding of this is kept with
+// every session (MQTT strings are at most 65,535 bytes).
+class AclSubject {
+ public:
+  AclSubject() = default;
+  AclSubject(std::string_view client_id, std::optional<std::string_view> username)
+      : client_id_(client_id.data()),
+        username_(username ? username->data() : nullptr),
+        client_id_size_(static_cast<uint32_t>(client_id.size())),
+        username_size_(username ? static_cast<uint32_t>(username->size()) : 0),
+        has_username_(username.has_value()) {}
+
+  std::string_view client_id() const { return {client_id_, client_id_size_}; }
+  std::string_view username() const { return {username_, username_size_}; }
+  bool has_username() const { return has_username_; }
+
+ private:
+  const char* client_id_ = nullptr;
+  const char* username_ = nullptr;
+  uint32_t client_id_size_ = 0;
+  uint32_t username_size_ = 0;
+  bool has_username_ = false;
+};
+
+class AclTrie {
+ public:
+  // Adds one rule. `levels` must form a valid topic filter. Only before Finish().
+  void Add(const std::vector<AclRuleLevel>& levels, uint8_t access);
+  // Sorts edges and computes the below-bits; call once after the last Add().
+  void Finish();
+
+  bool empty() const { return nodes_.size() <= 1 && nodes_.front().here == 0 && nodes_.front().hash_here == 0; }
+
+  // The union of the access bits of rules matching `topic` (a valid topic name), OR-ed into
+  // `found`. Stops early once the answer for `wanted` (kAclRead or kAclWrite) is decided: a deny
+  // was found, or `wanted` was granted and no deny lies on any remaining path.
+  uint8_t Match(std::string_view topic, const AclSubject& subject, uint8_t wanted, uint8_t found) const;
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // Literal edges of a node beyond this many are binary-searched.
+  static constexpr uint32_t kMaxScanned = 8;
+
+  struct Node {
+    uint32_t first_edge = 0;  // this node's literal edges: edges_[first_edge, first_edge + edge_count)
+    uint32_t edge_count = 0;
+    uint32_t plus = kNone;
+    uint32_t client_id = kNone;
+    uint32_t username = kNone;
+    uint8_t here = 0;       // rules whose filter ends at this node
+    uint8_t hash_here = 0;  // rules whose filter ends with `#` right below this node
+    uint8_t below = 0;      // here | hash_here of this node and every node below it
+  };
+  struct Edge {
+    std::string key;
+    uint32_t child = 0;
+  };
+  class Walk;
+
+  uint32_t Child(uint32_t node, const AclRuleLevel& level);
+  uint32_t FindLiteral(const Node& node, std::string_view level) const;
+  uint8_t ComputeBelow(uint32_t node);
+
+  std::vector<Node> nodes_ = std::vector<Node>(1);  // [0] is the root
+  std::vector<Edge> edges_;
+  // Only while building: each node's edges before Finish() lays them out contiguously.
+  std::vector<std::vector<Edge>> pending_edges_ = std::vector<std::vector<Edge>>(1);
+};
+
+}  // namespace ringmq
