@@ -29,25 +29,36 @@ CredentialCache::~CredentialCache() {
   for (Slot& slot : slots_) OPENSSL_cleanse(slot.digest.data(), slot.digest.size());
 }
 
-bool CredentialCache::Verify(const PasswordFile& file, std::string_view user, std::string_view password) {
-  if (mac_ == nullptr) return file.Verify(user, password);
+CredentialCache::Lookup CredentialCache::Look(const PasswordFile& file, std::string_view user,
+                                              std::string_view password) {
+  if (mac_ == nullptr) return {};
   if (file.generation() != generation_) {
     ForgetAll();
     generation_ = file.generation();
   }
-  std::optional<Digest> digest = KeyedDigest(user, password);
-  if (!digest) return file.Verify(user, password);  // libcrypto failed: neither match nor remember
+  Lookup lookup{false, KeyedDigest(user, password)};
+  if (!lookup.digest) return lookup;  // libcrypto failed: neither match nor remember
   if (auto found = slot_of_user_.find(absl::string_view(user.data(), user.size())); found != slot_of_user_.end()) {
     Slot& slot = slots_[found->second];
-    if (CRYPTO_memcmp(slot.digest.data(), digest->data(), digest->size()) == 0) {
+    if (CRYPTO_memcmp(slot.digest.data(), lookup.digest->data(), lookup.digest->size()) == 0) {
       slot.referenced = true;
       ++hits_;
-      return true;
+      lookup.hit = true;
     }
   }
+  return lookup;
+}
+
+bool CredentialCache::Remembers(const PasswordFile& file, std::string_view user, std::string_view password) {
+  return Look(file, user, password).hit;
+}
+
+bool CredentialCache::Verify(const PasswordFile& file, std::string_view user, std::string_view password) {
+  const Lookup lookup = Look(file, user, password);
+  if (lookup.hit) return true;
   ++misses_;
   if (!file.Verify(user, password)) return false;
-  Remember(user, *digest);
+  if (lookup.digest) Remember(user, *lookup.digest);
   return true;
 }
 

@@ -40,6 +40,9 @@ class CredentialCache {
   // Same answer as file.Verify(user, password), without hashing when this exact password last
   // verified for `user` against this same file.
   bool Verify(const PasswordFile& file, std::string_view user, std::string_view password);
+  // True when Verify would answer yes at once, from what it remembers: no PBKDF2. A shard asks this
+  // first to know whether a login costs a hash out of its per-turn budget (net/access_control.h).
+  bool Remembers(const PasswordFile& file, std::string_view user, std::string_view password);
 
   // Users remembered (for tests and statistics).
   size_t size() const { return slot_of_user_.size(); }
@@ -54,6 +57,11 @@ class CredentialCache {
     bool referenced = false;  // looked up since the clock hand last passed
   };
 
+  struct Lookup {
+    bool hit = false;
+    std::optional<Digest> digest;  // the password's keyed digest; nothing when the cache cannot help
+  };
+  Lookup Look(const PasswordFile& file, std::string_view user, std::string_view password);
   // Nothing when libcrypto fails.
   std::optional<Digest> KeyedDigest(std::string_view user, std::string_view password);
   void Remember(std::string_view user, const Digest& digest);

@@ -5,9 +5,12 @@
 #include <signal.h>
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "net/access_policy.h"
 #include "net/listener.h"
 #include "net/log.h"
 #include "net/monotonic_clock.h"
@@ -35,6 +38,37 @@ void PinToCpu(std::thread& thread, int cpu) {
   pthread_setaffinity_np(thread.native_handle(), sizeof(set), &set);
 }
 
+std::string DescribePolicy(const AccessPolicy& policy, const AccessFiles& files) {
+  return absl::StrCat("passwords: ", policy.passwords ? files.password_file : "none",
+                      ", acl: ", policy.acl ? files.acl_file : "none",
+                      ", anonymous clients: ", policy.allow_anonymous ? "allowed" : "refused");
+}
+
+bool IsLoopback(const ListenAddress& address) {
+  return address.host == "::1" || address.host.starts_with("127.");
+}
+
+void WarnIfOpenToAnyone(const AccessPolicy& policy, const std::vector<ListenAddress>& listen) {
+  if (policy.authenticates() && !policy.allow_anonymous) return;
+  for (const ListenAddress& address : listen) {
+    if (IsLoopback(address)) continue;
+    Log(LogLevel::kWarning,
+        "%s: clients may connect without logging in (%s); see --password_file, --allow_anonymous, --acl_file",
+        address.ToString(), policy.authenticates() ? "--allow_anonymous" : "no --password_file");
+  }
+}
+
+// SIGHUP: the files are read again; a file that fails to parse leaves the policy in force as it was.
+void ReloadAccessPolicy(const AccessFiles& files, AccessPolicyStore& store) {
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> policy = LoadAccessPolicy(files, store.generation() + 1);
+  if (!policy.ok()) {
+    Log(LogLevel::kError, "SIGHUP: access policy not reloaded, the previous one stays: %s", policy.status().message());
+    return;
+  }
+  Log(LogLevel::kInfo, "SIGHUP: access policy reloaded (%s)", DescribePolicy(**policy, files));
+  store.Replace(*std::move(policy));
+}
+
 }  // namespace
 
 absl::Status RunBroker(BrokerConfig config) {
@@ -43,9 +77,13 @@ absl::Status RunBroker(BrokerConfig config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  absl::StatusOr<std::shared_ptr<const AccessPolicy>> initial_policy = LoadAccessPolicy(config.access, 1);
+  if (!initial_policy.ok()) return initial_policy.status();
+  AccessPolicyStore policies(*std::move(initial_policy));
   const int shard_count = config.shards;
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
@@ -58,6 +96,7 @@ absl::Status RunBroker(BrokerConfig config) {
   ShardMesh mesh(shard_count, config.cross_shard_queue_size);
   BrokerShared shared;
   shared.start_ms = MonotonicMs();
+  shared.access_policies = &policies;
   std::vector<ShardStats> stats(shard_count);
   std::vector<std::unique_ptr<Shard>> shards;
   for (int i = 0; i < shard_count; ++i) {
@@ -81,9 +120,15 @@ absl::Status RunBroker(BrokerConfig config) {
     Log(LogLevel::kInfo, "listening on %s", address.ToString());
   }
   Log(LogLevel::kInfo, "ringmq %s running with %d shards", RINGMQ_VERSION, shard_count);
+  Log(LogLevel::kInfo, "access: %s", DescribePolicy(*policies.Current(), config.access));
+  WarnIfOpenToAnyone(*policies.Current(), config.listen);
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    ReloadAccessPolicy(config.access, policies);
+  }
   Log(LogLevel::kInfo, "received %s, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   shared.stopping.store(true, std::memory_order_release);
   for (int i = 0; i < shard_count; ++i) mesh.Wake(i);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,15 @@ struct ListenAddress {
   std::string host;  // numeric IPv4 or IPv6 address, without brackets
   uint16_t port = 1883;
   std::string ToString() const;  // host:port, IPv6 in brackets
+};
+
+// The files of the access policy (net/access_policy.h), re-read on SIGHUP.
+struct AccessFiles {
+  std::string password_file;  // empty: no passwords are checked
+  std::string acl_file;       // empty: no ACL (every topic but reserved ones open to every client)
+  // Clients without a username may connect. Unset: allowed unless a password file is given (mosquitto
+  // 2's model: once credentials are configured, anonymous access is something the operator turns on).
+  std::optional<bool> allow_anonymous;
 };
 
 struct BrokerConfig {
@@ -44,7 +54,8 @@ struct BrokerConfig {
   uint16_t max_topic_alias = 64;         // Topic Alias Maximum, both directions; 0 = no aliases
   uint16_t max_keep_alive = 65535;       // Server Keep Alive cap in seconds; 65535 = no cap
   std::string response_information_prefix;  // Response Information = prefix + client id; empty = none
-  std::string auth_challenge_secret;     // enables the RINGMQ-CHALLENGE AUTH method; empty = off
+  std::string auth_challenge_secret;
+  AccessFiles access;     // enables the RINGMQ-CHALLENGE AUTH method; empty = off
 };
 
 }  // namespace ringmq

@@ -102,6 +102,17 @@ ABSL_FLAG(uint32_t, zerocopy_send_threshold, 0,
           "A send carrying at least this many bytes of shared payloads uses zero-copy (IORING_OP_SENDMSG_ZC, "
           "Linux 6.1+); 0 = off. Pays only for payloads of kilobytes on a real NIC, never on loopback.");
 
+ABSL_FLAG(std::string, password_file, "",
+          "mosquitto-format password file (user:$7$... lines, as written by mosquitto_passwd or ringmq-passwd); "
+          "clients must log in with a username and password in it. Re-read on SIGHUP. Empty = no passwords.");
+ABSL_FLAG(std::string, acl_file, "",
+          "mosquitto-format ACL file (user, topic, pattern lines): what each client may publish and receive; "
+          "what it does not grant is denied. Re-read on SIGHUP. Empty = every client may use every topic "
+          "except reserved ($) ones for publishing.");
+ABSL_FLAG(std::optional<bool>, allow_anonymous, std::nullopt,
+          "true or false: let clients without a username connect. Unset: true without --password_file, false "
+          "with it (mosquitto 2's model: with credentials configured, anonymous access is turned on knowingly).");
+
 namespace {
 
 int DefaultShards() {
@@ -156,6 +167,9 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.auth_challenge_secret = absl::GetFlag(FLAGS_auth_challenge_secret);
   config.shared_payload_threshold = absl::GetFlag(FLAGS_shared_payload_threshold);
   config.zerocopy_send_threshold = absl::GetFlag(FLAGS_zerocopy_send_threshold);
+  config.access.password_file = absl::GetFlag(FLAGS_password_file);
+  config.access.acl_file = absl::GetFlag(FLAGS_acl_file);
+  config.access.allow_anonymous = absl::GetFlag(FLAGS_allow_anonymous);
   const uint32_t queue = config.cross_shard_queue_size;
   if (queue < 2 || (queue & (queue - 1)) != 0) {
     return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");

@@ -68,6 +68,7 @@ Shard::Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShare
       config_(config),
       mesh_(mesh),
       shared_(shared),
+      access_(shared.access_policies->Current()),
       all_stats_(all_stats),
       stats_(all_stats[index]),
       backlog_(config.shards) {
@@ -99,6 +100,7 @@ absl::Status Shard::Run() {
 
   for (;;) {
     now_ms_ = MonotonicMs();
+    access_.BeginTurn();
     if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
     // Completions first: a handed-over CONNECT that takes over a session must come after whatever
     // the old connection's socket delivered in the same wait (a DISCONNECT, say).
@@ -110,6 +112,14 @@ absl::Status Shard::Run() {
     ReleaseClosed();
     PublishQueuedEnvelopes();
     if (stopping_ && ShutdownComplete()) break;
+    if (access_.deferred_this_turn()) {
+      // Logins wait for the next turn's hashing budget: look again at once, but let the kernel run
+      // its deferred work first (DEFER_TASKRUN posts completions only when the ring is entered to
+      // wait), or the other clients' input would sit behind the whole backlog of logins.
+      resume_check_ = true;
+      ring_->SubmitAndWait(0);
+      continue;
+    }
     if (completions > 0) {
       ring_->Submit();
       continue;
@@ -308,6 +318,7 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data) {
     conn->last_activity_ms = now_ms_;
     if (!HandlePacket(conn, frame, rest.subspan(frame.header_size, frame.remaining_length))) {
       if (conn->handoff_to >= 0) HandOff(conn, rest);
+      if (std::exchange(connect_deferred_, false)) PauseInput(conn, rest);
       return;
     }
     offset += frame.total_size();
@@ -478,6 +489,7 @@ void Shard::OnTick() {
   connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
+  ApplyAccessPolicyIfChanged();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();

@@ -26,6 +26,7 @@
 #include "core/frame.h"
 #include "core/message.h"
 #include "core/session.h"
+#include "net/access_control.h"
 #include "net/authenticators.h"
 #include "net/broker_config.h"
 #include "net/connection.h"
@@ -146,6 +147,8 @@ class Shard {
   bool OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   bool OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   void ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail);
+  // Answers a CONNECT with a refusing CONNACK and closes; one log line.
+  void RefuseConnect(Connection* conn, ReasonCode reason, std::string_view why);
   // A packet the decoder refused closes its connection (with the reason in MQTT 5); true if so.
   bool Rejected(Connection* conn, const DecodeError& error);
   void SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props);
@@ -171,6 +174,12 @@ class Shard {
   void OnSessionDue(Session* session, int64_t entry_ms);
   size_t InflightWindow(const Connection* conn) const;
   std::string GenerateClientId();
+
+  // --- access control (shard_access.cc) ---
+  // A refused PUBLISH is acknowledged (MQTT 5: with 0x87) and not routed.
+  void RefusePublish(Connection* conn, const PublishPacket& publish);
+  // SIGHUP gave the broker a new policy: switch to it, close revoked logins, drop revoked filters.
+  void ApplyAccessPolicyIfChanged();
 
   // --- MQTT 5 per-connection features (shard_mqtt5.cc) ---
   ConnectionV5State& V5State(Connection* conn);
@@ -257,6 +266,7 @@ class Shard {
   AuthenticatorRegistry authenticators_ = BuiltInAuthenticators(config_);  // MQTT 5 AUTH methods
   ShardMesh& mesh_;
   BrokerShared& shared_;
+  AccessControl access_;
   std::vector<ShardStats>& all_stats_;
   ShardStats& stats_;
   std::unique_ptr<Ring> ring_;
@@ -346,6 +356,9 @@ class Shard {
   };
   absl::flat_hash_map<uint64_t, PendingSuback> pending_subacks_;
   uint64_t next_barrier_id_ = 0;
+  // OnConnect found the CONNECT must wait for the next turn's hashing budget (net/access_control.h):
+  // ParsePackets keeps it, unparsed, with what follows it.
+  bool connect_deferred_ = false;
 };
 
 }  // namespace ringmq

@@ -131,14 +131,12 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   const ConnectPacket& connect = decoded.packet;
   conn->version = connect.version;
   if (connect.will.has_value() && TooManyLevels(connect.will->topic)) {
-    SendConnack(conn, IsV5(connect.version) ? ReasonCode::kTopicNameInvalid : ReasonCode::kServerUnavailable, false,
-                {});
-    Close(conn, "will topic has more levels than --max_topic_levels");
+    RefuseConnect(conn, IsV5(connect.version) ? ReasonCode::kTopicNameInvalid : ReasonCode::kServerUnavailable,
+                  "will topic has more levels than --max_topic_levels");
     return false;
   }
   if (connect.client_id.empty() && !connect.clean_start && !IsV5(connect.version)) {
-    SendConnack(conn, ReasonCode::kClientIdentifierNotValid, false, {});
-    Close(conn, "empty client id with clean session 0");
+    RefuseConnect(conn, ReasonCode::kClientIdentifierNotValid, "empty client id with clean session 0");
     return false;
   }
   if (!connect.client_id.empty()) {
@@ -149,7 +147,18 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
     }
   }
   if (!CheckWillCapabilities(conn, connect)) return false;
+  // An enhanced-authentication method decides the login itself; otherwise the password file does.
   if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
+  const LoginVerdict login = access_.CheckLogin(connect);
+  if (login.outcome == LoginOutcome::kDeferred) {
+    connect_deferred_ = true;
+    return false;
+  }
+  if (login.outcome == LoginOutcome::kRefused) {
+    stats_.logins_refused.Add(1);
+    RefuseConnect(conn, login.reason, login.why);
+    return false;
+  }
   EstablishSession(conn, connect);
   return conn->state == Connection::State::kConnected;
 }
@@ -159,6 +168,11 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   std::string client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
 
   if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
+    if (!access_.MayTakeOver(**it, connect)) {
+      stats_.logins_refused.Add(1);
+      RefuseConnect(conn, ReasonCode::kClientIdentifierNotValid, "client id belongs to another login");
+      return;
+    }
     if (auto* old = static_cast<Connection*>((*it)->attachment())) {
       // A client that sent DISCONNECT and reconnected at once expects its DISCONNECT to count.
       ConsumeArrivedInput(old);
@@ -208,6 +222,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     session->will() = std::move(message);
   }
 
+  access_.RecordLogin(*session, connect);
   session->set_attachment(conn);
   conn->session = session;
   conn->keep_alive_s = connect.keep_alive;
@@ -238,6 +253,12 @@ std::string Shard::GenerateClientId() {
     std::string id = absl::StrCat("ringmq-", index_, "-", ++client_id_counter_, "-", now_ms_ % 100000);
     if (HomeShard(id, mesh_.shard_count()) == index_) return id;
   }
+}
+
+void Shard::RefuseConnect(Connection* conn, ReasonCode reason, std::string_view why) {
+  Log(LogLevel::kInfo, "shard %d: refused CONNECT (fd %d): %s (%s)", index_, conn->fd, why, ReasonCodeName(reason));
+  SendConnack(conn, reason, false, {});
+  Close(conn, why);
 }
 
 void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props) {
@@ -302,6 +323,7 @@ void Shard::DestroySession(Session* session) {
   // Out of the trie now, so none of its group messages can come back to it.
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/true);
   offline_expiry_ms_.erase(session);
+  access_.ForgetSession(*session);
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
 
@@ -342,6 +364,7 @@ size_t Shard::InflightWindow(const Connection* conn) const {
 }
 
 void Shard::Deliver(Session& session, Delivery delivery) {
+  if (!access_.MayReceive(session, delivery.message->topic())) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   if (conn != nullptr && !FitsClient(conn, delivery)) return;
   if (delivery.qos == 0) {
@@ -432,6 +455,10 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
   }
   stats_.messages_received.Add(1);
   Session& session = *conn->session;
+  if (!access_.MayPublish(session, publish.topic)) {
+    RefusePublish(conn, publish);
+    return true;
+  }
   const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
   if (fresh) {
     MessageParams params;

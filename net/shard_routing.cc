@@ -149,6 +149,11 @@ void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_
 void Shard::PublishWill(Session& session) {
   std::unique_ptr<WillMessage>& will = session.will();
   if (will == nullptr) return;
+  if (!access_.MayPublish(session, will->topic)) {
+    stats_.publishes_denied.Add(1);
+    will.reset();
+    return;
+  }
   MessageParams params;
   params.topic = will->topic;
   params.payload = will->payload;

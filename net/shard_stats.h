@@ -10,6 +10,8 @@
 
 namespace ringmq {
 
+class AccessPolicyStore;
+
 class Counter {
  public:
   void Add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
@@ -31,12 +33,16 @@ struct alignas(64) ShardStats {
   Counter subscriptions;
   Counter retained_messages;  // this shard's replica; all replicas converge to the same count
   Counter cross_shard_backlog;  // envelopes waiting because a queue to another shard was full
+  Counter logins_refused;       // CONNECTs refused by the password file, --allow_anonymous or client id ownership
+  Counter publishes_denied;     // PUBLISHes (and wills) the ACL or the reserved-topic rule kept from routing
+  Counter subscriptions_denied; // SUBSCRIBE filters refused by the ACL
 };
 
 struct BrokerShared {
   std::atomic<int64_t> open_connections{0};
   std::atomic<bool> stopping{false};
   std::atomic<int> shards_wills_sent{0};
+  AccessPolicyStore* access_policies = nullptr;  // set before the shards start
   int64_t start_ms = 0;
 };
 

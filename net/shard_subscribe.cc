@@ -45,6 +45,12 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
       suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError);
       continue;
     }
+    if (access_.ClassifySubscription(session, is_shared ? shared.subscription.filter : requested.filter) ==
+        SubscribeVerdict::kDenied) {
+      stats_.subscriptions_denied.Add(1);
+      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError);
+      continue;
+    }
     SessionSubscription sub;
     sub.filter.assign(is_shared ? shared.subscription.filter : requested.filter);
     sub.share_group.assign(shared.subscription.group);  // empty when not shared

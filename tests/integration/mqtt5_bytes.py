@@ -92,7 +92,7 @@ class Will(mb.Will):
 
 def connect(client_id: str, clean_start: bool = True, keepalive: int = 60,
             props: list[tuple[int, object]] | None = None, will: Will | None = None,
-            username: str | None = None) -> bytes:
+            username: str | None = None, password: bytes | str | None = None) -> bytes:
     flags = 0x02 if clean_start else 0
     payload = mb.utf8(client_id)
     if will is not None:
@@ -101,6 +101,9 @@ def connect(client_id: str, clean_start: bool = True, keepalive: int = 60,
     if username is not None:
         flags |= 0x80
         payload += mb.utf8(username)
+    if password is not None:
+        flags |= 0x40
+        payload += mb.utf8(password)
     header = mb.utf8("MQTT") + bytes([PROTOCOL_LEVEL_5, flags]) + struct.pack("!H", keepalive)
     return mb.packet(mb.CONNECT << 4, header + properties(props) + payload)
 

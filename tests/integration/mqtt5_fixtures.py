@@ -25,10 +25,12 @@ def paho5():
     counter = itertools.count()
 
     def make(broker, client_id: str | None = None, expect_reason: int = 0, clean_start: bool = True,
-             properties=None, will: tuple | None = None, keepalive: int = 60) -> Paho5Client:
+             properties=None, will: tuple | None = None, keepalive: int = 60,
+             username: str | None = None, password: str | None = None) -> Paho5Client:
         if client_id is None:
             client_id = f"paho5-{uuid.uuid4().hex[:10]}-{next(counter)}"
-        client = Paho5Client(broker.host, broker.port, client_id, keepalive=keepalive)
+        client = Paho5Client(broker.host, broker.port, client_id, keepalive=keepalive,
+                             username=username, password=password)
         if will is not None:
             client.will_set(*will)
         made.append(client)

@@ -66,7 +66,8 @@ class Will:
 
 def connect(client_id: str | bytes, clean_session: bool = True, keepalive: int = 60,
             will: Will | None = None, protocol_level: int = PROTOCOL_LEVEL_311,
-            protocol_name: bytes = b"MQTT", reserved_flag: bool = False) -> bytes:
+            protocol_name: bytes = b"MQTT", reserved_flag: bool = False,
+            username: str | None = None, password: bytes | str | None = None) -> bytes:
     flags = 0x02 if clean_session else 0
     if reserved_flag:
         flags |= 0x01
@@ -74,6 +75,12 @@ def connect(client_id: str | bytes, clean_session: bool = True, keepalive: int =
     if will is not None:
         flags |= will.connect_flags()
         payload += utf8(will.topic) + utf8(will.payload)
+    if username is not None:
+        flags |= 0x80
+        payload += utf8(username)
+    if password is not None:
+        flags |= 0x40
+        payload += utf8(password)
     header = utf8(protocol_name) + bytes([protocol_level, flags]) + struct.pack("!H", keepalive)
     return packet(CONNECT << 4, header + payload)
 

@@ -42,9 +42,12 @@ def props(packet_type: int, **values) -> Properties:
 
 
 class Paho5Client(QueuedPahoClient):
-    def __init__(self, host: str, port: int, client_id: str = "", keepalive: int = 60):
+    def __init__(self, host: str, port: int, client_id: str = "", keepalive: int = 60,
+                 username: str | None = None, password: str | None = None):
         super().__init__(host, port, keepalive,
                          mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv5, reconnect_on_failure=False))
+        if username is not None:
+            self.client.username_pw_set(username, password)
         self.disconnect_reason: int | None = None
         # The SubscriptionIdentifier values of each received message, in arrival
         # order (kept apart from the queue, so they survive drain()).

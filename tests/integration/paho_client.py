@@ -26,10 +26,13 @@ class Received:
 
 class PahoClient(QueuedPahoClient):
     def __init__(self, host: str, port: int, client_id: str = "", clean_session: bool = True,
-                 keepalive: int = 60, will: tuple[str, bytes, int, bool] | None = None):
+                 keepalive: int = 60, will: tuple[str, bytes, int, bool] | None = None,
+                 username: str | None = None, password: str | None = None):
         super().__init__(host, port, keepalive,
                          mqtt.Client(client_id=client_id, clean_session=clean_session,
                                      protocol=mqtt.MQTTv311, reconnect_on_failure=False))
+        if username is not None:
+            self.client.username_pw_set(username, password)
         if will is not None:
             topic, payload, qos, retain = will
             self.client.will_set(topic, payload, qos, retain)

@@ -1,0 +1,124 @@
+#include "net/access_control.h"
+
+#include <ctime>
+#include <utility>
+
+namespace ringmq {
+namespace {
+
+int64_t ThreadCpuNs() {
+  // The hashing budget is CPU time: a shard descheduled mid-hash on a busy machine has not spent it.
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+bool IsReservedTopic(std::string_view topic) { return !topic.empty() && topic.front() == '$'; }
+
+bool IsSysTopic(std::string_view topic) { return topic == "$SYS" || topic.starts_with("$SYS/"); }
+
+// Refused logins say no more than that: which of username and password was wrong is no one's business.
+ReasonCode RefusedLogin(ProtocolVersion version) {
+  return IsV5(version) ? ReasonCode::kBadUserNameOrPassword : ReasonCode::kNotAuthorized;
+}
+
+}  // namespace
+
+AccessControl::AccessControl(std::shared_ptr<const AccessPolicy> policy) : policy_(std::move(policy)) {}
+
+LoginVerdict AccessControl::CheckLogin(const ConnectPacket& connect) {
+  if (!connect.username.has_value()) {
+    if (policy_->allow_anonymous) return {};
+    return {LoginOutcome::kRefused, ReasonCode::kNotAuthorized, "anonymous login refused (--allow_anonymous)"};
+  }
+  if (!policy_->authenticates()) return {};
+  bool deferred = false;
+  const bool verified = VerifyPassword(*connect.username, connect.password.value_or(std::string_view()), deferred);
+  if (deferred) return {LoginOutcome::kDeferred, ReasonCode::kSuccess, {}};
+  if (verified) return {};
+  return {LoginOutcome::kRefused, RefusedLogin(connect.version), "bad username or password"};
+}
+
+bool AccessControl::VerifyPassword(std::string_view username, std::string_view password, bool& deferred) {
+  if (cache_.Remembers(*policy_->passwords, username, password)) return true;
+  if (hashed_this_turn_ns_ >= kHashBudgetNs) {
+    deferred = true;
+    deferred_this_turn_ = true;
+    return false;
+  }
+  const int64_t start = ThreadCpuNs();
+  const bool verified = cache_.Verify(*policy_->passwords, username, password);
+  hashed_this_turn_ns_ += ThreadCpuNs() - start;
+  return verified;
+}
+
+bool AccessControl::MayTakeOver(const Session& existing, const ConnectPacket& connect) const {
+  if (!policy_->authenticates()) return true;
+  const Login* login = Find(existing);
+  if (login == nullptr) return true;
+  return login->username == connect.username;
+}
+
+void AccessControl::RecordLogin(const Session& session, const ConnectPacket& connect) {
+  if (!policy_->tracks_logins()) return;
+  auto login = std::make_unique<Login>();
+  if (connect.username.has_value()) login->username.emplace(*connect.username);
+  login->binding = Bind(*login, session);
+  logins_[&session] = std::move(login);
+}
+
+void AccessControl::ForgetSession(const Session& session) { logins_.erase(&session); }
+
+AccessControl::Login* AccessControl::Find(const Session& session) const {
+  auto it = logins_.find(&session);
+  return it == logins_.end() ? nullptr : it->second.get();
+}
+
+AclBinding AccessControl::Bind(const Login& login, const Session& session) const {
+  if (!policy_->acl) return AclBinding();
+  std::optional<std::string_view> username;
+  if (login.username.has_value()) username = *login.username;
+  return policy_->acl->Bind(username, session.client_id());
+}
+
+bool AccessControl::MayPublish(const Session& session, std::string_view topic) const {
+  if (IsReservedTopic(topic)) {
+    if (IsSysTopic(topic) || !policy_->acl) return false;
+  } else if (!policy_->acl) {
+    return true;
+  }
+  const Login* login = Find(session);
+  return login != nullptr && policy_->acl->MayPublish(login->binding, topic);
+}
+
+SubscribeVerdict AccessControl::ClassifySubscription(const Session& session, std::string_view filter) {
+  if (!policy_->acl) return SubscribeVerdict::kGranted;
+  Login* login = Find(session);
+  if (login == nullptr) return SubscribeVerdict::kDenied;
+  const SubscribeVerdict verdict = policy_->acl->ClassifySubscription(login->binding, filter);
+  if (verdict == SubscribeVerdict::kCheckEachMessage) login->check_each_message = true;
+  return verdict;
+}
+
+void AccessControl::Recheck(Session& session, ReloadEffects& effects) {
+  Login* login = Find(session);
+  if (login == nullptr) {
+    if (!policy_->tracks_logins()) return;
+    // Cannot happen with files fixed at start-up; a session without a record reads nothing.
+    RecordLogin(session, ConnectPacket{});
+    login = Find(session);
+  }
+  if (policy_->authenticates() && login->username.has_value() && !policy_->passwords->Contains(*login->username)) {
+    effects.logins_revoked.push_back(&session);
+  }
+  login->binding = Bind(*login, session);
+  login->check_each_message = false;
+  if (!policy_->acl) return;
+  for (const SessionSubscription& sub : session.subscriptions()) {
+    if (ClassifySubscription(session, sub.filter) == SubscribeVerdict::kDenied) {
+      effects.filters_revoked.push_back({&session, sub.filter, sub.share_group});
+    }
+  }
+}
+
+}  // namespace ringmq

@@ -1,0 +1,118 @@
+// One shard's side of access control: logs clients in against the current AccessPolicy (password
+// file), remembers who each session logged in as, and answers the ACL's questions for the protocol
+// handling: may this session publish to a topic, subscribe to a filter, receive a message.
+//
+// Password hashing is slow on purpose (PBKDF2, ~0.5-1 ms per login at 1000 iterations), so a reconnect
+// storm after a restart would stall everyone else on the shard. Two things bound that: verified
+// credentials are remembered (core/credential_cache.h), so a device reconnecting with the same password
+// costs one HMAC; and the hashing a shard does in one loop turn is bounded (kHashBudgetNs), so a CONNECT
+// that needs a hash beyond it waits, unparsed, for the next turn while the shard serves everyone else.
+//
+// Thread ownership: owned by one shard; only that shard's thread touches it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/credential_cache.h"
+#include "core/packet.h"
+#include "core/reason_code.h"
+#include "core/session.h"
+#include "net/access_policy.h"
+
+namespace ringmq {
+
+enum class LoginOutcome : uint8_t { kAccepted, kDeferred, kRefused };
+
+struct LoginVerdict {
+  LoginOutcome outcome = LoginOutcome::kAccepted;
+  ReasonCode reason = ReasonCode::kSuccess;  // the CONNACK's, in the client's protocol version
+  std::string_view why;                      // for the one log line; never sent to the client
+};
+
+// What a policy reload asks of the shard.
+struct ReloadEffects {
+  std::vector<Session*> logins_revoked;  // their users left the password file: close their connections
+  struct RevokedFilter {
+    Session* session;
+    std::string filter;
+    std::string share_group;
+  };
+  std::vector<RevokedFilter> filters_revoked;  // the new ACL lets them read nothing: unsubscribe
+};
+
+class AccessControl {
+ public:
+  explicit AccessControl(std::shared_ptr<const AccessPolicy> policy);
+
+  const AccessPolicy& policy() const { return *policy_; }
+  uint64_t generation() const { return policy_->generation; }
+
+  // Starts a loop turn: a new hashing budget.
+  void BeginTurn() { hashed_this_turn_ns_ = 0; deferred_this_turn_ = false; }
+  // A CONNECT was deferred this turn: the loop must not sleep before the next turn looks at it.
+  bool deferred_this_turn() const { return deferred_this_turn_; }
+
+  // Checks the CONNECT's username and password (not yet any existing session: see OwnsClientId).
+  LoginVerdict CheckLogin(const ConnectPacket& connect);
+  // False when the client id's existing session belongs to another login (another username, or one
+  // with a username against one without): that CONNECT must not take over or read it.
+  bool MayTakeOver(const Session& existing, const ConnectPacket& connect) const;
+  // After CheckLogin accepted: the session now belongs to this login.
+  void RecordLogin(const Session& session, const ConnectPacket& connect);
+  void ForgetSession(const Session& session);
+
+  // PUBLISH (and wills when published): reserved topics ($SYS/..., and every $ topic unless the ACL
+  // grants it) and the ACL's write rules.
+  bool MayPublish(const Session& session, std::string_view topic) const;
+  // SUBSCRIBE of one filter (the inner filter of a shared subscription). kCheckEachMessage also marks
+  // the session, so that deliveries to it are checked one by one.
+  SubscribeVerdict ClassifySubscription(const Session& session, std::string_view filter);
+  // At delivery: false when the session may not read the topic. Costs one flag test for sessions whose
+  // every subscription the ACL grants in full.
+  bool MayReceive(const Session& session, std::string_view topic) const {
+    if (!policy_->acl) return true;
+    auto it = logins_.find(&session);
+    if (it == logins_.end() || !it->second->check_each_message) return true;
+    return policy_->acl->MayReceive(it->second->binding, topic);
+  }
+
+  // Switches to a new policy and says which logins and subscriptions it revokes. `sessions` are all
+  // of the shard's sessions (each re-bound to the new ACL and its subscriptions re-classified).
+  template <class SessionRange>
+  ReloadEffects Reload(std::shared_ptr<const AccessPolicy> policy, const SessionRange& sessions) {
+    ReloadEffects effects;
+    // The cache sees the new password file's generation and forgets what the old one verified.
+    std::shared_ptr<const AccessPolicy> old = std::exchange(policy_, std::move(policy));
+    for (const auto& session : sessions) Recheck(*session, effects);
+    return effects;  // `old` lives until here: the bindings pointed into its ACL
+  }
+
+ private:
+  // Who a session logged in as. Kept beside the session (not in it: a session must stay small, and a
+  // broker without access control keeps none of these).
+  struct Login {
+    std::optional<std::string> username;
+    AclBinding binding;
+    bool check_each_message = false;  // a subscription is wider than the ACL's read grants
+  };
+  static constexpr int64_t kHashBudgetNs = 2'000'000;  // per loop turn; the first hash always runs
+
+  bool VerifyPassword(std::string_view username, std::string_view password, bool& deferred);
+  Login* Find(const Session& session) const;
+  void Recheck(Session& session, ReloadEffects& effects);
+  AclBinding Bind(const Login& login, const Session& session) const;
+
+  std::shared_ptr<const AccessPolicy> policy_;
+  CredentialCache cache_;
+  absl::flat_hash_map<const Session*, std::unique_ptr<Login>> logins_;
+  int64_t hashed_this_turn_ns_ = 0;
+  bool deferred_this_turn_ = false;
+};
+
+}  // namespace ringmq
