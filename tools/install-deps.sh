@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
-                libgtest-dev libgmock-dev libbenchmark-dev)
+                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
 test_packages=(mosquitto-clients python3-paho-mqtt python3-pytest)
 
 wanted=("${build_packages[@]}")
