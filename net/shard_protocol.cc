@@ -150,6 +150,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   }
   if (!CheckWillCapabilities(conn, connect)) return false;
   if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
+  if (config_.require_enhanced_auth) return RefuseWithoutAuthMethod(conn);
   EstablishSession(conn, connect);
   return conn->state == Connection::State::kConnected;
 }
