@@ -30,16 +30,23 @@ struct AuthStep {
   Kind kind = Kind::kFailure;
   std::string data;  // Authentication Data for the client; empty = none
   ReasonCode failure_reason = ReasonCode::kNotAuthorized;
+  // On success: the user the client proved to be (empty when the method has no notion of one). A
+  // re-authentication must prove the same user (it is passed back as AuthSubject::username).
+  std::string identity;
 
-  static AuthStep Continue(std::string data) { return {Kind::kContinue, std::move(data), ReasonCode::kSuccess}; }
-  static AuthStep Success(std::string data = {}) { return {Kind::kSuccess, std::move(data), ReasonCode::kSuccess}; }
-  static AuthStep Failure(ReasonCode reason) { return {Kind::kFailure, {}, reason}; }
+  static AuthStep Continue(std::string data) { return {Kind::kContinue, std::move(data), ReasonCode::kSuccess, {}}; }
+  static AuthStep Success(std::string data = {}, std::string identity = {}) {
+    return {Kind::kSuccess, std::move(data), ReasonCode::kSuccess, std::move(identity)};
+  }
+  static AuthStep Failure(ReasonCode reason) { return {Kind::kFailure, {}, reason, {}}; }
 };
 
 // Who is authenticating: from the CONNECT that began the connection.
 struct AuthSubject {
   std::string_view client_id;  // empty when the broker is to assign one
-  std::string_view username;   // empty when none was given
+  // The CONNECT's User Name (empty when none was given); on re-authentication, the identity the
+  // connection's first exchange proved. A method with users must refuse to prove another one.
+  std::string_view username;
 };
 
 // One authentication exchange of one connection.

@@ -31,7 +31,7 @@ LoginVerdict AccessControl::CheckLogin(const ConnectPacket& connect) {
     if (policy_->allow_anonymous) return {};
     return {LoginOutcome::kRefused, ReasonCode::kNotAuthorized, "anonymous login refused (--allow_anonymous)"};
   }
-  if (!policy_->authenticates()) return {};
+  if (policy_->passwords == nullptr) return {};
   bool deferred = false;
   const bool verified = VerifyPassword(*connect.username, connect.password.value_or(std::string_view()), deferred);
   if (deferred) return {LoginOutcome::kDeferred, ReasonCode::kSuccess, {}};
@@ -52,19 +52,19 @@ bool AccessControl::VerifyPassword(std::string_view username, std::string_view p
   return verified;
 }
 
-bool AccessControl::MayTakeOver(const Session& existing, const ConnectPacket& connect) const {
-  if (!policy_->authenticates()) return true;
-  const Login* login = Find(existing);
-  if (login == nullptr) return true;
-  return login->username == connect.username;
+bool AccessControl::MayTakeOver(const Session& existing, std::optional<std::string_view> login) const {
+  if (!policy_->authenticates()) return true;  // unproven usernames own nothing
+  const Login* owner = Find(existing);
+  return owner == nullptr || owner->username == login;
 }
 
-void AccessControl::RecordLogin(const Session& session, const ConnectPacket& connect) {
+void AccessControl::RecordLogin(const Session& session, std::optional<std::string_view> login, bool enhanced) {
   if (!policy_->tracks_logins()) return;
-  auto login = std::make_unique<Login>();
-  if (connect.username.has_value()) login->username.emplace(*connect.username);
-  login->binding = Bind(*login, session);
-  logins_[&session] = std::move(login);
+  auto record = std::make_unique<Login>();
+  record->enhanced = enhanced;
+  if (login.has_value()) record->username.emplace(*login);
+  record->binding = Bind(*record, session);
+  logins_[&session] = std::move(record);
 }
 
 void AccessControl::ForgetSession(const Session& session) { logins_.erase(&session); }
@@ -105,10 +105,11 @@ void AccessControl::Recheck(Session& session, ReloadEffects& effects) {
   if (login == nullptr) {
     if (!policy_->tracks_logins()) return;
     // Cannot happen with files fixed at start-up; a session without a record reads nothing.
-    RecordLogin(session, ConnectPacket{});
+    RecordLogin(session, std::nullopt, false);
     login = Find(session);
   }
-  if (policy_->authenticates() && login->username.has_value() && !policy_->passwords->Contains(*login->username)) {
+  if (policy_->passwords != nullptr && !login->enhanced && login->username.has_value() &&
+      !policy_->passwords->Contains(*login->username)) {
     effects.logins_revoked.push_back(&session);
   }
   login->binding = Bind(*login, session);

@@ -60,11 +60,14 @@ class AccessControl {
 
   // Checks the CONNECT's username and password (not yet any existing session: see OwnsClientId).
   LoginVerdict CheckLogin(const ConnectPacket& connect);
+  // `login` is who a CONNECT logged in as: the user an enhanced-authentication exchange proved, else
+  // the CONNECT's username (nullopt: anonymous).
   // False when the client id's existing session belongs to another login (another username, or one
   // with a username against one without): that CONNECT must not take over or read it.
-  bool MayTakeOver(const Session& existing, const ConnectPacket& connect) const;
-  // After CheckLogin accepted: the session now belongs to this login.
-  void RecordLogin(const Session& session, const ConnectPacket& connect);
+  bool MayTakeOver(const Session& existing, std::optional<std::string_view> login) const;
+  // After the login was accepted: the session now belongs to it. `enhanced`: proven by an AUTH method,
+  // not by the password file (a password-file reload does not revoke it).
+  void RecordLogin(const Session& session, std::optional<std::string_view> login, bool enhanced);
   void ForgetSession(const Session& session);
 
   // PUBLISH (and wills when published): reserved topics ($SYS/..., and every $ topic unless the ACL
@@ -100,6 +103,7 @@ class AccessControl {
     std::optional<std::string> username;
     AclBinding binding;
     bool check_each_message = false;  // a subscription is wider than the ACL's read grants
+    bool enhanced = false;            // proven by an AUTH method rather than the password file
   };
   static constexpr int64_t kHashBudgetNs = 2'000'000;  // per loop turn; the first hash always runs
 

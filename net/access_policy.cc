@@ -43,6 +43,7 @@ absl::StatusOr<std::shared_ptr<const AccessPolicy>> LoadAccessPolicy(const Acces
     policy->acl = *std::move(acl);
   }
   policy->allow_anonymous = files.allow_anonymous.value_or(policy->passwords == nullptr);
+  policy->enhanced_auth = files.enhanced_auth;
   return policy;
 }
 

@@ -26,12 +26,13 @@ struct AccessPolicy {
   std::shared_ptr<const PasswordFile> passwords;  // null: no password file
   std::shared_ptr<const AclFile> acl;             // null: no ACL
   bool allow_anonymous = true;
+  bool enhanced_auth = false;  // an AUTH method (SCRAM) proves logins as well
   uint64_t generation = 0;
 
-  // Logins are checked: a client's username is its identity (client ids belong to it).
-  bool authenticates() const { return passwords != nullptr; }
+  // Logins are proven: who logged in is an identity, and client ids belong to it.
+  bool authenticates() const { return passwords != nullptr || enhanced_auth; }
   // Sessions carry a login record (username, ACL binding).
-  bool tracks_logins() const { return passwords != nullptr || acl != nullptr; }
+  bool tracks_logins() const { return authenticates() || acl != nullptr; }
 };
 
 // Reads and parses the files; an error names the file and the line. Reads files: main thread only.

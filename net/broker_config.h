@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ringmq {
+
+class ScramCredentials;
 
 struct ListenAddress {
   std::string host;  // numeric IPv4 or IPv6 address, without brackets
@@ -22,6 +25,8 @@ struct AccessFiles {
   // Clients without a username may connect. Unset: allowed unless a password file is given (mosquitto
   // 2's model: once credentials are configured, anonymous access is something the operator turns on).
   std::optional<bool> allow_anonymous;
+  // An enhanced-authentication method proves logins too (--scram_file): client ids then belong to them.
+  bool enhanced_auth = false;
 };
 
 struct BrokerConfig {
@@ -54,8 +59,13 @@ struct BrokerConfig {
   uint16_t max_topic_alias = 64;         // Topic Alias Maximum, both directions; 0 = no aliases
   uint16_t max_keep_alive = 65535;       // Server Keep Alive cap in seconds; 65535 = no cap
   std::string response_information_prefix;  // Response Information = prefix + client id; empty = none
-  std::string auth_challenge_secret;
-  AccessFiles access;     // enables the RINGMQ-CHALLENGE AUTH method; empty = off
+  AccessFiles access;  // --password_file, --acl_file, --allow_anonymous
+
+  // MQTT 5 enhanced authentication. SCRAM-SHA-256 is offered when credentials were loaded
+  // (--scram_file); they are immutable and shared read-only by all shards.
+  std::shared_ptr<const ScramCredentials> scram_credentials;
+  // A CONNECT without an Authentication Method is refused (5.0: 0x8C, 3.1.1: 0x05).
+  bool require_enhanced_auth = false;
 };
 
 }  // namespace ringmq

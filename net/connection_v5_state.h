@@ -26,6 +26,7 @@ struct ConnectionV5State {
   Frame pending_connect_frame;
   std::string pending_connect_body;
   std::string auth_success_data;  // Authentication Data for the CONNACK
+  std::string auth_identity;      // the user the last successful exchange proved (AuthStep::identity)
 
   // Request Problem Information 0: no reason string or user properties except on PUBLISH, CONNACK
   // and DISCONNECT.

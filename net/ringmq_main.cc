@@ -15,6 +15,7 @@
 #include "net/listener.h"
 #include "net/log.h"
 #include "net/ring.h"
+#include "net/scram_file.h"
 
 namespace ringmq {
 
@@ -92,9 +93,14 @@ ABSL_FLAG(uint32_t, max_keep_alive, 65535,
 ABSL_FLAG(std::string, response_information_prefix, "",
           "MQTT 5: a client that requests response information is sent this prefix followed by its client id; "
           "empty = none is sent.");
-ABSL_FLAG(std::string, auth_challenge_secret, "",
-          "Enables the demonstration enhanced-authentication method RINGMQ-CHALLENGE with this shared secret "
-          "(see README); empty = no authentication method is offered.");
+ABSL_FLAG(std::string, scram_file, "",
+          "Offers MQTT 5 enhanced authentication SCRAM-SHA-256 to the users in this file (lines "
+          "user:SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>, written by ringmq-scram-passwd), "
+          "read at start-up; empty = no authentication method is offered.");
+ABSL_FLAG(bool, require_enhanced_auth, false,
+          "Refuse a CONNECT that names no authentication method (MQTT 5: CONNACK 0x8C; 3.1.1, which has "
+          "none: 0x05). Off by default so that turning on --scram_file does not lock out clients that do "
+          "not use it yet; needs --scram_file.");
 ABSL_FLAG(uint32_t, shared_payload_threshold, 4096,
           "Payloads of at least this many bytes are sent to each subscriber straight from the one stored "
           "message instead of being copied into every subscriber's output; 0 = always copy.");
@@ -164,7 +170,6 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   }
   config.max_keep_alive = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_keep_alive));
   config.response_information_prefix = absl::GetFlag(FLAGS_response_information_prefix);
-  config.auth_challenge_secret = absl::GetFlag(FLAGS_auth_challenge_secret);
   config.shared_payload_threshold = absl::GetFlag(FLAGS_shared_payload_threshold);
   config.zerocopy_send_threshold = absl::GetFlag(FLAGS_zerocopy_send_threshold);
   config.access.password_file = absl::GetFlag(FLAGS_password_file);
@@ -177,6 +182,18 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   std::optional<ringmq::LogLevel> level = ringmq::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
   if (!level.has_value()) return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
   ringmq::SetLogLevel(*level);
+  if (const std::string scram_file = absl::GetFlag(FLAGS_scram_file); !scram_file.empty()) {
+    absl::StatusOr<std::shared_ptr<const ringmq::ScramCredentials>> credentials = ringmq::LoadScramFile(scram_file);
+    if (!credentials.ok()) return credentials.status();
+    config.scram_credentials = *std::move(credentials);
+    ringmq::Log(ringmq::LogLevel::kInfo, "SCRAM-SHA-256: %d users from %s",
+                static_cast<int>(config.scram_credentials->size()), scram_file);
+  }
+  config.access.enhanced_auth = config.scram_credentials != nullptr;
+  config.require_enhanced_auth = absl::GetFlag(FLAGS_require_enhanced_auth);
+  if (config.require_enhanced_auth && config.scram_credentials == nullptr) {
+    return absl::InvalidArgumentError("--require_enhanced_auth needs an authentication method: give --scram_file");
+  }
   if (config.zerocopy_send_threshold > 0 && !ringmq::Ring::SendmsgZcSupported()) {
     ringmq::Log(ringmq::LogLevel::kWarning,
                 "--zerocopy_send_threshold: this kernel lacks IORING_OP_SENDMSG_ZC (needs 6.1); sending with copies");

@@ -210,6 +210,7 @@ class Shard {
   bool ApplyAuthStep(Connection* conn, AuthStep step);
   bool FinishConnectAuth(Connection* conn);
   void FailAuth(Connection* conn, ReasonCode reason, std::string_view why);
+  bool RefuseWithoutAuthMethod(Connection* conn);  // --require_enhanced_auth
   void SendAuth(Connection* conn, ReasonCode reason, std::string_view data);
 
   // --- MQTT 5 will delay (shard_will.cc) ---

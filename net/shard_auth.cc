@@ -50,7 +50,8 @@ bool Shard::OnAuth(Connection* conn, const Frame& frame, std::span<const uint8_t
   }
   if (auth.reason == ReasonCode::kReAuthenticate && connected && v5.auth == nullptr) {
     v5.auth = authenticators_.Find(v5.auth_method)->NewExchange();
-    return ApplyAuthStep(conn, v5.auth->Start({conn->session->client_id(), {}}, data));
+    // The same user must prove itself again: a connection does not change hands mid-stream.
+    return ApplyAuthStep(conn, v5.auth->Start({conn->session->client_id(), v5.auth_identity}, data));
   }
   FailAuth(conn, ReasonCode::kProtocolError, "AUTH reason code out of sequence");
   return false;
@@ -64,6 +65,7 @@ bool Shard::ApplyAuthStep(Connection* conn, AuthStep step) {
       return true;
     case AuthStep::Kind::kSuccess:
       v5.auth.reset();
+      v5.auth_identity = std::move(step.identity);
       if (conn->state == Connection::State::kConnected) {
         SendAuth(conn, ReasonCode::kSuccess, step.data);
         return true;
@@ -98,6 +100,16 @@ void Shard::FailAuth(Connection* conn, ReasonCode reason, std::string_view why) 
       ReasonCodeName(reason));
   SendConnack(conn, reason, false, {});
   Close(conn, why);
+}
+
+bool Shard::RefuseWithoutAuthMethod(Connection* conn) {
+  // MQTT 5 gets 0x8C (Bad authentication method: "not supported or does not match the authentication
+  // method currently in use") rather than 0x87: it names what is missing, so a client or its operator
+  // knows to configure enhanced authentication, and it reveals nothing about any credentials. 3.1.1
+  // has no authentication method to name: 0x05 (Not authorized).
+  const ReasonCode reason = IsV5(conn->version) ? ReasonCode::kBadAuthenticationMethod : ReasonCode::kNotAuthorized;
+  FailAuth(conn, reason, "no authentication method (--require_enhanced_auth)");
+  return false;
 }
 
 void Shard::SendAuth(Connection* conn, ReasonCode reason, std::string_view data) {

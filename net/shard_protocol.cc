@@ -149,6 +149,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   if (!CheckWillCapabilities(conn, connect)) return false;
   // An enhanced-authentication method decides the login itself; otherwise the password file does.
   if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
+  if (config_.require_enhanced_auth) return RefuseWithoutAuthMethod(conn);
   const LoginVerdict login = access_.CheckLogin(connect);
   if (login.outcome == LoginOutcome::kDeferred) {
     connect_deferred_ = true;
@@ -164,11 +165,15 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
 }
 
 void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
+  // Who logged in: the user an enhanced-authentication exchange proved, else the CONNECT's username.
+  const bool enhanced = conn->v5 != nullptr && !conn->v5->auth_identity.empty();
+  const std::optional<std::string_view> login =
+      enhanced ? std::optional<std::string_view>(conn->v5->auth_identity) : connect.username;
   const bool assigned_id = connect.client_id.empty();
   std::string client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
 
   if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
-    if (!access_.MayTakeOver(**it, connect)) {
+    if (!access_.MayTakeOver(**it, login)) {
       stats_.logins_refused.Add(1);
       RefuseConnect(conn, ReasonCode::kClientIdentifierNotValid, "client id belongs to another login");
       return;
@@ -222,7 +227,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     session->will() = std::move(message);
   }
 
-  access_.RecordLogin(*session, connect);
+  access_.RecordLogin(*session, login, enhanced);
   session->set_attachment(conn);
   conn->session = session;
   conn->keep_alive_s = connect.keep_alive;
