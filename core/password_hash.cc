@@ -55,9 +55,10 @@ PasswordDigest Pbkdf2Sha512(int iterations, std::span<const uint8_t> salt, std::
 absl::StatusOr<int> ParseIterations(std::string_view text) {
   int iterations = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), iterations);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || iterations < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("iteration count '", Absl(text), "' is not a whole number from 1 to 2147483647"));
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || iterations < 1 ||
+      iterations > kMaxPbkdf2Iterations) {
+    return absl::InvalidArgumentError(absl::StrCat("iteration count '", Absl(text),
+                                                   "' is not a whole number from 1 to ", kMaxPbkdf2Iterations));
   }
   return iterations;
 }

@@ -47,4 +47,8 @@ struct PasswordHash {
 
 inline bool IsAcceptedSaltSize(size_t size) { return size == 12 || size == 64; }
 
+// Most PBKDF2 iterations a password line may ask for: ~0.7 s of one shard's CPU per login. mosquitto sets
+// no bound, but a typo (an extra zero or three) would let every login of that user stall its shard.
+inline constexpr int kMaxPbkdf2Iterations = 1'000'000;
+
 }  // namespace ringmq

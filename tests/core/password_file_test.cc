@@ -153,6 +153,8 @@ TEST(PasswordFile, MalformedLinesFailWithTheirLineNumber) {
       {"eve:$7$-5$AAECAwQFBgcICQoL$" + std::string(88, 'A'), "iteration"},
       {"eve:$7$1x$AAECAwQFBgcICQoL$" + std::string(88, 'A'), "iteration"},
       {"eve:$7$99999999999$AAECAwQFBgcICQoL$" + std::string(88, 'A'), "iteration"},
+      // A count no broker should spend on one login (an extra zero or three in a typo).
+      {"eve:$7$1000001$AAECAwQFBgcICQoL$" + std::string(86, 'A') + "==", "from 1 to 1000000"},
       {"eve:$7$101$AAECAwQFBgcI$" + std::string(86, 'A') + "==", "salt is 9 bytes"},
       {"eve:$7$101$AAEC*wQFBgcICQoL$" + std::string(86, 'A') + "==", "salt is not"},
       {"eve:$7$101$AAECAwQFBgcICQoL$" + std::string(83, 'A') + "=", "hash is 62 bytes"},
