@@ -235,10 +235,10 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
     if (stopping_) {
       close((*handoff)->fd);
-      shared_.open_connections.fetch_sub(1);
+      ReleaseAdmission((*handoff)->counted_peer);
       return;
     }
-    AdoptSocket((*handoff)->fd, (*handoff)->received);
+    AdoptSocket((*handoff)->fd, (*handoff)->received, (*handoff)->counted_peer);
   }
 }
 

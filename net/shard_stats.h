@@ -7,6 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "net/connection_limits.h"
 
 namespace ringmq {
 
@@ -31,10 +35,20 @@ struct alignas(64) ShardStats {
   Counter subscriptions;
   Counter retained_messages;  // this shard's replica; all replicas converge to the same count
   Counter cross_shard_backlog;  // envelopes waiting because a queue to another shard was full
+  // Refused by a limit (net/connection_limits.h, --max_sessions); each counted by the refusing shard.
+  Counter refused_max_connections;
+  Counter refused_per_ip;
+  Counter refused_connect_rate;
+  Counter sessions_refused;  // offline sessions ended at once because --max_sessions were kept
 };
 
 struct BrokerShared {
   std::atomic<int64_t> open_connections{0};
+  // Sessions kept while their client is away, on every shard: changed only when a session goes
+  // offline, comes back or ends, never on the message path (--max_sessions).
+  std::atomic<int64_t> offline_sessions{0};
+  std::unique_ptr<PerIpConnections> per_ip;                     // null: --max_connections_per_ip off
+  std::vector<std::unique_ptr<ConnectRateLimiter>> connect_rates;  // per --listen address; empty: off
   std::atomic<bool> stopping{false};
   std::atomic<int> shards_wills_sent{0};
   int64_t start_ms = 0;
