@@ -1,5 +1,7 @@
 #include "net/log.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -72,7 +74,14 @@ class LogWriter {
     queued_.reserve(kLogQueueLines);
     running_ = true;
     stop_ = false;
+    // The writer must never take a signal: the broker waits for SIGTERM on its main thread only
+    // (net/broker.cc), and a second SIGTERM delivered here would end the process mid-shutdown.
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
     thread_ = std::thread([this] { Run(); });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
 
   void Stop() {
