@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -68,12 +69,15 @@ void WriteAll(std::string_view bytes) {
 // out and writes it without the lock, so a writer blocked on stderr never holds it.
 class LogWriter {
  public:
+  static constexpr int kStopWaitS = 5;
+
   void Start() {
     std::lock_guard lock(mu_);
     if (running_) return;
     queued_.reserve(kLogQueueLines);
     running_ = true;
     stop_ = false;
+    finished_ = false;
     // The writer must never take a signal: the broker waits for SIGTERM on its main thread only
     // (net/broker.cc), and a second SIGTERM delivered here would end the process mid-shutdown.
     sigset_t all;
@@ -84,16 +88,21 @@ class LogWriter {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
 
+  // Waits until the writer has written every queued line, for at most kStopWaitS: a stderr that
+  // nobody ever reads must not keep the broker from exiting.
   void Stop() {
-    {
-      std::lock_guard lock(mu_);
-      if (!running_) return;
-      stop_ = true;
-    }
+    std::unique_lock lock(mu_);
+    if (!running_) return;
+    stop_ = true;
     wake_.notify_one();
-    thread_.join();
-    std::lock_guard lock(mu_);
+    const bool finished = done_.wait_for(lock, std::chrono::seconds(kStopWaitS), [this] { return finished_; });
     running_ = false;
+    lock.unlock();
+    if (finished) {
+      thread_.join();
+    } else {
+      thread_.detach();  // blocked in write(2); the process exits around it
+    }
   }
 
   // False when no writer runs: the caller writes the line itself.
@@ -138,17 +147,23 @@ class LogWriter {
       WriteAll(bytes);
       if (stopping) {
         std::lock_guard lock(mu_);
-        if (queued_.empty() && dropped_ == 0) return;
+        if (queued_.empty() && dropped_ == 0) {
+          finished_ = true;
+          done_.notify_all();
+          return;
+        }
       }
     }
   }
 
   std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;  // the writer waits for lines
+  std::condition_variable done_;  // Stop() waits for the writer to finish
   std::vector<std::string> queued_;
   uint64_t dropped_ = 0;
   bool running_ = false;
   bool stop_ = false;
+  bool finished_ = false;  // the writer wrote everything after stop_ and returned
   std::thread thread_;
 };
 

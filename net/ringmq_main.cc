@@ -105,7 +105,8 @@ ABSL_FLAG(uint32_t, max_session_expiry, 14 * 24 * 3600,
           "Longest time (seconds) a session outlives its connection: caps MQTT 3.1.1 persistent sessions "
           "(clean session 0, otherwise kept forever) and MQTT 5 Session Expiry Interval requests (a client "
           "asking for more is told this value in CONNACK). 14 days, as FlashMQ: a device may be away over a "
-          "holiday, yet sessions of client ids never seen again do not pile up forever. 4294967295 = no cap.");
+          "holiday, yet sessions of client ids never seen again do not pile up forever. 0 = no session outlives "
+          "its connection; 4294967295 = no cap.");
 ABSL_FLAG(int64_t, max_sessions, 100000,
           "Offline sessions kept across the broker. A session whose client goes away while this many are "
           "kept is ended at once (counted in $SYS/broker/sessions/refused): sessions kept stay intact, and "

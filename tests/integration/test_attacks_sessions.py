@@ -449,3 +449,28 @@ def _connectable(host: str, port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+def test_broker_exits_even_if_stderr_is_never_read(uid):
+    """The writer flushes before exit, but waits at most 5 s for a stderr that
+    is never read: SIGTERM still ends the broker, with status 0."""
+    port = broker_process._free_port("127.0.0.1")
+    argv = [str(broker_process.ringmq_binary()), "--listen", f"127.0.0.1:{port}", "--shards", "2",
+            "--log_level", "debug"]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        fcntl.fcntl(proc.stderr.fileno(), 1031, 4096)  # F_SETPIPE_SZ
+        wait_until(lambda: _connectable("127.0.0.1", port), timeout=10.0, interval=0.05)
+        for n in range(200):  # ~400 debug lines: far more than one page of pipe
+            sock = try_connect("127.0.0.1", port, f"{uid}-{n}")
+            assert sock is not None
+            sock.close()
+        proc.send_signal(signal.SIGTERM)
+        begin = time.monotonic()
+        assert proc.wait(12) == 0
+        assert time.monotonic() - begin < 9.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        proc.stderr.close()
