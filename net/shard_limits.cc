@@ -15,6 +15,8 @@
 namespace ringmq {
 namespace {
 
+constexpr uint32_t kSessionNeverExpires = std::numeric_limits<uint32_t>::max();  // MQTT 5.0 section 3.1.2.11.2
+
 // One warning per kind of refusal every few seconds: a flood must not become a log flood.
 constexpr int64_t kRefusalReportMs = 5000;
 
@@ -84,7 +86,7 @@ bool Shard::KeepOfflineSession(Session* session) {
     return false;
   }
   const uint32_t expiry_s = session->expiry_interval();
-  const int64_t deadline_ms = expiry_s == BrokerConfig::kNoSessionExpiryCap
+  const int64_t deadline_ms = expiry_s == kSessionNeverExpires
                                   ? std::numeric_limits<int64_t>::max()
                                   : now_ms_ + static_cast<int64_t>(expiry_s) * 1000;
   offline_expiry_ms_[session] = deadline_ms;

@@ -45,6 +45,12 @@ void AppendPublish(IoBuffers& io, const PublishPacket& packet, std::string_view 
   io.queue.AppendPayload(message);
 }
 
+// The expiry a CONNECT asks for: MQTT 5 says it; a 3.1.1 clean session 0 means one that never ends.
+uint32_t RequestedSessionExpiry(const ConnectPacket& connect) {
+  if (IsV5(connect.version)) return connect.properties.session_expiry_interval.value_or(0);
+  return connect.clean_start ? 0 : kSessionNeverExpires;
+}
+
 // PUBREL or PUBCOMP answering a packet id; MQTT 5 says why when the id is unknown.
 AckPacket ReleaseOrCompletion(PacketType type, uint16_t packet_id, bool known) {
   AckPacket ack{type, packet_id};
@@ -196,9 +202,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     sessions_.insert(std::move(fresh));
   }
 
-  const uint32_t requested_expiry = IsV5(connect.version) ? connect.properties.session_expiry_interval.value_or(0)
-                                    : connect.clean_start                ? 0
-                                                                         : kSessionNeverExpires;
+  const uint32_t requested_expiry = RequestedSessionExpiry(connect);
   const uint32_t granted_expiry = CappedSessionExpiry(requested_expiry);
   session->set_expiry_interval(granted_expiry);
   if (IsV5(connect.version)) {
