@@ -97,6 +97,12 @@ absl::Status RunBroker(BrokerConfig config) {
   BrokerShared shared;
   shared.start_ms = MonotonicMs();
   shared.access_policies = &policies;
+  if (config.max_connections_per_ip > 0) shared.per_ip = std::make_unique<PerIpConnections>(config.max_connections_per_ip);
+  if (config.max_connect_rate > 0) {
+    for (size_t i = 0; i < config.listen.size(); ++i) {
+      shared.connect_rates.push_back(std::make_unique<ConnectRateLimiter>(config.max_connect_rate));
+    }
+  }
   std::vector<ShardStats> stats(shard_count);
   std::vector<std::unique_ptr<Shard>> shards;
   for (int i = 0; i < shard_count; ++i) {

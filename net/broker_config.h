@@ -51,6 +51,13 @@ struct BrokerConfig {
   // 0 = never (0 as well when the kernel lacks it).
   uint32_t zerocopy_send_threshold = 0;
 
+  // Sessions and connections a hostile or careless client could pile up (see README, "Limits").
+  static constexpr uint32_t kNoSessionExpiryCap = UINT32_MAX;
+  uint32_t max_session_expiry_s = 14 * 24 * 3600;  // cap on any session's expiry; kNoSessionExpiryCap = none
+  int64_t max_sessions = 100000;                    // offline sessions kept broker-wide; 0 = unlimited
+  uint32_t max_connections_per_ip = 0;              // open connections per client address; 0 = unlimited
+  uint32_t max_connect_rate = 0;                    // new connections per second per listener; 0 = unlimited
+
   // MQTT 5 capabilities and limits (announced in CONNACK; see net/server_capabilities.h).
   uint8_t max_qos = 2;                   // highest QoS accepted on PUBLISH and granted on SUBSCRIBE
   bool retain_available = true;          // false: a retained PUBLISH is refused (0x9A)

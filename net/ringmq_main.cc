@@ -107,6 +107,24 @@ ABSL_FLAG(uint32_t, shared_payload_threshold, 4096,
 ABSL_FLAG(uint32_t, zerocopy_send_threshold, 0,
           "A send carrying at least this many bytes of shared payloads uses zero-copy (IORING_OP_SENDMSG_ZC, "
           "Linux 6.1+); 0 = off. Pays only for payloads of kilobytes on a real NIC, never on loopback.");
+ABSL_FLAG(uint32_t, max_session_expiry, 14 * 24 * 3600,
+          "Longest time (seconds) a session outlives its connection: caps MQTT 3.1.1 persistent sessions "
+          "(clean session 0, otherwise kept forever) and MQTT 5 Session Expiry Interval requests (a client "
+          "asking for more is told this value in CONNACK). 14 days, as FlashMQ: a device may be away over a "
+          "holiday, yet sessions of client ids never seen again do not pile up forever. 0 = no session outlives "
+          "its connection; 4294967295 = no cap.");
+ABSL_FLAG(int64_t, max_sessions, 100000,
+          "Offline sessions kept across the broker. A session whose client goes away while this many are "
+          "kept is ended at once (counted in $SYS/broker/sessions/refused): sessions kept stay intact, and "
+          "--max_session_expiry frees room. 0 = unlimited.");
+ABSL_FLAG(uint32_t, max_connections_per_ip, 0,
+          "Connections open at once from one IP address; more are closed at accept (counted in "
+          "$SYS/broker/connections/refused/per_ip). 0 = unlimited, the default because whole fleets reach a "
+          "broker from one address behind carrier-grade NAT or a load balancer; set it on a public listener.");
+ABSL_FLAG(uint32_t, max_connect_rate, 0,
+          "New connections accepted per second on each listener; more are closed at accept (counted in "
+          "$SYS/broker/connections/refused/rate). 0 = unlimited, the default so a fleet reconnecting after a "
+          "broker restart is not turned away; set it to shed connect floods.");
 
 ABSL_FLAG(std::string, password_file, "",
           "mosquitto-format password file (user:$7$... lines, as written by mosquitto_passwd or ringmq-passwd); "
@@ -175,6 +193,11 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.access.password_file = absl::GetFlag(FLAGS_password_file);
   config.access.acl_file = absl::GetFlag(FLAGS_acl_file);
   config.access.allow_anonymous = absl::GetFlag(FLAGS_allow_anonymous);
+  config.max_session_expiry_s = absl::GetFlag(FLAGS_max_session_expiry);
+  config.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  if (config.max_sessions < 0) return absl::InvalidArgumentError("--max_sessions must be 0 (unlimited) or more");
+  config.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  config.max_connect_rate = absl::GetFlag(FLAGS_max_connect_rate);
   const uint32_t queue = config.cross_shard_queue_size;
   if (queue < 2 || (queue & (queue - 1)) != 0) {
     return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");
@@ -214,7 +237,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringmq: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  if (absl::Status status = ringmq::RunBroker(*std::move(config)); !status.ok()) {
+  // From here until it stops, log lines go through the writer thread: a shard never waits on stderr.
+  ringmq::StartLogWriter();
+  absl::Status status = ringmq::RunBroker(*std::move(config));
+  ringmq::StopLogWriter();  // every queued line is out before the process exits
+  if (!status.ok()) {
     std::fprintf(stderr, "ringmq: %s\n", std::string(status.message()).c_str());
     return 1;
   }

@@ -202,25 +202,21 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
   }
   if (!listener->armed) ArmAccept(listener);
   const int fd = c.res;
-  if (stopping_ || shared_.open_connections.fetch_add(1) >= config_.max_connections) {
-    shared_.open_connections.fetch_sub(1);
-    static std::atomic<int64_t> last_report_ms{0};
-    if (!stopping_ && now_ms_ - last_report_ms.load(std::memory_order_relaxed) > 5000) {
-      last_report_ms.store(now_ms_, std::memory_order_relaxed);
-      Log(LogLevel::kWarning, "refusing connection: --max_connections=%d reached", config_.max_connections);
-    }
+  Admission admission = Admit(static_cast<size_t>(listener - listeners_.data()), fd);
+  if (!admission.admitted) {
     close(fd);
     return;
   }
-  AdoptSocket(fd, {});  // TCP_NODELAY is inherited from the listening socket
+  AdoptSocket(fd, {}, admission.counted_peer);  // TCP_NODELAY is inherited from the listening socket
 }
 
-void Shard::AdoptSocket(int fd, std::string_view already_received) {
+void Shard::AdoptSocket(int fd, std::string_view already_received, std::optional<PeerAddress> counted_peer) {
   auto* conn = new Connection();
   conn->fd = fd;
   conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
+  if (counted_peer.has_value()) counted_peers_.emplace(conn, *counted_peer);
   accepted_since_tick_.push_back(ConnectionTimer::For(*conn));  // the CONNECT timeout
   if (!already_received.empty()) {
     ConsumeInput(conn, AsBytes(already_received));
@@ -329,6 +325,7 @@ void Shard::HandOff(Connection* conn, std::span<const uint8_t> from_connect) {
   auto handoff = std::make_unique<HandoffEnvelope>();
   handoff->fd = conn->fd;
   handoff->received.assign(AsText(from_connect));
+  if (auto peer = counted_peers_.extract(conn)) handoff->counted_peer = peer.mapped();
   conn->fd = -1;  // the socket now belongs to the home shard
   conn->state = Connection::State::kClosing;
   connections_.erase(conn);
@@ -406,7 +403,7 @@ void Shard::OnSend(Connection* conn, int32_t res) {
 void Shard::Close(Connection* conn, std::string_view why) {
   if (conn->state == Connection::State::kClosing) return;
   Log(LogLevel::kDebug, "shard %d: closing fd %d (%s): %s", index_, conn->fd,
-      conn->session ? conn->session->client_id() : std::string("-"), why);
+      conn->session ? LogText(conn->session->client_id()) : std::string("-"), LogText(why));
   if (conn->session != nullptr) DetachSession(conn, conn->will_due);
   conn->state = Connection::State::kClosing;
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
@@ -474,7 +471,8 @@ void Shard::Release(Connection* conn) {
       setsockopt(conn->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
     }
     close(conn->fd);
-    shared_.open_connections.fetch_sub(1);
+    auto peer = counted_peers_.extract(conn);
+    ReleaseAdmission(peer ? std::optional<PeerAddress>(peer.mapped()) : std::nullopt);
   }
   if (conn->reading_paused) std::erase(paused_, conn);
   connections_.erase(conn);

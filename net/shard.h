@@ -94,7 +94,7 @@ class Shard {
   // --- event loop and sockets (shard.cc) ---
   void Dispatch(const Completion& c);
   void OnAccept(Listener* listener, const Completion& c);
-  void AdoptSocket(int fd, std::string_view already_received);
+  void AdoptSocket(int fd, std::string_view already_received, std::optional<PeerAddress> counted_peer);
   void OnRecv(Connection* conn, const Completion& c);
   void OnSend(Connection* conn, int32_t res);
   void ArmRecv(Connection* conn);
@@ -173,7 +173,24 @@ class Shard {
   // offline and past its expiry, and otherwise looks again at the next of those deadlines.
   void OnSessionDue(Session* session, int64_t entry_ms);
   size_t InflightWindow(const Connection* conn) const;
-  std::string GenerateClientId();
+  absl::StatusOr<std::string> GenerateClientId();
+
+  // --- session and connection limits (shard_limits.cc) ---
+  struct Admission {
+    bool admitted = false;
+    std::optional<PeerAddress> counted_peer;  // counted against --max_connections_per_ip
+  };
+  // --max_connect_rate, --max_connections, --max_connections_per_ip for a socket just accepted.
+  Admission Admit(size_t listener_index, int fd);
+  // A socket counted by Admit is closed for good (not handed to another shard).
+  void ReleaseAdmission(const std::optional<PeerAddress>& counted_peer);
+  // The session's client went away: keeps the session (counted, its expiry scheduled) unless
+  // --max_sessions offline sessions are kept already; false: the caller ends it.
+  bool KeepOfflineSession(Session* session);
+  // The session is back online or ends: it no longer counts as offline.
+  void ForgetOfflineSession(Session* session);
+  // --max_session_expiry applied to an expiry a client asked for.
+  uint32_t CappedSessionExpiry(uint32_t requested) const;
 
   // --- access control (shard_access.cc) ---
   // A refused PUBLISH is acknowledged (MQTT 5: with 0x87) and not routed.
@@ -291,7 +308,12 @@ class Shard {
     bool operator()(const A& a, const B& b) const { return Id(a) == Id(b); }
   };
   absl::flat_hash_set<std::unique_ptr<Session>, SessionKey, SessionKey> sessions_;
-  absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;  // offline sessions that end in time
+  // Offline sessions kept (each counted in BrokerShared::offline_sessions) and when they end;
+  // INT64_MAX: never (--max_session_expiry without a cap).
+  absl::flat_hash_map<Session*, int64_t> offline_expiry_ms_;
+  // Connections counted against --max_connections_per_ip (only when it is set), by connection.
+  absl::flat_hash_map<Connection*, PeerAddress> counted_peers_;
+  bool taking_over_ = false;  // a new connection is taking a session over: its detach is not a going-away
   // When to look at connections and offline sessions (lazily cancelled, see core/deadline_wheel.h);
   // OnTick pops them, so only what came due is visited, never every connection or session.
   static constexpr int64_t kDeadlineTickMs = 250;
@@ -333,7 +355,6 @@ class Shard {
   int64_t next_tick_ms_ = 0;
   int64_t next_sys_ms_ = 0;
   int64_t stop_deadline_ms_ = 0;
-  uint64_t client_id_counter_ = 0;
   std::vector<Subscription> match_scratch_;
   // Topic match caches: fleet traffic repeats topics, and both tables are walked per message.
   // A route entry keeps the plain shards and whether share groups matched: their round-robin

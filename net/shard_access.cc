@@ -8,8 +8,8 @@ namespace ringmq {
 
 void Shard::RefusePublish(Connection* conn, const PublishPacket& publish) {
   stats_.publishes_denied.Add(1);
-  Log(LogLevel::kDebug, "shard %d: client %s may not publish to %s", index_, conn->session->client_id(),
-      publish.topic);
+  Log(LogLevel::kDebug, "shard %d: client %s may not publish to %s", index_, LogText(conn->session->client_id()),
+      LogText(publish.topic));
   if (publish.qos == 0) return;
   // MQTT 3.1.1 has no way to say no: the message is acknowledged and dropped, as mosquitto does. The
   // QoS 2 id is not kept, so the PUBREL that follows is answered as unknown (3.1.1: a plain PUBCOMP).

@@ -8,12 +8,14 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "core/message.h"
+#include "net/connection_limits.h"
 #include "routing/route_table.h"
 #include "routing/spsc_queue.h"
 
@@ -51,6 +53,7 @@ struct RetainEnvelope {
 struct HandoffEnvelope {
   int fd = -1;
   std::string received;
+  std::optional<PeerAddress> counted_peer;  // the socket's --max_connections_per_ip count moves with it
 };
 
 // A shard's subscription interest changed (first subscriber of a filter, or last one gone).

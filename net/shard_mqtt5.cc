@@ -132,7 +132,7 @@ bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
   }
   stats_.messages_dropped.Add(1);
   Log(LogLevel::kDebug, "shard %d: message on %s dropped for %s: larger than its Maximum Packet Size %d", index_,
-      delivery.message->topic(), conn->session ? conn->session->client_id() : std::string("-"),
+      LogText(delivery.message->topic()), conn->session ? LogText(conn->session->client_id()) : std::string("-"),
       conn->max_packet_size_out);
   return false;
 }

@@ -8,6 +8,7 @@
 #include "core/encoder.h"
 #include "core/passthrough_properties.h"
 #include "core/topic.h"
+#include "net/client_id.h"
 #include "net/home_shard.h"
 #include "net/log.h"
 #include "net/server_capabilities.h"
@@ -42,6 +43,12 @@ void AppendPublish(IoBuffers& io, const PublishPacket& packet, std::string_view 
   EncodePublishHead(packet, raw_properties, version, io.out);
   io.queue.Append(std::exchange(io.out, std::string()));
   io.queue.AppendPayload(message);
+}
+
+// The expiry a CONNECT asks for: MQTT 5 says it; a 3.1.1 clean session 0 means one that never ends.
+uint32_t RequestedSessionExpiry(const ConnectPacket& connect) {
+  if (IsV5(connect.version)) return connect.properties.session_expiry_interval.value_or(0);
+  return connect.clean_start ? 0 : kSessionNeverExpires;
 }
 
 // PUBREL or PUBCOMP answering a packet id; MQTT 5 says why when the id is unknown.
@@ -108,8 +115,8 @@ bool Shard::Rejected(Connection* conn, const DecodeError& error) {
 
 void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail) {
   Log(LogLevel::kWarning, "shard %d: closing client %s (fd %d): %s (%s)", index_,
-      conn->session ? conn->session->client_id() : std::string("<before CONNECT>"), conn->fd, detail,
-      ReasonCodeName(reason));
+      conn->session ? LogText(conn->session->client_id()) : std::string("<before CONNECT>"), conn->fd,
+      LogText(detail), ReasonCodeName(reason));
   if (conn->state == Connection::State::kConnected) SendDisconnect(conn, reason, detail);
   Close(conn, detail);
 }
@@ -170,9 +177,15 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   const std::optional<std::string_view> login =
       enhanced ? std::optional<std::string_view>(conn->v5->auth_identity) : connect.username;
   const bool assigned_id = connect.client_id.empty();
-  std::string client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
+  absl::StatusOr<std::string> client_id = assigned_id ? GenerateClientId() : std::string(connect.client_id);
+  if (!client_id.ok()) {
+    Log(LogLevel::kError, "shard %d: cannot assign a client id: %s", index_, client_id.status().ToString());
+    SendConnack(conn, ReasonCode::kServerUnavailable, false, {});
+    Close(conn, "no client id could be assigned");
+    return;
+  }
 
-  if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
+  if (auto it = sessions_.find(std::string_view(*client_id)); it != sessions_.end()) {
     if (!access_.MayTakeOver(**it, login)) {
       stats_.logins_refused.Add(1);
       RefuseConnect(conn, ReasonCode::kClientIdentifierNotValid, "client id belongs to another login");
@@ -183,35 +196,37 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
       ConsumeArrivedInput(old);
       if (old->state == Connection::State::kConnected) {
         SendDisconnect(old, ReasonCode::kSessionTakenOver);
+        taking_over_ = true;  // the session is back online below: --max_sessions does not apply
         Close(old, "session taken over by a new connection");
+        taking_over_ = false;
       }
     }
   }
   // Closing the old connection may have ended a session that did not outlive it: look again.
   Session* session = nullptr;
   bool session_present = false;
-  if (auto it = sessions_.find(std::string_view(client_id)); it != sessions_.end()) {
+  if (auto it = sessions_.find(std::string_view(*client_id)); it != sessions_.end()) {
     CancelDelayedWill(**it);  // the client is back within its will delay
     if (connect.clean_start) {
       DestroySession(it->get());
     } else {
       session = it->get();
       session_present = true;
-      offline_expiry_ms_.erase(session);
+      ForgetOfflineSession(session);
     }
   }
   if (session == nullptr) {
-    auto fresh = std::make_unique<Session>(client_id);
+    auto fresh = std::make_unique<Session>(*client_id);
     session = fresh.get();
     sessions_.insert(std::move(fresh));
   }
 
+  const uint32_t requested_expiry = RequestedSessionExpiry(connect);
+  const uint32_t granted_expiry = CappedSessionExpiry(requested_expiry);
+  session->set_expiry_interval(granted_expiry);
   if (IsV5(connect.version)) {
-    session->set_expiry_interval(connect.properties.session_expiry_interval.value_or(0));
     conn->receive_maximum = connect.properties.receive_maximum.value_or(65535);
     conn->max_packet_size_out = connect.properties.maximum_packet_size.value_or(0);
-  } else {
-    session->set_expiry_interval(connect.clean_start ? 0 : kSessionNeverExpires);
   }
   session->will().reset();
   if (connect.will.has_value()) {
@@ -239,25 +254,24 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   std::string response_information;
   if (IsV5(connect.version)) {
     if (assigned_id) props.assigned_client_identifier = session->client_id();
+    // The client learns the expiry --max_session_expiry left it (MQTT 5.0 section 3.2.2.3.2).
+    if (granted_expiry != requested_expiry) props.session_expiry_interval = granted_expiry;
     AddCapabilityProperties(config_, props);
     ApplyConnectOptions(conn, connect, props, response_information);
   }
   ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
   Log(LogLevel::kDebug, "shard %d: client %s connected (MQTT %s, keep-alive %d s, session present %d)", index_,
-      session->client_id(), VersionName(connect.version), connect.keep_alive, session_present);
+      LogText(session->client_id()), VersionName(connect.version), connect.keep_alive, session_present);
   if (session_present) {
     ResendInflight(*session);
     PumpQueue(*session);
   }
 }
 
-std::string Shard::GenerateClientId() {
+absl::StatusOr<std::string> Shard::GenerateClientId() {
   // The id must hash to this shard, where its session is about to live.
-  for (;;) {
-    std::string id = absl::StrCat("ringmq-", index_, "-", ++client_id_counter_, "-", now_ms_ % 100000);
-    if (HomeShard(id, mesh_.shard_count()) == index_) return id;
-  }
+  return RandomClientIdForShard(index_, mesh_.shard_count());
 }
 
 void Shard::RefuseConnect(Connection* conn, ReasonCode reason, std::string_view why) {
@@ -302,7 +316,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   } else {
     session->will().reset();
   }
-  if (session->expiry_interval() == 0) {
+  if (session->expiry_interval() == 0 || !KeepOfflineSession(session)) {
     DestroySession(session);
     return;
   }
@@ -310,11 +324,6 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   // those in flight stay for a retransmission if it comes back (MQTT 5.0 section 4.8.2).
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/false);
   session->ReleaseIdleMemory();
-  if (session->expiry_interval() != kSessionNeverExpires) {
-    const int64_t deadline_ms = now_ms_ + static_cast<int64_t>(session->expiry_interval()) * 1000;
-    offline_expiry_ms_[session] = deadline_ms;
-    ScheduleSessionCheck(session, deadline_ms);
-  }
 }
 
 void Shard::DestroySession(Session* session) {
@@ -327,7 +336,7 @@ void Shard::DestroySession(Session* session) {
   }
   // Out of the trie now, so none of its group messages can come back to it.
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/true);
-  offline_expiry_ms_.erase(session);
+  ForgetOfflineSession(session);
   access_.ForgetSession(*session);
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
@@ -532,7 +541,7 @@ bool Shard::OnDisconnect(Connection* conn, const Frame& frame, std::span<const u
       ProtocolError(conn, ReasonCode::kProtocolError, "session expiry set at DISCONNECT after CONNECT had 0");
       return false;
     }
-    session.set_expiry_interval(*disconnect.properties.session_expiry_interval);
+    session.set_expiry_interval(CappedSessionExpiry(*disconnect.properties.session_expiry_interval));
   }
   // MQTT 5 reason 0x04 asks for the will to be published anyway.
   conn->will_due = disconnect.reason == ReasonCode::kDisconnectWithWill;

@@ -240,15 +240,15 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
     if (stopping_) {
       close((*handoff)->fd);
-      shared_.open_connections.fetch_sub(1);
+      ReleaseAdmission((*handoff)->counted_peer);
       return;
     }
-    AdoptSocket((*handoff)->fd, (*handoff)->received);
+    AdoptSocket((*handoff)->fd, (*handoff)->received, (*handoff)->counted_peer);
   }
 }
 
 void Shard::PublishSysTopics() {
-  uint64_t totals[8] = {};
+  uint64_t totals[12] = {};
   for (const ShardStats& s : all_stats_) {
     totals[0] += s.clients_connected.Get();
     totals[1] += s.messages_received.Get();
@@ -257,6 +257,10 @@ void Shard::PublishSysTopics() {
     totals[4] += s.bytes_sent.Get();
     totals[5] += s.messages_dropped.Get();
     totals[6] += s.subscriptions.Get();
+    totals[8] += s.refused_max_connections.Get();
+    totals[9] += s.refused_per_ip.Get();
+    totals[10] += s.refused_connect_rate.Get();
+    totals[11] += s.sessions_refused.Get();
   }
   totals[7] = stats_.retained_messages.Get();
   const std::pair<std::string_view, std::string> values[] = {
@@ -270,6 +274,11 @@ void Shard::PublishSysTopics() {
       {"$SYS/broker/messages/dropped", absl::StrCat(totals[5])},
       {"$SYS/broker/subscriptions/count", absl::StrCat(totals[6])},
       {"$SYS/broker/retained messages/count", absl::StrCat(totals[7])},
+      {"$SYS/broker/connections/refused/max_connections", absl::StrCat(totals[8])},
+      {"$SYS/broker/connections/refused/per_ip", absl::StrCat(totals[9])},
+      {"$SYS/broker/connections/refused/rate", absl::StrCat(totals[10])},
+      {"$SYS/broker/sessions/offline", absl::StrCat(shared_.offline_sessions.load(std::memory_order_relaxed))},
+      {"$SYS/broker/sessions/refused", absl::StrCat(totals[11])},
   };
   for (const auto& [topic, value] : values) {
     MessageParams params;

@@ -7,6 +7,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "net/connection_limits.h"
 
 namespace ringmq {
 
@@ -36,10 +40,20 @@ struct alignas(64) ShardStats {
   Counter logins_refused;       // CONNECTs refused by the password file, --allow_anonymous or client id ownership
   Counter publishes_denied;     // PUBLISHes (and wills) the ACL or the reserved-topic rule kept from routing
   Counter subscriptions_denied; // SUBSCRIBE filters refused by the ACL
+  // Refused by a limit (net/connection_limits.h, --max_sessions); each counted by the refusing shard.
+  Counter refused_max_connections;
+  Counter refused_per_ip;
+  Counter refused_connect_rate;
+  Counter sessions_refused;  // offline sessions ended at once because --max_sessions were kept
 };
 
 struct BrokerShared {
   std::atomic<int64_t> open_connections{0};
+  // Sessions kept while their client is away, on every shard: changed only when a session goes
+  // offline, comes back or ends, never on the message path (--max_sessions).
+  std::atomic<int64_t> offline_sessions{0};
+  std::unique_ptr<PerIpConnections> per_ip;                     // null: --max_connections_per_ip off
+  std::vector<std::unique_ptr<ConnectRateLimiter>> connect_rates;  // per --listen address; empty: off
   std::atomic<bool> stopping{false};
   std::atomic<int> shards_wills_sent{0};
   AccessPolicyStore* access_policies = nullptr;  // set before the shards start

@@ -20,6 +20,11 @@ NUMERIC_TOPICS = [
     "$SYS/broker/messages/dropped",
     "$SYS/broker/subscriptions/count",
     "$SYS/broker/retained messages/count",
+    "$SYS/broker/connections/refused/max_connections",
+    "$SYS/broker/connections/refused/per_ip",
+    "$SYS/broker/connections/refused/rate",
+    "$SYS/broker/sessions/offline",
+    "$SYS/broker/sessions/refused",
 ]
 
 
