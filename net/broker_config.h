@@ -45,6 +45,13 @@ struct BrokerConfig {
   uint16_t max_keep_alive = 65535;       // Server Keep Alive cap in seconds; 65535 = no cap
   std::string response_information_prefix;  // Response Information = prefix + client id; empty = none
   std::string auth_challenge_secret;     // enables the RINGMQ-CHALLENGE AUTH method; empty = off
+
+  // Input limits against hostile or runaway clients (net/shard_limits.cc).
+  // A client with keep-alive 0 may hold an incomplete packet this long before it is closed.
+  uint32_t incomplete_packet_timeout_s = 60;
+  uint32_t max_publish_rate = 0;         // PUBLISHes per second per client; 0 = unlimited
+  uint64_t max_publish_bytes_rate = 0;   // PUBLISH bytes per second per client; 0 = unlimited
+  uint64_t memory_limit = 0;             // process RSS in bytes above which publishers wait; 0 = off
 };
 
 }  // namespace ringmq

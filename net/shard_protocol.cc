@@ -141,6 +141,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
     Close(conn, "empty client id with clean session 0");
     return false;
   }
+  if (RefusedKeepAlive(conn, connect)) return false;
   if (!connect.client_id.empty()) {
     const int home = HomeShard(connect.client_id, mesh_.shard_count());
     if (home != index_) {
@@ -431,6 +432,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     return false;
   }
   stats_.messages_received.Add(1);
+  ChargePublish(conn, frame.total_size());
   Session& session = *conn->session;
   const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
   if (fresh) {

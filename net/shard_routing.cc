@@ -273,6 +273,7 @@ void Shard::PublishSysTopics() {
     params.retain = true;
     Publish(Message::Create(params));
   }
+  PublishLimitSysTopics();
 }
 
 }  // namespace ringmq

@@ -31,6 +31,13 @@ struct alignas(64) ShardStats {
   Counter subscriptions;
   Counter retained_messages;  // this shard's replica; all replicas converge to the same count
   Counter cross_shard_backlog;  // envelopes waiting because a queue to another shard was full
+  // Input limits (net/shard_limits.cc), each counted when it acts.
+  Counter incomplete_packet_timeouts;  // keep-alive 0 clients closed holding an incomplete packet
+  Counter keep_alive_refused;          // MQTT 3.1.1 CONNECTs refused by --max_keep_alive
+  Counter awaiting_rel_exceeded;       // clients closed for too many QoS 2 messages awaiting PUBREL
+  Counter publish_rate_pauses;         // times a client's input waited for --max_publish_(bytes_)rate
+  Counter memory_limit_pauses;         // times a publisher's input waited for --memory_limit
+  Counter memory_limit_refused;        // connections closed at accept above --memory_limit
 };
 
 struct BrokerShared {
