@@ -132,11 +132,15 @@ def test_trickled_large_packet_costs_little_per_segment(start_broker, raw, uid):
     rss_before = broker.rss_kib()
     payload = bytes(range(256)) * 4096  # 1 MiB
     big = mb.publish(f"{uid}/big", payload)
-    big_us, segments = trickle(broker, attacker, big, len(big) - 40_000, 3.0)
+    # The better of two trials: CPU time on a machine shared with other work is noisy.
+    trials = []
+    for _ in range(2):
+        trials.append(trickle(broker, attacker, big, len(big) - 40_000, 3.0))
+        # Every segment appended in order: the packet is delivered whole.
+        assert sub.expect(mb.PUBLISH, timeout=10).payload() == payload
+    big_us, segments = min(trials)
     rss_after = broker.rss_kib()
-    got = sub.expect(mb.PUBLISH, timeout=10)
     pinger.stop()
-    assert got.payload() == payload  # every segment appended in order, the packet delivered whole
     print(f"trickle: {big_us:.1f} us/segment at 1 MB buffered, {baseline_us:.1f} us at 45 KB")
     assert segments >= 1000, f"only {segments} segments sent"
     # Copying the buffered megabyte again per segment cost ~95 us more than the small packet's
