@@ -328,26 +328,36 @@ def test_memory_limit_holds_publishers_and_refuses_connections(start_broker, raw
     stuck.connect(stuck_id)
     stuck.subscribe([(f"{uid}/flood", 0)])
     pinger = Pinger(broker, pinger_id)
-    publisher = RawClient.connected(broker, pub_id)
-    publisher.sock.settimeout(1.0)
+    # One publisher on the subscriber's shard, one on the other: each shard holds its own.
+    publishers = [RawClient.connected(broker, pub_id),
+                  RawClient.connected(broker, client_id_on_shard(f"{uid}-pub", 1, SHARDS))]
+    for publisher in publishers:
+        publisher.sock.settimeout(1.0)
     batch = mb.publish(f"{uid}/flood", b"m" * 10240) * 50
     peak = broker.rss_kib()
     sent = 0
-    stalled = False
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and sent < 200_000:
-        try:
-            publisher.send(batch)  # the limit shows as a send that blocks
-            sent += 50
-        except (socket.timeout, TimeoutError):
-            stalled = True
-            break
+    stalled = set()
+    unsent = [b""] * len(publishers)  # the rest of a batch the socket did not take yet
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and sent < 400_000 and len(stalled) < len(publishers):
+        for n, publisher in enumerate(publishers):
+            if n in stalled:
+                continue
+            data = unsent[n] or batch
+            try:
+                taken = publisher.sock.send(data)
+            except (socket.timeout, TimeoutError):  # the limit: no room for a second
+                stalled.add(n)
+                continue
+            unsent[n] = data[taken:]
+            if not unsent[n]:
+                sent += 50
         peak = max(peak, broker.rss_kib())
-    for _ in range(20):  # a little longer: RSS must stay put while the publisher is held
+    for _ in range(20):  # a little longer: RSS must stay put while the publishers are held
         peak = max(peak, broker.rss_kib())
         time.sleep(0.05)
     print(f"memory limit {MEMORY_LIMIT >> 20} MiB: peak RSS {peak >> 10} MiB after {sent} messages of 10 KiB")
-    assert stalled, f"publisher never held ({sent} messages, peak RSS {peak} KiB)"
+    assert len(stalled) == len(publishers), f"publishers held: {stalled} ({sent} messages, peak RSS {peak} KiB)"
     assert peak < MEMORY_LIMIT // 1024 + MEMORY_MARGIN_KIB, f"RSS peaked at {peak} KiB"
     # New connections are closed at accept while above the limit.
     late = RawClient(broker.host, broker.port)
@@ -359,7 +369,7 @@ def test_memory_limit_holds_publishers_and_refuses_connections(start_broker, raw
     assert answer is None, "connection accepted above the limit"
     late.close()
     pinger.stop()
-    # The subscriber reads again: memory goes down and the publisher is read again.
+    # The subscriber reads again: memory goes down and the publishers are read again.
     stuck.sock.settimeout(0.5)
     drained = 0
     drain_deadline = time.monotonic() + 30
@@ -372,8 +382,10 @@ def test_memory_limit_holds_publishers_and_refuses_connections(start_broker, raw
             break
         drained += len(chunk)
     assert drained > 50 * 1024 * 1024, f"stuck subscriber drained only {drained} bytes"
-    publisher.sock.settimeout(10)
-    publisher.ping(timeout=20)  # its held input is read again
+    for publisher, rest in zip(publishers, unsent):
+        publisher.sock.settimeout(20)
+        publisher.send(rest)
+        publisher.ping(timeout=20)  # its held input is read again
     print(f"drained {drained >> 20} MiB, RSS now {broker.rss_kib() >> 10} MiB")
     again = RawClient.connected(broker, f"{uid}-again")
     again.ping(timeout=5)
