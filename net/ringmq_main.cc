@@ -54,7 +54,8 @@ ABSL_FLAG(uint32_t, max_packet_size, 1 << 20,
           "Largest MQTT packet accepted, in bytes; a larger one closes its connection (MQTT 5: reason 0x95).");
 ABSL_FLAG(uint32_t, max_inflight, 256,
           "QoS 1/2 messages sent to one client and not yet acknowledged (MQTT 5: also capped by the client's "
-          "receive maximum).");
+          "receive maximum). Also the broker's Receive Maximum: the QoS 2 messages any client (3.1.1 too) may "
+          "leave awaiting PUBREL; one more closes its connection (MQTT 5: DISCONNECT 0x93).");
 ABSL_FLAG(uint32_t, max_queued_messages, 1000,
           "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline; more are "
           "dropped and counted in $SYS/broker/messages/dropped.");
