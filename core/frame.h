@@ -26,7 +26,8 @@ struct Frame {
 
 struct FrameResult {
   FrameStatus status = FrameStatus::kNeedMore;
-  Frame frame;  // valid when status is kOk (and header fields when kTooLarge)
+  Frame frame;  // valid when status is kOk (header fields also when kTooLarge, and when kNeedMore
+                // once the fixed header is whole: header_size is 0 until then)
 };
 
 // Looks at the front of `data`. kTooLarge is reported as soon as the fixed header is complete, so a

@@ -73,6 +73,13 @@ struct BrokerConfig {
   std::shared_ptr<const ScramCredentials> scram_credentials;
   // A CONNECT without an Authentication Method is refused (5.0: 0x8C, 3.1.1: 0x05).
   bool require_enhanced_auth = false;
+
+  // Input limits against hostile or runaway clients (net/shard_input_limits.cc).
+  // A client with keep-alive 0 may hold an incomplete packet this long before it is closed.
+  uint32_t incomplete_packet_timeout_s = 60;
+  uint32_t max_publish_rate = 0;         // PUBLISHes per second per client; 0 = unlimited
+  uint64_t max_publish_bytes_rate = 0;   // PUBLISH bytes per second per client; 0 = unlimited
+  uint64_t memory_limit = 0;             // process RSS in bytes above which publishers wait; 0 = off
 };
 
 }  // namespace ringmq

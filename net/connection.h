@@ -24,6 +24,10 @@ class Session;
 // it move into `queue`, the payload follows them there, and the queue goes out with sendmsg.
 struct IoBuffers {
   std::string inbound;  // bytes of an incomplete packet (or unparsed input while paused)
+  // The incomplete packet's announced size once its fixed header is in (0 = not yet): `inbound` is
+  // reserved to it, so each segment is appended once and the packet parsed only when whole.
+  size_t inbound_packet_size = 0;
+  int64_t inbound_since_ms = 0;  // when the incomplete packet at the front of `inbound` began
   std::string out;      // encoded packets waiting for the next send
   std::string sending;  // bytes handed to the kernel; valid until the send completes
   size_t sending_offset = 0;
@@ -54,6 +58,7 @@ struct alignas(8) Connection {
   bool awaiting_suback = false;  // a SUBACK waits for every shard to know the new routes
   bool recv_cancel_sent = false;  // input paused: the armed receive is being cancelled
   bool peer_was_sending = false;  // it sent something within a second of our close: reset, not FIN
+  bool incomplete_timer_armed = false;  // keep-alive 0: a wheel entry watches its incomplete packet
   Session* session = nullptr;
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.

@@ -55,7 +55,8 @@ ABSL_FLAG(uint32_t, max_packet_size, 1 << 20,
           "Largest MQTT packet accepted, in bytes; a larger one closes its connection (MQTT 5: reason 0x95).");
 ABSL_FLAG(uint32_t, max_inflight, 256,
           "QoS 1/2 messages sent to one client and not yet acknowledged (MQTT 5: also capped by the client's "
-          "receive maximum).");
+          "receive maximum). Also the broker's Receive Maximum: the QoS 2 messages any client (3.1.1 too) may "
+          "leave awaiting PUBREL; one more closes its connection (MQTT 5: DISCONNECT 0x93).");
 ABSL_FLAG(uint32_t, max_queued_messages, 1000,
           "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline; more are "
           "dropped and counted in $SYS/broker/messages/dropped.");
@@ -89,7 +90,22 @@ ABSL_FLAG(uint32_t, max_topic_alias, 64,
           "aliases the broker assigns per connection when the client allows them; 0 = none.");
 ABSL_FLAG(uint32_t, max_keep_alive, 65535,
           "Longest keep-alive (seconds) an MQTT 5 client may use; one asking for more, or for 0, is told this "
-          "value as Server Keep Alive and held to it. 65535 = no cap.");
+          "value as Server Keep Alive and held to it. Below 65535 it also applies to MQTT 3.1/3.1.1 clients, who "
+          "cannot be told: a CONNECT with keep-alive 0 or above it is refused with CONNACK 0x02 (as mosquitto "
+          "does). 65535 = no cap.");
+ABSL_FLAG(uint32_t, incomplete_packet_timeout, 60,
+          "Seconds a client with keep-alive 0 may take to complete a packet it has started; then it is closed. "
+          "(Keep-alive counts from the last complete packet, so other clients are closed at 1.5x keep-alive.) "
+          "60 s lets a 1 MiB packet through a link of 20 KB/s.");
+ABSL_FLAG(uint32_t, max_publish_rate, 0,
+          "PUBLISHes per second one client may send, with a burst of one second's worth; beyond it the broker "
+          "stops reading the client until it is within the rate again (nothing is dropped). 0 = unlimited.");
+ABSL_FLAG(uint64_t, max_publish_bytes_rate, 0,
+          "PUBLISH bytes per second one client may send (burst: one second's worth, at least one packet), "
+          "enforced like --max_publish_rate. 0 = unlimited.");
+ABSL_FLAG(uint64_t, memory_limit, 0,
+          "Bytes of process RSS above which the broker stops reading clients that publish and closes new "
+          "connections at accept, until RSS is below 90 % of it again. Checked every 10 ms. 0 = off.");
 ABSL_FLAG(std::string, response_information_prefix, "",
           "MQTT 5: a client that requests response information is sent this prefix followed by its client id; "
           "empty = none is sent.");
@@ -187,6 +203,16 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError("--max_keep_alive must be between 1 and 65535");
   }
   config.max_keep_alive = static_cast<uint16_t>(absl::GetFlag(FLAGS_max_keep_alive));
+  config.incomplete_packet_timeout_s = std::max<uint32_t>(1, absl::GetFlag(FLAGS_incomplete_packet_timeout));
+  config.max_publish_rate = absl::GetFlag(FLAGS_max_publish_rate);
+  config.max_publish_bytes_rate = absl::GetFlag(FLAGS_max_publish_bytes_rate);
+  if (config.max_publish_bytes_rate >= (uint64_t{1} << 40)) {
+    return absl::InvalidArgumentError("--max_publish_bytes_rate must be below 1 TiB/s");
+  }
+  config.memory_limit = absl::GetFlag(FLAGS_memory_limit);
+  if (config.memory_limit != 0 && config.memory_limit < (uint64_t{16} << 20)) {
+    return absl::InvalidArgumentError("--memory_limit must be 0 (off) or at least 16 MiB");
+  }
   config.response_information_prefix = absl::GetFlag(FLAGS_response_information_prefix);
   config.shared_payload_threshold = absl::GetFlag(FLAGS_shared_payload_threshold);
   config.zerocopy_send_threshold = absl::GetFlag(FLAGS_zerocopy_send_threshold);

@@ -26,6 +26,7 @@
 #include "core/frame.h"
 #include "core/message.h"
 #include "core/session.h"
+#include "core/token_bucket.h"
 #include "net/access_control.h"
 #include "net/authenticators.h"
 #include "net/broker_config.h"
@@ -103,7 +104,11 @@ class Shard {
   void ConsumeInput(Connection* conn, std::span<const uint8_t> data);
   // Reads and handles what the peer sent that the ring has not delivered yet (bounded).
   void ConsumeArrivedInput(Connection* conn);
-  void ParsePackets(Connection* conn, std::span<const uint8_t> data);
+  // `started_ms`: when the packet at the front of `data` began arriving (it may have been held).
+  void ParsePackets(Connection* conn, std::span<const uint8_t> data, int64_t started_ms);
+  // Holds the start of a packet not yet whole, in a buffer reserved at its announced size (0: unknown).
+  void KeepIncompletePacket(Connection* conn, std::span<const uint8_t> start, size_t announced_size,
+                            int64_t started_ms);
   // The CONNECT belongs to another shard: the socket and every byte from the CONNECT on go there.
   void HandOff(Connection* conn, std::span<const uint8_t> from_connect);
   void MarkForFlush(Connection* conn);
@@ -135,6 +140,21 @@ class Shard {
   void BeginShutdown();
   bool ShutdownComplete();
   int64_t NowMs() const { return now_ms_; }
+
+  // --- input limits (shard_input_limits.cc) ---
+  // Charges a PUBLISH to the client's --max_publish_rate / --max_publish_bytes_rate buckets, and
+  // holds a publisher while the broker is above --memory_limit.
+  void ChargePublish(Connection* conn, uint32_t packet_bytes);
+  bool HeldByLimits(const Connection* conn) const;  // its input waits for a rate or the memory limit
+  void ForgetLimits(const Connection* conn);
+  void CheckMemory();              // RSS against --memory_limit, every kMemoryCheckMs
+  bool RefusedForMemory(int fd);  // a new connection above --memory_limit is closed (true)
+  // Keep-alive 0: a client holding an incomplete packet is still closed after
+  // --incomplete_packet_timeout (DeadlineOf); this makes sure a wheel entry looks at it.
+  void WatchIncompletePacket(Connection* conn);
+  std::optional<int64_t> IncompletePacketDeadline(const Connection* conn) const;
+  // MQTT 3.1.1 cannot be told a Server Keep Alive: --max_keep_alive refuses 0 or above it (0x02).
+  bool RefusedKeepAlive(Connection* conn, const ConnectPacket& connect);
 
   // --- MQTT packets and sessions (shard_protocol.cc) ---
   // Returns false when the connection must close (it has been closed or handed off already).
@@ -346,6 +366,15 @@ class Shard {
   bool congested_ = false;  // see shard_flow.cc
   uint64_t touched_shards_ = 0;                // destinations with items pushed but not yet published
   std::vector<Connection*> paused_;            // connections whose input waits (see shard_flow.cc)
+  // Input limits (shard_input_limits.cc): per connection that has published while a limit is set.
+  struct PublishLimits {
+    TokenBucket messages;  // --max_publish_rate
+    TokenBucket bytes;     // --max_publish_bytes_rate
+    bool memory_held = false;  // it published while the broker was above --memory_limit
+  };
+  absl::flat_hash_map<const Connection*, PublishLimits> publish_limits_;
+  bool memory_over_ = false;  // RSS above --memory_limit and not yet back below the low-water mark
+  int64_t next_memory_check_ms_ = 0;
 
   uint64_t wake_buffer_ = 0;
   bool wake_armed_ = false;

@@ -8,7 +8,9 @@
 //    least half free, so a congested shard neither buffers its clients' input nor flips between
 //    reading and not reading, or
 //  - its own output (acknowledgements, deliveries) is backed up beyond --max_queued_bytes because the
-//    client does not read.
+//    client does not read, or
+//  - an input limit holds it (shard_input_limits.cc): it is beyond --max_publish_rate or
+//    --max_publish_bytes_rate, or it publishes while the broker is above --memory_limit.
 // Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
 // connection holds at most what had already arrived; the kernel's socket buffer fills and the sender
 // blocks.
@@ -19,7 +21,8 @@ namespace ringmq {
 
 bool Shard::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
-  return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes;
+  return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes ||
+         HeldByLimits(conn);
 }
 
 void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
@@ -80,6 +83,7 @@ void Shard::ResumePaused() {
     }
     conn->reading_paused = false;
     conn->last_activity_ms = now_ms_;  // we were deaf to it, not it silent: its keep-alive starts over
+    if (conn->io != nullptr) conn->io->inbound_since_ms = now_ms_;  // and so does its incomplete packet's
     ConsumeInput(conn, {});  // parses what was held while paused
     if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
   }

@@ -71,9 +71,13 @@ bool Shard::CheckPublishCapabilities(Connection* conn, const PublishPacket& publ
     ProtocolError(conn, ReasonCode::kRetainNotSupported, "retained PUBLISH with --retain_available=false");
     return false;
   }
+  // MQTT 3.1.1 has no Receive Maximum, but the same bound holds: each QoS 2 message awaiting PUBREL is
+  // state kept for the client. Beyond it the connection closes (as EMQX does), without a reason
+  // code in 3.1.1; the client resends the unreleased ones (DUP) when it comes back.
   const Session& session = *conn->session;
-  if (IsV5(conn->version) && publish.qos == 2 && !session.HasInboundQos2(publish.packet_id) &&
+  if (publish.qos == 2 && !session.HasInboundQos2(publish.packet_id) &&
       session.inbound_qos2_count() >= AnnouncedReceiveMaximum(config_)) {
+    stats_.awaiting_rel_exceeded.Add(1);
     ProtocolError(conn, ReasonCode::kReceiveMaximumExceeded, "more QoS 2 PUBLISHes awaiting PUBREL than Receive Maximum");
     return false;
   }

@@ -146,6 +146,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
     RefuseConnect(conn, ReasonCode::kClientIdentifierNotValid, "empty client id with clean session 0");
     return false;
   }
+  if (RefusedKeepAlive(conn, connect)) return false;
   if (!connect.client_id.empty()) {
     const int home = HomeShard(connect.client_id, mesh_.shard_count());
     if (home != index_) {
@@ -468,6 +469,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     return false;
   }
   stats_.messages_received.Add(1);
+  ChargePublish(conn, frame.total_size());
   Session& session = *conn->session;
   if (!access_.MayPublish(session, publish.topic)) {
     RefusePublish(conn, publish);

@@ -247,46 +247,57 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
   }
 }
 
+namespace {
+
+// A counter every shard keeps, published as one $SYS topic with the sum over the shards.
+struct SummedCounter {
+  std::string_view topic;
+  Counter ShardStats::*counter;
+};
+
+constexpr SummedCounter kSummedCounters[] = {
+    {"$SYS/broker/clients/connected", &ShardStats::clients_connected},
+    {"$SYS/broker/messages/received", &ShardStats::messages_received},
+    {"$SYS/broker/messages/sent", &ShardStats::messages_sent},
+    {"$SYS/broker/bytes/received", &ShardStats::bytes_received},
+    {"$SYS/broker/bytes/sent", &ShardStats::bytes_sent},
+    {"$SYS/broker/messages/dropped", &ShardStats::messages_dropped},
+    {"$SYS/broker/subscriptions/count", &ShardStats::subscriptions},
+    {"$SYS/broker/connections/refused/max_connections", &ShardStats::refused_max_connections},
+    {"$SYS/broker/connections/refused/per_ip", &ShardStats::refused_per_ip},
+    {"$SYS/broker/connections/refused/rate", &ShardStats::refused_connect_rate},
+    {"$SYS/broker/sessions/refused", &ShardStats::sessions_refused},
+    {"$SYS/broker/limits/incomplete_packet_timeouts", &ShardStats::incomplete_packet_timeouts},
+    {"$SYS/broker/limits/keep_alive_refused", &ShardStats::keep_alive_refused},
+    {"$SYS/broker/limits/awaiting_rel_exceeded", &ShardStats::awaiting_rel_exceeded},
+    {"$SYS/broker/limits/publish_rate_pauses", &ShardStats::publish_rate_pauses},
+    {"$SYS/broker/limits/memory_pauses", &ShardStats::memory_limit_pauses},
+    {"$SYS/broker/limits/memory_refused_connections", &ShardStats::memory_limit_refused},
+    {"$SYS/broker/clients/refused", &ShardStats::logins_refused},
+    {"$SYS/broker/publish/denied", &ShardStats::publishes_denied},
+    {"$SYS/broker/subscribe/denied", &ShardStats::subscriptions_denied},
+};
+
+}  // namespace
+
 void Shard::PublishSysTopics() {
-  uint64_t totals[12] = {};
-  for (const ShardStats& s : all_stats_) {
-    totals[0] += s.clients_connected.Get();
-    totals[1] += s.messages_received.Get();
-    totals[2] += s.messages_sent.Get();
-    totals[3] += s.bytes_received.Get();
-    totals[4] += s.bytes_sent.Get();
-    totals[5] += s.messages_dropped.Get();
-    totals[6] += s.subscriptions.Get();
-    totals[8] += s.refused_max_connections.Get();
-    totals[9] += s.refused_per_ip.Get();
-    totals[10] += s.refused_connect_rate.Get();
-    totals[11] += s.sessions_refused.Get();
-  }
-  totals[7] = stats_.retained_messages.Get();
-  const std::pair<std::string_view, std::string> values[] = {
-      {"$SYS/broker/version", "ringmq " RINGMQ_VERSION},
-      {"$SYS/broker/uptime", absl::StrCat((now_ms_ - shared_.start_ms) / 1000)},
-      {"$SYS/broker/clients/connected", absl::StrCat(totals[0])},
-      {"$SYS/broker/messages/received", absl::StrCat(totals[1])},
-      {"$SYS/broker/messages/sent", absl::StrCat(totals[2])},
-      {"$SYS/broker/bytes/received", absl::StrCat(totals[3])},
-      {"$SYS/broker/bytes/sent", absl::StrCat(totals[4])},
-      {"$SYS/broker/messages/dropped", absl::StrCat(totals[5])},
-      {"$SYS/broker/subscriptions/count", absl::StrCat(totals[6])},
-      {"$SYS/broker/retained messages/count", absl::StrCat(totals[7])},
-      {"$SYS/broker/connections/refused/max_connections", absl::StrCat(totals[8])},
-      {"$SYS/broker/connections/refused/per_ip", absl::StrCat(totals[9])},
-      {"$SYS/broker/connections/refused/rate", absl::StrCat(totals[10])},
-      {"$SYS/broker/sessions/offline", absl::StrCat(shared_.offline_sessions.load(std::memory_order_relaxed))},
-      {"$SYS/broker/sessions/refused", absl::StrCat(totals[11])},
-  };
-  for (const auto& [topic, value] : values) {
+  auto publish = [this](std::string_view topic, std::string_view value) {
     MessageParams params;
     params.topic = topic;
     params.payload = value;
     params.retain = true;
     Publish(Message::Create(params));
+  };
+  publish("$SYS/broker/version", "ringmq " RINGMQ_VERSION);
+  publish("$SYS/broker/uptime", absl::StrCat((now_ms_ - shared_.start_ms) / 1000));
+  for (const SummedCounter& summed : kSummedCounters) {
+    uint64_t total = 0;
+    for (const ShardStats& s : all_stats_) total += (s.*summed.counter).Get();
+    publish(summed.topic, absl::StrCat(total));
   }
+  // Every replica converges to the same count: this shard's is the broker's.
+  publish("$SYS/broker/retained messages/count", absl::StrCat(stats_.retained_messages.Get()));
+  publish("$SYS/broker/sessions/offline", absl::StrCat(shared_.offline_sessions.load(std::memory_order_relaxed)));
 }
 
 }  // namespace ringmq

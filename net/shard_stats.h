@@ -45,6 +45,13 @@ struct alignas(64) ShardStats {
   Counter refused_per_ip;
   Counter refused_connect_rate;
   Counter sessions_refused;  // offline sessions ended at once because --max_sessions were kept
+  // Input limits (net/shard_input_limits.cc), each counted when it acts.
+  Counter incomplete_packet_timeouts;  // keep-alive 0 clients closed holding an incomplete packet
+  Counter keep_alive_refused;          // MQTT 3.1.1 CONNECTs refused by --max_keep_alive
+  Counter awaiting_rel_exceeded;       // clients closed for too many QoS 2 messages awaiting PUBREL
+  Counter publish_rate_pauses;         // times a client's input waited for --max_publish_(bytes_)rate
+  Counter memory_limit_pauses;         // times a publisher's input waited for --memory_limit
+  Counter memory_limit_refused;        // connections closed at accept above --memory_limit
 };
 
 struct BrokerShared {

@@ -90,6 +90,18 @@ TEST(ParseFrame, TooLargeAsSoonAsHeaderIsComplete) {
   EXPECT_EQ(ParseFrame(header, 1003).status, FrameStatus::kNeedMore);
 }
 
+// The shard reserves an incomplete packet's buffer at its announced size (net/shard.cc).
+TEST(ParseFrame, NeedMoreTellsTheSizeOnceTheHeaderIsWhole) {
+  const std::vector<uint8_t> bytes = {0x30, 0xE8, 0x07, 0x00};  // remaining 1000, one body byte here
+  const FrameResult whole_header = ParseFrame(bytes, kNoLimit);
+  EXPECT_EQ(whole_header.status, FrameStatus::kNeedMore);
+  EXPECT_EQ(whole_header.frame.total_size(), 1003u);
+  const FrameResult partial_header = ParseFrame(std::span(bytes).first(2), kNoLimit);
+  EXPECT_EQ(partial_header.status, FrameStatus::kNeedMore);
+  EXPECT_EQ(partial_header.frame.header_size, 0u);
+  EXPECT_EQ(partial_header.frame.total_size(), 0u);
+}
+
 TEST(ParseFrame, ExactlyAtLimitIsOk) {
   const std::vector<uint8_t> bytes = {0x30, 0x03, 0x00, 0x01, 't'};
   EXPECT_EQ(ParseFrame(bytes, 5).status, FrameStatus::kOk);

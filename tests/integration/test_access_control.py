@@ -46,6 +46,7 @@ topic deny test/nosubscribe
 
 user carol
 topic readwrite $internal/#
+topic read $SYS/#
 
 pattern readwrite devices/%c/#
 pattern read users/%u/inbox
@@ -378,3 +379,22 @@ def test_sighup_with_a_broken_file_keeps_the_old_rules(start_broker, files, paho
     bob = paho(broker, f"{uid}-bob", username="bob", password="bob-secret")
     assert bob.subscribe("fleet/#", qos=1) == [1]
     assert bob.subscribe("test/nosubscribe", qos=1) == [0x80]
+
+
+def test_refusals_are_counted_in_sys(start_broker, files, paho, uid):
+    passwords, acl = files
+    broker = start_broker(flags={"password_file": passwords, "acl_file": acl, "sys_interval": 1})
+    paho(broker, f"{uid}-w", expect_rc=5, username="alice", password="wrong")
+    bob = paho(broker, f"{uid}-bob", username="bob", password="bob-secret")
+    assert bob.subscribe("test/nosubscribe", qos=1) == [0x80]
+    bob.publish(f"alice/{uid}", b"denied", qos=1)
+    carol = paho(broker, f"{uid}-carol", username="carol", password="carol pass")
+    carol.subscribe("$SYS/broker/#", qos=0)
+    wanted = {"$SYS/broker/clients/refused", "$SYS/broker/publish/denied", "$SYS/broker/subscribe/denied"}
+    seen: dict[str, int] = {}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(seen.get(t, 0) >= 1 for t in wanted):
+        for message in carol.drain() or carol.expect(1, timeout=max(0.01, deadline - time.monotonic())):
+            if message.topic in wanted:
+                seen[message.topic] = int(message.payload)
+    assert all(seen.get(t, 0) >= 1 for t in wanted), seen

@@ -25,6 +25,15 @@ NUMERIC_TOPICS = [
     "$SYS/broker/connections/refused/rate",
     "$SYS/broker/sessions/offline",
     "$SYS/broker/sessions/refused",
+    "$SYS/broker/limits/incomplete_packet_timeouts",
+    "$SYS/broker/limits/keep_alive_refused",
+    "$SYS/broker/limits/awaiting_rel_exceeded",
+    "$SYS/broker/limits/publish_rate_pauses",
+    "$SYS/broker/limits/memory_pauses",
+    "$SYS/broker/limits/memory_refused_connections",
+    "$SYS/broker/clients/refused",
+    "$SYS/broker/publish/denied",
+    "$SYS/broker/subscribe/denied",
 ]
 
 
