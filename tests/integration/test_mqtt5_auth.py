@@ -7,15 +7,18 @@ CONNECT naming one gets 0x8C; wrong passwords and unknown users both get 0x86
 after an identical-looking exchange; a connected client re-authenticates with
 AUTH 0x19; --require_enhanced_auth refuses CONNECTs without a method.
 
-Paho 1.6 can put Authentication Method and Data in CONNECT (used below) but
-cannot continue an exchange: it has no API to send AUTH and treats a received
-AUTH as an unknown packet and drops the connection. Multi-step exchanges
-therefore use the raw client."""
+Real clients: MQTT.js 5 runs the whole exchange through its handleAuth hook,
+re-authentication included (mqttjs/scram.mjs). Paho 1.6 can put Authentication
+Method and Data in CONNECT (used below) but cannot continue an exchange: it has
+no API to send AUTH and treats a received AUTH as an unknown packet and drops
+the connection. The other multi-step scenarios use the raw client."""
 
 from __future__ import annotations
 
 import base64
+import pathlib
 import re
+import shutil
 import subprocess
 import time
 
@@ -34,6 +37,7 @@ from shards import client_id_on_shard
 
 pytestmark = pytest.mark.ringmq_only
 
+HERE = pathlib.Path(__file__).resolve().parent
 USERS = {"alice": "correct horse battery staple", "sensor,7=b": "p@ss:w0rd", "carol": "c4rol"}
 
 
@@ -258,6 +262,18 @@ def test_paho_sends_method_and_data_in_connect(scram_broker, paho5):
     paho5(scram_broker, expect_reason=0x87, properties=refused)
     unknown = paho_props(PacketTypes.CONNECT, AuthenticationMethod="DIGEST-MD5")
     paho5(scram_broker, expect_reason=0x8C, properties=unknown)
+
+
+def test_mqttjs_exchange_and_reauthentication(scram_broker, uid):
+    node = shutil.which("node")
+    if node is None or not (HERE / "node_modules" / "mqtt").is_dir():
+        pytest.fail("node and MQTT.js are needed (tools/test.sh installs them; test_mqtt5_mqttjs.py "
+                    "runs npm install)", pytrace=False)
+    user = "sensor,7=b"
+    result = subprocess.run([node, str(HERE / "mqttjs" / "scram.mjs"), scram_broker.host, str(scram_broker.port),
+                             uid, user, USERS[user]], cwd=HERE, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, f"scram.mjs failed:\n{result.stdout}\n{result.stderr[-3000:]}"
+    assert result.stdout.strip().endswith("ok")
 
 
 def test_require_enhanced_auth(start_broker, scram_file, clients, raw5, paho5, uid):
