@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import pathlib
 import re
-import shutil
 import subprocess
 import time
 
@@ -34,6 +33,7 @@ from paho_client import PahoClient
 from raw_client import RawClient
 from scram_client import METHOD, ScramClient, auth_packet, begin, expect_auth, finish, scram_passwd
 from shards import client_id_on_shard
+from test_mqtt5_mqttjs import node  # noqa: F401  (node binary; installs MQTT.js when missing)
 
 pytestmark = pytest.mark.ringmq_only
 
@@ -264,11 +264,7 @@ def test_paho_sends_method_and_data_in_connect(scram_broker, paho5):
     paho5(scram_broker, expect_reason=0x8C, properties=unknown)
 
 
-def test_mqttjs_exchange_and_reauthentication(scram_broker, uid):
-    node = shutil.which("node")
-    if node is None or not (HERE / "node_modules" / "mqtt").is_dir():
-        pytest.fail("node and MQTT.js are needed (tools/test.sh installs them; test_mqtt5_mqttjs.py "
-                    "runs npm install)", pytrace=False)
+def test_mqttjs_exchange_and_reauthentication(scram_broker, node, uid):
     user = "sensor,7=b"
     result = subprocess.run([node, str(HERE / "mqttjs" / "scram.mjs"), scram_broker.host, str(scram_broker.port),
                              uid, user, USERS[user]], cwd=HERE, capture_output=True, text=True, timeout=30)
