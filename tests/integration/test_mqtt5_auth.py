@@ -105,6 +105,26 @@ def test_exchange_succeeds_on_every_shard(scram_broker, clients, uid):
             client.ping()
 
 
+def test_interleaved_exchanges_keep_their_own_state(scram_broker, clients, uid):
+    # Twenty exchanges open at once, answered in reverse order, every third with a wrong password:
+    # each connection's nonce, salt and AuthMessage stay its own.
+    pending = []
+    for index in range(20):
+        client = clients(scram_broker)
+        user = list(USERS)[index % len(USERS)]
+        scram = ScramClient(user, USERS[user] if index % 3 else "wrong")
+        client.send(m5.connect(f"{uid}-{index}", props=[(m5.AUTHENTICATION_METHOD, METHOD),
+                                                        (m5.AUTHENTICATION_DATA, scram.client_first())]))
+        pending.append((index, client, scram))
+    server_firsts = [expect_auth(client, 0x18) for _, client, _ in pending]
+    for (index, client, scram), server_first in reversed(list(zip(pending, server_firsts))):
+        reason, props = finish(client, scram, server_first)
+        assert reason == (0x86 if index % 3 == 0 else 0), f"exchange {index}"
+        if reason == 0:
+            assert scram.verify(props[m5.AUTHENTICATION_DATA])
+            client.ping()
+
+
 def test_connected_client_works_normally(scram_broker, clients, uid):
     subscriber, publisher = clients(scram_broker), clients(scram_broker)
     assert login(subscriber, f"{uid}-sub", "alice", USERS["alice"])[0] == 0
