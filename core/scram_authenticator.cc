@@ -29,9 +29,11 @@ class ScramExchange final : public AuthExchange {
     const std::string server_nonce = nonce_source_();
     if (server_nonce.empty() || !IsScramPrintable(server_nonce)) return Refuse(ReasonCode::kNotAuthorized);
 
+    // The made-up verifier is computed for real users too, so that the answer takes as long either way.
+    ScramVerifier mock = credentials_->MockVerifierFor(first->user);
     const ScramVerifier* known = credentials_->Find(first->user);
     user_known_ = known != nullptr;
-    verifier_ = user_known_ ? *known : credentials_->MockVerifierFor(first->user);
+    verifier_ = user_known_ ? *known : std::move(mock);
     user_ = first->user;
     gs2_header_ = first->gs2_header;
     nonce_ = first->client_nonce + server_nonce;

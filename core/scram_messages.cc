@@ -64,6 +64,7 @@ bool IsScramPrintable(std::string_view text) {
 }
 
 absl::StatusOr<ScramClientFirst> ParseScramClientFirst(std::string_view message) {
+  if (message.size() > kMaxScramMessageSize) return Malformed("client-first-message too long");
   // gs2-header = gs2-cbind-flag "," [authzid] ","
   const std::vector<std::string_view> parts = Split(message, ',');
   if (parts.size() < 4) return Malformed("client-first-message needs gs2 header, n= and r=");
@@ -91,6 +92,7 @@ absl::StatusOr<ScramClientFirst> ParseScramClientFirst(std::string_view message)
 }
 
 absl::StatusOr<ScramClientFinal> ParseScramClientFinal(std::string_view message) {
+  if (message.size() > kMaxScramMessageSize) return Malformed("client-final-message too long");
   // c=..,r=..[,extensions],p=..   The proof comes last, so everything before ",p=" is signed.
   const size_t proof_at = message.rfind(",p=");
   if (proof_at == std::string_view::npos) return Malformed("client-final-message without proof");

@@ -9,6 +9,7 @@
 // Thread ownership: stateless functions, any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@
 #include "absl/status/statusor.h"
 
 namespace ringmq {
+
+// Real client messages are about 100 bytes; a longer one is refused before any hashing, so a client
+// cannot make the shard HMAC a megabyte-sized AuthMessage.
+inline constexpr size_t kMaxScramMessageSize = 4096;
 
 struct ScramClientFirst {
   std::string gs2_header;    // "n,," or "y,,": what the client-final's c= must repeat

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace ringmq {
 namespace {
 
@@ -51,6 +53,13 @@ TEST(ScramMessages, RefusesMalformedClientFinal) {
   EXPECT_FALSE(ParseScramClientFinal("c=b!ws,r=abc,p=AAAA").ok());
   EXPECT_FALSE(ParseScramClientFinal("c=biws,r=abc,p=AAA").ok());  // not padded
   EXPECT_FALSE(ParseScramClientFinal("c=biws,p=AAAA").ok());
+}
+
+TEST(ScramMessages, RefusesOversizedMessages) {
+  const std::string nonce(kMaxScramMessageSize, 'x');
+  EXPECT_FALSE(ParseScramClientFirst("n,,n=user,r=" + nonce).ok());
+  EXPECT_TRUE(ParseScramClientFirst("n,,n=user,r=" + nonce.substr(0, kMaxScramMessageSize - 12)).ok());
+  EXPECT_FALSE(ParseScramClientFinal("c=biws,r=" + nonce + ",p=AAAA").ok());
 }
 
 TEST(ScramMessages, FormatsServerFirst) {

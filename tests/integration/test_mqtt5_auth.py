@@ -7,14 +7,16 @@ CONNECT naming one gets 0x8C; wrong passwords and unknown users both get 0x86
 after an identical-looking exchange; a connected client re-authenticates with
 AUTH 0x19; --require_enhanced_auth refuses CONNECTs without a method.
 
-Paho 1.6 can put Authentication Method and Data in CONNECT (used below) but
-cannot continue an exchange: it has no API to send AUTH and treats a received
-AUTH as an unknown packet and drops the connection. Multi-step exchanges
-therefore use the raw client."""
+Real clients: MQTT.js 5 runs the whole exchange through its handleAuth hook,
+re-authentication included (mqttjs/scram.mjs). Paho 1.6 can put Authentication
+Method and Data in CONNECT (used below) but cannot continue an exchange: it has
+no API to send AUTH and treats a received AUTH as an unknown packet and drops
+the connection. The other multi-step scenarios use the raw client."""
 
 from __future__ import annotations
 
 import base64
+import pathlib
 import re
 import subprocess
 import time
@@ -31,9 +33,11 @@ from paho_client import PahoClient
 from raw_client import RawClient
 from scram_client import METHOD, ScramClient, auth_packet, begin, expect_auth, finish, scram_passwd
 from shards import client_id_on_shard
+from test_mqtt5_mqttjs import node  # noqa: F401  (node binary; installs MQTT.js when missing)
 
 pytestmark = pytest.mark.ringmq_only
 
+HERE = pathlib.Path(__file__).resolve().parent
 USERS = {"alice": "correct horse battery staple", "sensor,7=b": "p@ss:w0rd", "carol": "c4rol"}
 
 
@@ -98,6 +102,26 @@ def test_exchange_succeeds_on_every_shard(scram_broker, clients, uid):
             reason, _ = login(client, client_id_on_shard(f"{uid}-{user}", shard, scram_broker.shards),
                               user, password)
             assert reason == 0
+            client.ping()
+
+
+def test_interleaved_exchanges_keep_their_own_state(scram_broker, clients, uid):
+    # Twenty exchanges open at once, answered in reverse order, every third with a wrong password:
+    # each connection's nonce, salt and AuthMessage stay its own.
+    pending = []
+    for index in range(20):
+        client = clients(scram_broker)
+        user = list(USERS)[index % len(USERS)]
+        scram = ScramClient(user, USERS[user] if index % 3 else "wrong")
+        client.send(m5.connect(f"{uid}-{index}", props=[(m5.AUTHENTICATION_METHOD, METHOD),
+                                                        (m5.AUTHENTICATION_DATA, scram.client_first())]))
+        pending.append((index, client, scram))
+    server_firsts = [expect_auth(client, 0x18) for _, client, _ in pending]
+    for (index, client, scram), server_first in reversed(list(zip(pending, server_firsts))):
+        reason, props = finish(client, scram, server_first)
+        assert reason == (0x86 if index % 3 == 0 else 0), f"exchange {index}"
+        if reason == 0:
+            assert scram.verify(props[m5.AUTHENTICATION_DATA])
             client.ping()
 
 
@@ -258,6 +282,14 @@ def test_paho_sends_method_and_data_in_connect(scram_broker, paho5):
     paho5(scram_broker, expect_reason=0x87, properties=refused)
     unknown = paho_props(PacketTypes.CONNECT, AuthenticationMethod="DIGEST-MD5")
     paho5(scram_broker, expect_reason=0x8C, properties=unknown)
+
+
+def test_mqttjs_exchange_and_reauthentication(scram_broker, node, uid):
+    user = "sensor,7=b"
+    result = subprocess.run([node, str(HERE / "mqttjs" / "scram.mjs"), scram_broker.host, str(scram_broker.port),
+                             uid, user, USERS[user]], cwd=HERE, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, f"scram.mjs failed:\n{result.stdout}\n{result.stderr[-3000:]}"
+    assert result.stdout.strip().endswith("ok")
 
 
 def test_require_enhanced_auth(start_broker, scram_file, clients, raw5, paho5, uid):
