@@ -3,8 +3,9 @@
 // in one walk of the topic. Built once when the ACL file is parsed, then only read.
 //
 // Layout: nodes and their literal edges sit in two flat vectors (indices, not pointers), so a
-// section of a few rules is a few cache lines. A node's literal edges are sorted: a handful are
-// scanned, many are binary-searched. `+`, `#`, `%c` and `%u` have their own slots; `%c`/`%u` are
+// section of a few rules is a few cache lines. An edge carries its key's length and first 8 bytes
+// as one word, so most comparisons are two integer compares (keys of up to 8 bytes never reach
+// memcmp). A node's literal edges are sorted: a handful are scanned, many are binary-searched. `+`, `#`, `%c` and `%u` have their own slots; `%c`/`%u` are
 // compared with the client's id/username at check time, which is what lets every client share one
 // compiled copy of the patterns. `#` is always a leaf, so it is folded into its parent as bits.
 // Each node also records the access bits found anywhere below it, so a walk skips subtrees that
@@ -58,18 +59,22 @@ class AclSubject {
   bool has_username_ = false;
 };
 
+// The first up to 8 bytes of `key` as a word, zero-padded; equal keys have equal prefixes.
+uint64_t AclKeyPrefix(std::string_view key);
+
 class AclTrie {
  public:
   // Adds one rule. `levels` must form a valid topic filter. Only before Finish().
   void Add(const std::vector<AclRuleLevel>& levels, uint8_t access);
-  // Sorts edges and computes the below-bits; call once after the last Add().
+  // Lays out and sorts edges and computes the below-bits; call once after the last Add().
   void Finish();
 
-  bool empty() const { return nodes_.size() <= 1 && nodes_.front().here == 0 && nodes_.front().hash_here == 0; }
+  bool empty() const { return nodes_.front().below == 0; }
 
-  // The union of the access bits of rules matching `topic` (a valid topic name), OR-ed into
-  // `found`. Stops early once the answer for `wanted` (kAclRead or kAclWrite) is decided: a deny
-  // was found, or `wanted` was granted and no deny lies on any remaining path.
+  // The union of the access bits of rules matching `topic`, OR-ed into `found`. Stops early once
+  // the answer for `wanted` (kAclRead or kAclWrite) is decided: a deny was found, or `wanted` was
+  // granted and no deny lies on any remaining path.
+  // `topic` must be a valid topic name.
   uint8_t Match(std::string_view topic, const AclSubject& subject, uint8_t wanted, uint8_t found) const;
 
  private:
@@ -88,19 +93,26 @@ class AclTrie {
     uint8_t below = 0;      // here | hash_here of this node and every node below it
   };
   struct Edge {
+    uint64_t prefix = 0;  // AclKeyPrefix(key)
+    uint32_t size = 0;
+    uint32_t child = 0;
+  };
+  struct PendingEdge {
     std::string key;
     uint32_t child = 0;
   };
   class Walk;
 
   uint32_t Child(uint32_t node, const AclRuleLevel& level);
-  uint32_t FindLiteral(const Node& node, std::string_view level) const;
+  uint32_t FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const;
+  bool SameKey(uint32_t edge, std::string_view level, uint64_t prefix) const;
   uint8_t ComputeBelow(uint32_t node);
 
   std::vector<Node> nodes_ = std::vector<Node>(1);  // [0] is the root
   std::vector<Edge> edges_;
+  std::vector<std::string> edge_keys_;  // parallel to edges_: whole keys, for those over 8 bytes
   // Only while building: each node's edges before Finish() lays them out contiguously.
-  std::vector<std::vector<Edge>> pending_edges_ = std::vector<std::vector<Edge>>(1);
+  std::vector<std::vector<PendingEdge>> pending_edges_ = std::vector<std::vector<PendingEdge>>(1);
 };
 
 }  // namespace ringmq
