@@ -15,30 +15,66 @@ uint64_t Load8(const char* bytes) {
   return word;
 }
 
+uint64_t SlashBytes(uint64_t word);
+
 // Where the next '/' at or after `from` is, or text.size(): eight bytes per step (a zero-byte test
 // on the word XOR-ed with '/' in every byte), since a check must cost tens of nanoseconds.
 size_t NextSlash(std::string_view text, size_t from) {
-  constexpr uint64_t kOnes = 0x0101010101010101;
-  constexpr uint64_t kHighs = 0x8080808080808080;
   size_t i = from;
   for (; i + 8 <= text.size(); i += 8) {
-    const uint64_t x = Load8(text.data() + i) ^ (kOnes * '/');
-    // The lowest flagged byte is exact (borrows only run upwards), and memory order is little-endian.
-    const uint64_t zero_bytes = (x - kOnes) & ~x & kHighs;
-    if (zero_bytes != 0) return i + static_cast<size_t>(__builtin_ctzll(zero_bytes)) / 8;
+    const uint64_t slashes = SlashBytes(Load8(text.data() + i));
+    if (slashes != 0) return i + static_cast<size_t>(__builtin_ctzll(slashes)) / 8;
   }
   while (i < text.size() && text[i] != '/') ++i;
   return i;
 }
 
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "NextSlash and LevelPrefix assume little-endian words");
+// Byte equality of two equally long strings, inline: the levels compared are short, where a call
+// to memcmp costs more than the comparison.
+bool SameBytes(const char* a, const char* b, size_t size) {
+  for (; size >= 8; size -= 8, a += 8, b += 8) {
+    if (Load8(a) != Load8(b)) return false;
+  }
+  for (; size > 0; --size, ++a, ++b) {
+    if (*a != *b) return false;
+  }
+  return true;
+}
 
-// The AclKeyPrefix of the level text[start, start + size), loading a whole word when the text is
-// long enough and masking off the bytes past the level.
-uint64_t LevelPrefix(std::string_view text, size_t start, size_t size) {
-  if (text.size() - start < 8) return AclKeyPrefix(text.substr(start, size));
-  const uint64_t word = Load8(text.data() + start);
-  return size >= 8 ? word : word & ((uint64_t{1} << (8 * size)) - 1);
+bool SameText(std::string_view a, std::string_view b) { return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size()); }
+
+constexpr uint64_t kOnes = 0x0101010101010101;
+constexpr uint64_t kHighs = 0x8080808080808080;
+
+// Flags the '/' bytes of a word (the lowest flag is exact: borrows only run upwards).
+uint64_t SlashBytes(uint64_t word) {
+  const uint64_t x = word ^ (kOnes * '/');
+  return (x - kOnes) & ~x & kHighs;
+}
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word-at-a-time scans assume little-endian words");
+
+// One level of a topic: where it ends and its AclKeyPrefix, from a single scan.
+struct ScannedLevel {
+  size_t end;  // the '/' after the level, or the topic's size
+  uint64_t prefix;
+};
+
+// Scans the level starting at `start`. The common case - a level under 8 bytes with 8 bytes to read -
+// costs one load: the word gives both the slash and the prefix.
+ScannedLevel ScanLevel(std::string_view text, size_t start) {
+  if (text.size() - start >= 8) {
+    const uint64_t word = Load8(text.data() + start);
+    if (const uint64_t slashes = SlashBytes(word); slashes != 0) {
+      const size_t size = static_cast<size_t>(__builtin_ctzll(slashes)) / 8;
+      return {start + size, word & ((uint64_t{1} << (8 * size)) - 1)};
+    }
+    return {NextSlash(text, start + 8), word};
+  }
+  uint64_t prefix = 0;
+  size_t i = start;
+  for (; i < text.size() && text[i] != '/'; ++i) prefix |= uint64_t{static_cast<unsigned char>(text[i])} << (8 * (i - start));
+  return {i, prefix};
 }
 
 }  // namespace
@@ -86,15 +122,13 @@ class AclTrie::Walk {
     // `$` topic follows literal edges only (a `%c`/`%u` level counts as a wildcard here).
     const bool wildcards = pos != 0 || !dollar_topic_;
     if (wildcards) found_ |= node.hash_here;
-    const size_t end = NextSlash(topic_, pos);
+    const auto [end, prefix] = ScanLevel(topic_, pos);
     const std::string_view level(topic_.data() + pos, end - pos);
-    if (node.edge_count != 0) {
-      TryChild(trie_.FindLiteral(node, level, LevelPrefix(topic_, pos, level.size())), end + 1);
-    }
+    if (node.edge_count != 0) TryChild(trie_.FindLiteral(node, level, prefix), end + 1);
     if (!wildcards) return;
     TryChild(node.plus, end + 1);
-    if (node.client_id != kNone && level == subject_.client_id()) TryChild(node.client_id, end + 1);
-    if (node.username != kNone && subject_.has_username() && level == subject_.username()) {
+    if (node.client_id != kNone && SameText(level, subject_.client_id())) TryChild(node.client_id, end + 1);
+    if (node.username != kNone && subject_.has_username() && SameText(level, subject_.username())) {
       TryChild(node.username, end + 1);
     }
   }
@@ -185,18 +219,25 @@ uint8_t AclTrie::ComputeBelow(uint32_t index) {
 bool AclTrie::SameKey(uint32_t edge, std::string_view level, uint64_t prefix) const {
   const Edge& e = edges_[edge];
   if (e.size != level.size() || e.prefix != prefix) return false;
-  return level.size() <= 8 || std::memcmp(edge_keys_[edge].data() + 8, level.data() + 8, level.size() - 8) == 0;
+  return level.size() <= 8 || SameBytes(edge_keys_[edge].data() + 8, level.data() + 8, level.size() - 8);
 }
 
 uint32_t AclTrie::FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const {
+  if (node.edge_count > kMaxScanned) return SearchLiteral(node, level, prefix);
+  const Edge* edge = edges_.data() + node.first_edge;
+  const Edge* const last = edge + node.edge_count;
+  for (; edge != last; ++edge) {
+    if (edge->prefix == prefix && edge->size == level.size()) {
+      const size_t index = static_cast<size_t>(edge - edges_.data());
+      if (level.size() <= 8 || SameBytes(edge_keys_[index].data() + 8, level.data() + 8, level.size() - 8)) return edge->child;
+    }
+  }
+  return kNone;
+}
+
+uint32_t AclTrie::SearchLiteral(const Node& node, std::string_view level, uint64_t prefix) const {
   const uint32_t first = node.first_edge;
   const uint32_t last = first + node.edge_count;
-  if (node.edge_count <= kMaxScanned) {
-    for (uint32_t e = first; e < last; ++e) {
-      if (SameKey(e, level, prefix)) return edges_[e].child;
-    }
-    return kNone;
-  }
   const auto wanted = std::make_tuple(level.size(), prefix, level);
   uint32_t low = first;
   uint32_t high = last;
