@@ -1,5 +1,6 @@
 #include "core/acl.h"
 
+#include <atomic>
 #include <optional>
 
 #include "core/acl_rules.h"
@@ -7,6 +8,9 @@
 
 namespace ringmq {
 namespace {
+
+// Bindings are made on every shard thread; relaxed is enough for uniqueness.
+std::atomic<uint64_t> next_binding_serial{1};
 
 bool HasWildcard(std::string_view name) { return name.find_first_of("+#") != std::string_view::npos; }
 
@@ -50,6 +54,7 @@ void ForEachRule(const AclSection* own, const AclSection& patterns, const AclSub
 AclBinding AclFile::Bind(std::optional<std::string_view> username, std::string_view client_id) const {
   AclBinding binding;
   binding.subject_ = AclSubject(client_id, username);
+  binding.serial_ = next_binding_serial.fetch_add(1, std::memory_order_relaxed);
   if (!username) {
     binding.own_ = &compiled_->anonymous;
   } else if (auto it = compiled_->users.find(absl::string_view(username->data(), username->size())); it != compiled_->users.end()) {
@@ -58,6 +63,9 @@ AclBinding AclFile::Bind(std::optional<std::string_view> username, std::string_v
   // A `+` or `#` substituted into a pattern would widen it to other clients' topics.
   const bool has_patterns = !compiled_->patterns.rules.empty();
   binding.refused_ = has_patterns && (HasWildcard(client_id) || (username && HasWildcard(*username)));
+  // Longer than any MQTT string: AclSubject's 16-bit sizes could not hold it.
+  constexpr size_t kMaxName = UINT16_MAX;
+  if (client_id.size() > kMaxName || (username && username->size() > kMaxName)) binding.refused_ = true;
   return binding;
 }
 

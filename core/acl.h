@@ -38,17 +38,22 @@ struct AclSection;
 struct CompiledAcl;
 
 // A client's view of the ACL, made once at CONNECT and kept with the session. 48 bytes: a pointer
-// to the client's compiled section and views onto its client id and username, which the session
-// must own and keep unchanged for as long as it uses the binding. Valid while the AclFile (or a
+// to the client's compiled section, views onto its client id and username (which the session must
+// own and keep unchanged for as long as it uses the binding) and a serial for caches. Valid while the AclFile (or a
 // copy of it) that made it lives; a reloaded file needs new bindings.
 class AclBinding {
  public:
   AclBinding() = default;  // refuses everything
 
+  // Unique per Bind call in this process (never 0 for a bound client, never reused), so a cache
+  // keyed by it cannot hand one client's answers to another that later sits at the same address.
+  uint64_t serial() const { return serial_; }
+
  private:
   friend class AclFile;
   const AclSection* own_ = nullptr;  // the user's or the anonymous section; null when there is none
   AclSubject subject_;
+  uint64_t serial_ = 0;
   bool refused_ = true;  // no AclFile made it, or `+`/`#` in its names while patterns exist
 };
 

@@ -35,16 +35,16 @@ struct AclRuleLevel {
 };
 
 // Whose topic is checked: the strings `%c` and `%u` stand for, as views onto strings the caller
-// owns. Pointer and 32-bit size rather than std::string_view, since a binding of this is kept with
-// every session (MQTT strings are at most 65,535 bytes).
+// owns. Pointers and 16-bit sizes rather than std::string_view, since a binding holding this is kept
+// with every session; MQTT strings (client ids, usernames) are at most 65,535 bytes.
 class AclSubject {
  public:
   AclSubject() = default;
   AclSubject(std::string_view client_id, std::optional<std::string_view> username)
       : client_id_(client_id.data()),
         username_(username ? username->data() : nullptr),
-        client_id_size_(static_cast<uint32_t>(client_id.size())),
-        username_size_(username ? static_cast<uint32_t>(username->size()) : 0),
+        client_id_size_(static_cast<uint16_t>(client_id.size())),
+        username_size_(username ? static_cast<uint16_t>(username->size()) : 0),
         has_username_(username.has_value()) {}
 
   std::string_view client_id() const { return {client_id_, client_id_size_}; }
@@ -54,13 +54,10 @@ class AclSubject {
  private:
   const char* client_id_ = nullptr;
   const char* username_ = nullptr;
-  uint32_t client_id_size_ = 0;
-  uint32_t username_size_ = 0;
+  uint16_t client_id_size_ = 0;
+  uint16_t username_size_ = 0;
   bool has_username_ = false;
 };
-
-// The first up to 8 bytes of `key` as a word, zero-padded; equal keys have equal prefixes.
-uint64_t AclKeyPrefix(std::string_view key);
 
 class AclTrie {
  public:

@@ -142,6 +142,14 @@ TEST(Acl, WildcardsInNamesRefuseEverythingWhenPatternsExist) {
   EXPECT_TRUE(without_patterns.MayPublish(Client{"u+", "d"}.Bind(without_patterns), "a"));
 }
 
+TEST(Acl, NamesLongerThanAnyMqttStringAreRefused) {
+  const AclFile acl = MustParse("topic #\nuser u\ntopic #\n");
+  const std::string huge(65536, 'x');
+  EXPECT_FALSE(acl.MayPublish(acl.Bind(std::nullopt, huge), "a"));
+  EXPECT_FALSE(acl.MayPublish(acl.Bind(huge, "c"), "a"));
+  EXPECT_TRUE(acl.MayPublish(acl.Bind(std::nullopt, std::string(65535, 'x')), "a"));
+}
+
 TEST(Acl, SubstitutionIsOneWholeLevel) {
   const AclFile acl = MustParse("pattern devices/%c/#\npattern pre%c/x\n");
   // Client "a/b" does not get client "a"'s subtree devices/a/b/...
