@@ -7,15 +7,18 @@
 //                                               section before any `user` line)
 //   pattern [read|write|readwrite|deny] FILTER  a rule for every client; a level that is exactly
 //                                               `%c` / `%u` stands for its client id / username
-// The access defaults to readwrite; FILTER is the rest of the line, trimmed.
+// The access defaults to readwrite; FILTER is the rest of the line, trimmed, a valid MQTT topic filter
+// of at most 256 levels. Sections of a name that comes back merge.
 //
 // Evaluation for one client and topic: the client's own section (its user section, or the anonymous
 // section when it has no username) and the patterns (those with `%u` only when it has a username).
 // A matching `deny` refuses whatever else grants (deliberately stricter than mosquitto, where a
 // user's grant is final before the patterns are looked at); otherwise a matching rule granting the
 // access allows; otherwise the answer is no. Only rules whose filter starts with `$` see topics that
-// start with `$`, so `#` never grants `$SYS/...`. When the file has patterns, a client whose
-// username or client id contains `+` or `#` is refused everything (as mosquitto does). `%c`/`%u`
+// start with `$`, so `#` never grants `$SYS/...` (nor does `%c/#` for a client id starting with `$`).
+// When the file has patterns, a client whose username or client id contains `+` or `#` is refused
+// everything (mosquitto refuses it the patterns, which is where a wildcard name would widen a rule;
+// this also refuses its own section, which is simpler to reason about). `%c`/`%u`
 // replace one whole level: a client id containing `/` never matches a `%c` level (mosquitto pastes the
 // text, which would let client `a/b` into client `a`'s `devices/a/b/...`). `%c` inside a longer level
 // is literal text. `$share/...` is not a topic: callers check the filter inside a shared subscription.

@@ -15,7 +15,16 @@ uint64_t Load8(const char* bytes) {
   return word;
 }
 
-uint64_t SlashBytes(uint64_t word);
+constexpr uint64_t kOnes = 0x0101010101010101;
+constexpr uint64_t kHighs = 0x8080808080808080;
+
+// Flags the '/' bytes of a word (the lowest flag is exact: borrows only run upwards).
+uint64_t SlashBytes(uint64_t word) {
+  const uint64_t x = word ^ (kOnes * '/');
+  return (x - kOnes) & ~x & kHighs;
+}
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word-at-a-time scans assume little-endian words");
 
 // Where the next '/' at or after `from` is, or text.size(): eight bytes per step (a zero-byte test
 // on the word XOR-ed with '/' in every byte), since a check must cost tens of nanoseconds.
@@ -42,17 +51,6 @@ bool SameBytes(const char* a, const char* b, size_t size) {
 }
 
 bool SameText(std::string_view a, std::string_view b) { return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size()); }
-
-constexpr uint64_t kOnes = 0x0101010101010101;
-constexpr uint64_t kHighs = 0x8080808080808080;
-
-// Flags the '/' bytes of a word (the lowest flag is exact: borrows only run upwards).
-uint64_t SlashBytes(uint64_t word) {
-  const uint64_t x = word ^ (kOnes * '/');
-  return (x - kOnes) & ~x & kHighs;
-}
-
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the word-at-a-time scans assume little-endian words");
 
 // One level of a topic: where it ends and its AclKeyPrefix, from a single scan.
 struct ScannedLevel {
@@ -85,8 +83,8 @@ uint64_t AclKeyPrefix(std::string_view key) {
   return prefix;
 }
 
-// One topic walked through the trie. Recursion depth is bounded by the deepest rule, since a walk
-// only descends along nodes that exist.
+// One topic walked through the trie. Recursion depth is bounded by the deepest rule (at most
+// kMaxAclFilterLevels), since a walk only descends along nodes that exist.
 class AclTrie::Walk {
  public:
   Walk(const AclTrie& trie, std::string_view topic, const AclSubject& subject, uint8_t wanted, uint8_t found)

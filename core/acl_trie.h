@@ -14,6 +14,7 @@
 // Thread ownership: immutable after Finish(); shared read-only by every shard thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@
 #include <vector>
 
 namespace ringmq {
+
+// Rules deeper than this are refused when parsing: the trie walk recurses once per rule level, and
+// no real ACL comes near it.
+inline constexpr size_t kMaxAclFilterLevels = 256;
 
 // Access bits of an ACL rule. A `deny` rule refuses both directions and wins over any grant.
 inline constexpr uint8_t kAclRead = 1;
