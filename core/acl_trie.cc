@@ -96,7 +96,7 @@ class AclTrie::Walk {
         found_(found) {}
 
   uint8_t Run() {
-    if (!Decided()) From(0, 0);
+    if (!Decided() && Worth(0)) From(0, 0);  // e.g. no patterns, or only grants once granted
     return found_;
   }
 
