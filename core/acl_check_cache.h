@@ -3,8 +3,8 @@
 // stream). A hit costs a hash of the topic and a compare of at most 52 bytes instead of a walk of
 // the rule tries; topics longer than that are checked without the cache.
 //
-// Direct-mapped: a slot holds one (serial, topic) with the answers learnt for it so far (read and
-// write are cached separately); a colliding key replaces it. Serials are never reused, so entries of
+// Two-way set-associative: a slot holds one (serial, topic) with the answers learnt for it so far
+// (read and write are cached separately); a key whose two slots are taken evicts one at random. Serials are never reused, so entries of
 // closed sessions just age out, and a reloaded AclFile (new bindings, new serials) never sees the old
 // answers. 64 bytes a slot: 1,024 slots are 64 KiB.
 //
@@ -23,7 +23,7 @@ namespace ringmq {
 
 class AclCheckCache {
  public:
-  // `slots` is rounded up to a power of two (at least 1).
+  // `slots` is rounded up to a power of two (at least 2).
   explicit AclCheckCache(size_t slots);
 
   bool MayPublish(const AclFile& acl, const AclBinding& binding, std::string_view topic) {
@@ -51,6 +51,7 @@ class AclCheckCache {
 
   bool Check(const AclFile& acl, const AclBinding& binding, std::string_view topic, uint8_t access);
   Slot& SlotFor(uint64_t serial, std::string_view topic);
+  static bool Holds(const Slot& slot, uint64_t serial, std::string_view topic);
 
   std::vector<Slot> slots_;
   uint64_t hits_ = 0;

@@ -41,13 +41,16 @@ size_t NextSlash(std::string_view text, size_t from) {
 // Byte equality of two equally long strings, inline: the levels compared are short, where a call
 // to memcmp costs more than the comparison.
 bool SameBytes(const char* a, const char* b, size_t size) {
-  for (; size >= 8; size -= 8, a += 8, b += 8) {
-    if (Load8(a) != Load8(b)) return false;
+  if (size < 8) {
+    for (size_t i = 0; i < size; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
-  for (; size > 0; --size, ++a, ++b) {
-    if (*a != *b) return false;
+  for (size_t i = 0; i + 8 <= size; i += 8) {
+    if (Load8(a + i) != Load8(b + i)) return false;
   }
-  return true;
+  return Load8(a + size - 8) == Load8(b + size - 8);  // the tail, overlapping
 }
 
 bool SameText(std::string_view a, std::string_view b) { return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size()); }
