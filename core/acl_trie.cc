@@ -86,12 +86,26 @@ uint64_t AclKeyPrefix(std::string_view key) {
   return prefix;
 }
 
+uint32_t AclTrie::FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const {
+  if (node.edge_count > kMaxScanned) return SearchLiteral(node, level, prefix);
+  const Edge* edge = edges_.data() + node.first_edge;
+  const Edge* const last = edge + node.edge_count;
+  for (; edge != last; ++edge) {
+    if (edge->prefix == prefix && edge->size == level.size()) {
+      const size_t index = static_cast<size_t>(edge - edges_.data());
+      if (level.size() <= 8 || SameBytes(edge_keys_[index].data() + 8, level.data() + 8, level.size() - 8)) return edge->child;
+    }
+  }
+  return kNone;
+}
+
 // One topic walked through the trie. Recursion depth is bounded by the deepest rule (at most
 // kMaxAclFilterLevels), since a walk only descends along nodes that exist.
 class AclTrie::Walk {
  public:
   Walk(const AclTrie& trie, std::string_view topic, const AclSubject& subject, uint8_t wanted, uint8_t found)
       : trie_(trie),
+        nodes_(trie.nodes_.data()),
         topic_(topic),
         subject_(subject),
         dollar_topic_(!topic.empty() && topic.front() == '$'),
@@ -109,12 +123,12 @@ class AclTrie::Walk {
   // A subtree matters only if it holds a deny, or the wanted grant while it is still missing.
   bool Worth(uint32_t child) const {
     const uint8_t missing = kAclDeny | ((found_ & wanted_) != 0 ? 0 : wanted_);
-    return (trie_.nodes_[child].below & missing) != 0;
+    return (nodes_[child].below & missing) != 0;
   }
 
   // `pos` is where the next level of the topic starts; past the end means every level was consumed.
   void From(uint32_t index, size_t pos) {
-    const Node& node = trie_.nodes_[index];
+    const Node& node = nodes_[index];
     if (pos > topic_.size()) {
       found_ |= node.here | node.hash_here;  // `a/#` also matches `a`
       return;
@@ -139,6 +153,7 @@ class AclTrie::Walk {
   }
 
   const AclTrie& trie_;
+  const Node* nodes_;  // trie_.nodes_.data(), one load fewer per node
   std::string_view topic_;
   const AclSubject& subject_;
   bool dollar_topic_;
@@ -221,19 +236,6 @@ bool AclTrie::SameKey(uint32_t edge, std::string_view level, uint64_t prefix) co
   const Edge& e = edges_[edge];
   if (e.size != level.size() || e.prefix != prefix) return false;
   return level.size() <= 8 || SameBytes(edge_keys_[edge].data() + 8, level.data() + 8, level.size() - 8);
-}
-
-uint32_t AclTrie::FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const {
-  if (node.edge_count > kMaxScanned) return SearchLiteral(node, level, prefix);
-  const Edge* edge = edges_.data() + node.first_edge;
-  const Edge* const last = edge + node.edge_count;
-  for (; edge != last; ++edge) {
-    if (edge->prefix == prefix && edge->size == level.size()) {
-      const size_t index = static_cast<size_t>(edge - edges_.data());
-      if (level.size() <= 8 || SameBytes(edge_keys_[index].data() + 8, level.data() + 8, level.size() - 8)) return edge->child;
-    }
-  }
-  return kNone;
 }
 
 uint32_t AclTrie::SearchLiteral(const Node& node, std::string_view level, uint64_t prefix) const {

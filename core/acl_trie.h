@@ -106,7 +106,7 @@ class AclTrie {
   class Walk;
 
   uint32_t Child(uint32_t node, const AclRuleLevel& level);
-  uint32_t FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const;
+  [[gnu::always_inline]] inline uint32_t FindLiteral(const Node& node, std::string_view level, uint64_t prefix) const;
   // The binary search for nodes with many edges; out of line so the scan stays small.
   [[gnu::noinline]] uint32_t SearchLiteral(const Node& node, std::string_view level, uint64_t prefix) const;
   bool SameKey(uint32_t edge, std::string_view level, uint64_t prefix) const;
