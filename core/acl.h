@@ -7,15 +7,18 @@
 //                                               section before any `user` line)
 //   pattern [read|write|readwrite|deny] FILTER  a rule for every client; a level that is exactly
 //                                               `%c` / `%u` stands for its client id / username
-// The access defaults to readwrite; FILTER is the rest of the line, trimmed.
+// The access defaults to readwrite; FILTER is the rest of the line, trimmed, a valid MQTT topic filter
+// of at most 256 levels. Sections of a name that comes back merge.
 //
 // Evaluation for one client and topic: the client's own section (its user section, or the anonymous
 // section when it has no username) and the patterns (those with `%u` only when it has a username).
 // A matching `deny` refuses whatever else grants (deliberately stricter than mosquitto, where a
 // user's grant is final before the patterns are looked at); otherwise a matching rule granting the
 // access allows; otherwise the answer is no. Only rules whose filter starts with `$` see topics that
-// start with `$`, so `#` never grants `$SYS/...`. When the file has patterns, a client whose
-// username or client id contains `+` or `#` is refused everything (as mosquitto does). `%c`/`%u`
+// start with `$`, so `#` never grants `$SYS/...` (nor does `%c/#` for a client id starting with `$`).
+// When the file has patterns, a client whose username or client id contains `+` or `#` is refused
+// everything (mosquitto refuses it the patterns, which is where a wildcard name would widen a rule;
+// this also refuses its own section, which is simpler to reason about). `%c`/`%u`
 // replace one whole level: a client id containing `/` never matches a `%c` level (mosquitto pastes the
 // text, which would let client `a/b` into client `a`'s `devices/a/b/...`). `%c` inside a longer level
 // is literal text. `$share/...` is not a topic: callers check the filter inside a shared subscription.
@@ -38,17 +41,22 @@ struct AclSection;
 struct CompiledAcl;
 
 // A client's view of the ACL, made once at CONNECT and kept with the session. 48 bytes: a pointer
-// to the client's compiled section and views onto its client id and username, which the session
-// must own and keep unchanged for as long as it uses the binding. Valid while the AclFile (or a
+// to the client's compiled section, views onto its client id and username (which the session must
+// own and keep unchanged for as long as it uses the binding) and a serial for caches. Valid while the AclFile (or a
 // copy of it) that made it lives; a reloaded file needs new bindings.
 class AclBinding {
  public:
   AclBinding() = default;  // refuses everything
 
+  // Unique per Bind call in this process (never 0 for a bound client, never reused), so a cache
+  // keyed by it cannot hand one client's answers to another that later sits at the same address.
+  uint64_t serial() const { return serial_; }
+
  private:
   friend class AclFile;
   const AclSection* own_ = nullptr;  // the user's or the anonymous section; null when there is none
   AclSubject subject_;
+  uint64_t serial_ = 0;
   bool refused_ = true;  // no AclFile made it, or `+`/`#` in its names while patterns exist
 };
 

@@ -105,6 +105,9 @@ class Parser {
       return Error(absl::StrCat("invalid topic filter '", AbslView(filter), "'"));
     }
     rule.levels = RuleLevels(filter, is_pattern);
+    if (rule.levels.size() > kMaxAclFilterLevels) {
+      return Error(absl::StrCat("topic filter with more than ", kMaxAclFilterLevels, " levels"));
+    }
     Section(is_pattern).Add(std::move(rule));
     return absl::OkStatus();
   }

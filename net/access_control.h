@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/acl_check_cache.h"
 #include "core/credential_cache.h"
 #include "core/packet.h"
 #include "core/reason_code.h"
@@ -72,17 +73,17 @@ class AccessControl {
 
   // PUBLISH (and wills when published): reserved topics ($SYS/..., and every $ topic unless the ACL
   // grants it) and the ACL's write rules.
-  bool MayPublish(const Session& session, std::string_view topic) const;
+  bool MayPublish(const Session& session, std::string_view topic);
   // SUBSCRIBE of one filter (the inner filter of a shared subscription). kCheckEachMessage also marks
   // the session, so that deliveries to it are checked one by one.
   SubscribeVerdict ClassifySubscription(const Session& session, std::string_view filter);
   // At delivery: false when the session may not read the topic. Costs one flag test for sessions whose
   // every subscription the ACL grants in full.
-  bool MayReceive(const Session& session, std::string_view topic) const {
+  bool MayReceive(const Session& session, std::string_view topic) {
     if (!policy_->acl) return true;
     auto it = logins_.find(&session);
     if (it == logins_.end() || !it->second->check_each_message) return true;
-    return policy_->acl->MayReceive(it->second->binding, topic);
+    return acl_cache_->MayReceive(*policy_->acl, it->second->binding, topic);
   }
 
   // Switches to a new policy and says which logins and subscriptions it revokes. `sessions` are all
@@ -92,6 +93,7 @@ class AccessControl {
     ReloadEffects effects;
     // The cache sees the new password file's generation and forgets what the old one verified.
     std::shared_ptr<const AccessPolicy> old = std::exchange(policy_, std::move(policy));
+    MakeAclCache();  // new bindings get new serials, so old answers could not be mistaken anyway
     for (const auto& session : sessions) Recheck(*session, effects);
     return effects;  // `old` lives until here: the bindings pointed into its ACL
   }
@@ -107,6 +109,7 @@ class AccessControl {
   };
   static constexpr int64_t kHashBudgetNs = 2'000'000;  // per loop turn; the first hash always runs
 
+  void MakeAclCache();
   bool VerifyPassword(std::string_view username, std::string_view password, bool& deferred);
   Login* Find(const Session& session) const;
   void Recheck(Session& session, ReloadEffects& effects);
@@ -114,6 +117,8 @@ class AccessControl {
 
   std::shared_ptr<const AccessPolicy> policy_;
   CredentialCache cache_;
+  // Recent ACL answers by (session, topic): devices repeat their topics. Only with an ACL.
+  std::unique_ptr<AclCheckCache> acl_cache_;
   absl::flat_hash_map<const Session*, std::unique_ptr<Login>> logins_;
   int64_t hashed_this_turn_ns_ = 0;
   bool deferred_this_turn_ = false;

@@ -106,7 +106,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Acl, PatternDenyBeatsUserGrant) {
   const AclFile acl = MustParse("user alice\ntopic devices/#\npattern deny devices/%c/locked\n");
-  const AclBinding binding = Client{"alice", "d1"}.Bind(acl);
+  const Client binding_client{"alice", "d1"};  // owns the names the binding views
+  const AclBinding binding = binding_client.Bind(acl);
   EXPECT_TRUE(acl.MayPublish(binding, "devices/d1/open"));
   EXPECT_FALSE(acl.MayPublish(binding, "devices/d1/locked"));
   EXPECT_FALSE(acl.MayReceive(binding, "devices/d1/locked"));
@@ -115,14 +116,16 @@ TEST(Acl, PatternDenyBeatsUserGrant) {
 
 TEST(Acl, DenyListedAfterTheGrantStillWins) {
   const AclFile acl = MustParse("topic deny a/b\ntopic a/#\n");
-  const AclBinding binding = Client{std::nullopt, "c"}.Bind(acl);
+  const Client binding_client{std::nullopt, "c"};  // owns the names the binding views
+  const AclBinding binding = binding_client.Bind(acl);
   EXPECT_FALSE(acl.MayPublish(binding, "a/b"));
   EXPECT_TRUE(acl.MayPublish(binding, "a/c"));
 }
 
 TEST(Acl, DollarTopicsNeedADollarRule) {
   const AclFile acl = MustParse("topic #\ntopic +/x\npattern %c/#\ntopic read $SYS/#\n");
-  const AclBinding binding = Client{std::nullopt, "$SYS"}.Bind(acl);
+  const Client binding_client{std::nullopt, "$SYS"};  // owns the names the binding views
+  const AclBinding binding = binding_client.Bind(acl);
   EXPECT_TRUE(acl.MayPublish(binding, "a/x"));
   EXPECT_FALSE(acl.MayPublish(binding, "$SYS/x"));  // neither `#`, `+/x` nor `%c/#` with id "$SYS"
   EXPECT_TRUE(acl.MayReceive(binding, "$SYS/x"));
@@ -140,6 +143,14 @@ TEST(Acl, WildcardsInNamesRefuseEverythingWhenPatternsExist) {
   const AclFile without_patterns = MustParse("topic #\nuser u+\ntopic #\n");
   EXPECT_TRUE(without_patterns.MayPublish(Client{std::nullopt, "d+"}.Bind(without_patterns), "a"));
   EXPECT_TRUE(without_patterns.MayPublish(Client{"u+", "d"}.Bind(without_patterns), "a"));
+}
+
+TEST(Acl, NamesLongerThanAnyMqttStringAreRefused) {
+  const AclFile acl = MustParse("topic #\nuser u\ntopic #\n");
+  const std::string huge(65536, 'x');
+  EXPECT_FALSE(acl.MayPublish(acl.Bind(std::nullopt, huge), "a"));
+  EXPECT_FALSE(acl.MayPublish(acl.Bind(huge, "c"), "a"));
+  EXPECT_TRUE(acl.MayPublish(acl.Bind(std::nullopt, std::string(65535, 'x')), "a"));
 }
 
 TEST(Acl, SubstitutionIsOneWholeLevel) {
@@ -162,7 +173,8 @@ TEST(Acl, TopicLinesDoNotSubstitute) {
 
 TEST(Acl, UserSectionsMergeAndEmptyUsernameIsAUsername) {
   const AclFile acl = MustParse("user a\ntopic x\nuser b\ntopic y\nuser a\ntopic z\n");
-  const AclBinding a = Client{"a", "c"}.Bind(acl);
+  const Client a_client{"a", "c"};  // owns the names the binding views
+  const AclBinding a = a_client.Bind(acl);
   EXPECT_TRUE(acl.MayPublish(a, "x"));
   EXPECT_TRUE(acl.MayPublish(a, "z"));
   EXPECT_FALSE(acl.MayPublish(a, "y"));
@@ -195,7 +207,8 @@ TEST(AclParse, Syntax) {
       "topic readers/club\n"  // a first word that is not an access keyword belongs to the filter
       "user  some one  \n"
       "topic s");
-  const AclBinding anonymous = Client{std::nullopt, "c"}.Bind(acl);
+  const Client anonymous_client{std::nullopt, "c"};  // owns the names the binding views
+  const AclBinding anonymous = anonymous_client.Bind(acl);
   EXPECT_TRUE(acl.MayReceive(anonymous, "a b/c"));
   EXPECT_FALSE(acl.MayPublish(anonymous, "a b/c"));
   EXPECT_TRUE(acl.MayPublish(anonymous, "w/x"));
@@ -219,6 +232,10 @@ TEST(AclParse, ErrorsNameTheLine) {
   EXPECT_EQ(ParseError(std::string("topic a\n") + std::string("topic b\0c", 9)),
             std::string("line 2: invalid topic filter 'b\0c'", 34));
   EXPECT_EQ(ParseError("topic \xff\n"), "line 1: invalid topic filter '\xff'");
+  std::string deep = "a";
+  for (int i = 1; i < 256; ++i) deep += "/a";
+  EXPECT_EQ(ParseError("topic " + deep + "\n"), "(parsed)");
+  EXPECT_EQ(ParseError("topic " + deep + "/#\n"), "line 1: topic filter with more than 256 levels");
 }
 
 TEST(AclSubscribe, Verdicts) {
@@ -267,7 +284,8 @@ TEST(AclSubscribe, Verdicts) {
 TEST(AclSubscribe, GrantCoveredOnlyByDenyIsDenied) {
   // Each grant's share of the filter is covered by a deny, so nothing can be delivered.
   const AclFile acl = MustParse("topic read a/+/x\ntopic read a/b/#\ntopic deny a/+/x\ntopic deny a/b/#\n");
-  const AclBinding binding = Client{std::nullopt, "c"}.Bind(acl);
+  const Client binding_client{std::nullopt, "c"};  // owns the names the binding views
+  const AclBinding binding = binding_client.Bind(acl);
   EXPECT_EQ(acl.ClassifySubscription(binding, "a/#"), SubscribeVerdict::kDenied);
   const AclFile partly = MustParse("topic read a/#\ntopic deny a/b/#\n");
   EXPECT_EQ(partly.ClassifySubscription(Client{std::nullopt, "c"}.Bind(partly), "a/#"), SubscribeVerdict::kCheckEachMessage);
@@ -280,6 +298,25 @@ TEST(AclSubscribe, SubstitutedNamesThatCannotMatch) {
   EXPECT_EQ(acl.ClassifySubscription(Client{std::nullopt, "$x"}.Bind(acl), "$x/#"), SubscribeVerdict::kDenied);
   EXPECT_EQ(acl.ClassifySubscription(Client{std::nullopt, "$x"}.Bind(acl), "d/$x"), SubscribeVerdict::kGranted);
   EXPECT_EQ(acl.ClassifySubscription(Client{std::nullopt, "a"}.Bind(acl), "a/#"), SubscribeVerdict::kGranted);
+}
+
+TEST(Acl, ManySiblingLevelsAreBinarySearched) {
+  // 300 literal children under `fleet` (more than the matcher scans linearly), some of them sharing
+  // their first 8 bytes and differing only in length or in a later byte.
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "topic read fleet/device-" + std::to_string(i * 7) + "/#\n";
+  text += "topic deny fleet/device-7/secret\n";
+  const AclFile acl = MustParse(text);
+  const Client binding_client{std::nullopt, "c"};  // owns the names the binding views
+  const AclBinding binding = binding_client.Bind(acl);
+  for (int i = 0; i < 300 * 7; ++i) {
+    const std::string topic = "fleet/device-" + std::to_string(i) + "/t";
+    EXPECT_EQ(acl.MayReceive(binding, topic), i % 7 == 0) << topic;
+  }
+  EXPECT_FALSE(acl.MayReceive(binding, "fleet/device-7/secret"));
+  EXPECT_TRUE(acl.MayReceive(binding, "fleet/device-7"));
+  EXPECT_FALSE(acl.MayReceive(binding, "fleet/device-"));
+  EXPECT_FALSE(acl.MayReceive(binding, "fleet/device-14x/t"));
 }
 
 TEST(Acl, BindingSurvivesMovingTheFile) {
@@ -366,8 +403,10 @@ class Generator {
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(random_); }
 
   std::string Level() {
-    static const char* const kLevels[] = {"a", "b", "$s", "", "dev1", "alice", "zz"};
-    return kLevels[Pick(7)];
+    // Levels over 8 bytes, and ones sharing their first 8 bytes, exercise the matcher's
+    // length-and-prefix keys and its tail compares.
+    static const char* const kLevels[] = {"a", "b", "$s", "", "dev1", "alice", "zz", "telemetry", "telemetry1", "telemetrx"};
+    return kLevels[Pick(10)];
   }
 
   std::string Filter(bool pattern) {
@@ -486,7 +525,7 @@ TEST(AclCrossCheck, MatchesReferenceEvaluator) {
 // Every topic of up to 4 levels over the generator's level alphabet (plus one level no rule names).
 std::vector<std::string> AllTopics() {
   std::vector<std::string> topics;
-  static const char* const kLevels[] = {"a", "b", "$s", "", "dev1", "alice", "other"};
+  static const char* const kLevels[] = {"a", "b", "$s", "", "dev1", "alice", "other", "telemetry1"};
   std::vector<std::string> frontier = {""};
   for (int depth = 1; depth <= 4; ++depth) {
     std::vector<std::string> next;
