@@ -300,8 +300,9 @@ def access_throughput_rows(runs: list[dict]) -> list[str]:
 
 def acl_cost_rows(runs: list[dict]) -> list[str]:
     """Each broker's ACL-on rate as a share of its own ACL-off rate, both from the same run.sh run."""
-    out = ["| broker | scenario | msg/s ACL off | msg/s ACL on | on / off | msg per broker CPU-s on / off |",
-           "|---|---|--:|--:|--:|--:|"]
+    out = ["| broker | scenario | msg/s ACL off | msg/s ACL on | on / off | msg per broker CPU-s on / off "
+           "| msg per broker CPU-s on / off, each repetition |",
+           "|---|---|--:|--:|--:|--:|--:|"]
     for case, title in access_cases(runs, "pairs"):
         for broker in BROKERS:
             on = best_run(runs, case, broker)
@@ -314,8 +315,20 @@ def acl_cost_rows(runs: list[dict]) -> list[str]:
                 share += f" (target ≥ {ACL_TARGET:.0%}: {'met' if met else 'missed'})"
             out.append(f"| {broker} | {title} | {count(field(off, 'received_per_s'))} "
                        f"| {count(field(on, 'received_per_s'))} | {share} "
-                       f"| {percent(field(on, 'msgs_per_broker_cpu_s'), field(off, 'msgs_per_broker_cpu_s'))} |")
+                       f"| {percent(field(on, 'msgs_per_broker_cpu_s'), field(off, 'msgs_per_broker_cpu_s'))} "
+                       f"| {paired_cpu_shares(runs, case, on['baseline'], broker)} |")
     return out
+
+
+def paired_cpu_shares(runs: list[dict], case: str, baseline: str, broker: str) -> str:
+    """The ACL-on run of each repetition against the ACL-off run it was paired with (run back to back):
+    CPU per message is what the broker itself pays, and pairing keeps the machine's load alike."""
+    def by_rep(name: str) -> dict[int, dict]:
+        return {r["rep"]: r for r in runs if r["case"] == name and r["broker"] == broker and "received_per_s" in r}
+    on, off = by_rep(case), by_rep(baseline)
+    shares = [percent(field(on[rep], "msgs_per_broker_cpu_s"), field(off[rep], "msgs_per_broker_cpu_s"))
+              for rep in sorted(on.keys() & off.keys())]
+    return ", ".join(shares) if shares else "n/a"
 
 
 def access_connect_rows(runs: list[dict]) -> list[str]:
