@@ -6,12 +6,12 @@
 #
 #   bash bench/compare/run.sh            full mode (12 to 18 minutes on 2 cores)
 #   bash bench/compare/run.sh --quick    smoke test: short runs, few clients (2 to 3 minutes)
-#   bash bench/compare/run.sh --access   only the access-control rows (5 to 8 minutes; with --quick, 1 to 2)
+#   bash bench/compare/run.sh --access   only the access-control rows (about 5 minutes; with --quick, under 1)
 #
 # --access: QoS 0 pairs 64 B sustainable rate open (no files) and with a password file plus a 100-rule
 # ACL (users, %u/%c patterns, denies, $ rules; it grants the benchmark's topics through a %u pattern),
-# and connects per broker CPU-second with the password file (PBKDF2-SHA512, 1000 iterations) open,
-# with a distinct user per connection and with one user for all. Both brokers get the same two files
+# and connects per broker CPU-second open and with the password file (PBKDF2-SHA512, 1000 iterations),
+# a distinct user per connection or one user for all. Both brokers get the same two files
 # (ringmq: --password_file --acl_file --allow_anonymous=false; mosquitto: password_file, acl_file,
 # allow_anonymous false); rows alternate brokers and open/ACL within each repetition.
 # Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
