@@ -355,8 +355,9 @@ run_full_suite() {
 
 access_dir=$work/access
 # The pairs rows' user. The pairs topics are <topic root>/pairs/<k> with topic root rmqb, and the ACL
-# grants them through the pattern %u/pairs/+, so every PUBLISH and every delivery is decided by a
-# pattern with a substitution (the fleet shape: one pattern for every device), not a plain topic line.
+# grants them through the pattern %u/pairs/+, so every PUBLISH (and every delivery, where a broker
+# checks those) is decided by a pattern with a substitution (the fleet shape: one pattern for every
+# device), not by a plain topic line.
 access_user=rmqb
 access_password=rmqb-pairs-secret
 access_iterations=1000  # mosquitto_passwd 2.0.11 -U always writes 101 (it has no -I): ringmq-passwd writes these
@@ -407,7 +408,7 @@ write_access_files() {
 }
 
 # Each repetition runs a broker's open and access-controlled rows back to back, so the ACL-on / ACL-off
-# ratio compares runs minutes apart at most on a shared machine.
+# ratio compares runs seconds apart on a shared machine.
 run_access_rows() {
   local pairs_args=(--scenario pairs --clients "$pairs" --qos 0 --size 64 --e2e_window "$pairs_window"
     "${bench_common[@]}")
