@@ -10,6 +10,8 @@ Each run is one JSON line: the ringmq-bench JSON plus case, title, section, brok
 broker_peak_rss_kb (VmHWM of the broker, which is started fresh for every run), for overload
 runs baseline (the case giving the sustainable rate to compare with), and for latency-bounded runs
 window (the --e2e_window of that run: run.sh tries smaller windows until p99 is within the bound).
+The access section (run.sh --access) holds QoS 0 pairs rows open and with a password file + ACL (the
+latter with baseline = the open case) and connect-storm rows (scenario conn).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import math
 import sys
 
 BROKERS = ("ringmq", "mosquitto")
-SECTIONS = ("sustainable", "bounded", "connections", "latency", "overload")
+SECTIONS = ("sustainable", "bounded", "connections", "latency", "overload", "access")
 P99_BOUND_US = 5000  # the issue's latency bound for sustainable rates
+ACL_TARGET = 0.90  # issue 11: ringmq with ACL on keeps >= 90 % of its QoS 0 pairs rate with ACL off
 
 
 def load_runs(path: str) -> list[dict]:
@@ -48,6 +51,8 @@ def best_run(runs: list[dict], case: str, broker: str) -> dict | None:
         merit = lambda r: (-r["failed"] - r["errors"], -r["p99_us"])  # noqa: E731
     elif section == "connections":
         merit = lambda r: (r["connected"], r["connects_per_s"])  # noqa: E731
+    elif candidates[0].get("scenario") == "conn":  # access section's connect storms: CPU cost is the figure
+        merit = lambda r: (r["connected"], r.get("connects_per_broker_cpu_s", 0))  # noqa: E731
     else:
         merit = lambda r: (-r["failed"], r["received_per_s"])  # noqa: E731
     return max(candidates, key=merit)
@@ -266,10 +271,98 @@ def overload_table(runs: list[dict]) -> list[str]:
     return out
 
 
+def percent(part: float | None, whole: float | None) -> str:
+    if part is None or not whole:
+        return "n/a"
+    return f"{100 * part / whole:.0f} %"
+
+
+def access_cases(runs: list[dict], scenario: str) -> list[tuple[str, str]]:
+    cases = {r["case"] for r in runs if r["section"] == "access" and r.get("scenario") == scenario}
+    return [(case, title) for case, title in cases_of(runs, "access") if case in cases]
+
+
+def access_throughput_rows(runs: list[dict]) -> list[str]:
+    out = ["| scenario | msg/s ringmq | msg/s mosquitto | ratio | msg per broker CPU-s ringmq "
+           "| msg per broker CPU-s mosquitto | ratio | p99 ringmq | p99 mosquitto | loss, errors |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for case, title in access_cases(runs, "pairs"):
+        pair = {b: best_run(runs, case, b) for b in BROKERS}
+        rate = {b: field(pair[b], "received_per_s") for b in BROKERS}
+        cpu = {b: field(pair[b], "msgs_per_broker_cpu_s") for b in BROKERS}
+        p99 = {b: field(pair[b], "p99_us") for b in BROKERS}
+        out.append(f"| {title} | {count(rate['ringmq'])} | {count(rate['mosquitto'])} "
+                   f"| {ratio(rate['ringmq'], rate['mosquitto'])} | {count(cpu['ringmq'])} "
+                   f"| {count(cpu['mosquitto'])} | {ratio(cpu['ringmq'], cpu['mosquitto'])} "
+                   f"| {ms(p99['ringmq'])} | {ms(p99['mosquitto'])} | {notes_cell(pair)} |")
+    return out
+
+
+def acl_cost_rows(runs: list[dict]) -> list[str]:
+    """Each broker's ACL-on rate as a share of its own ACL-off rate, both from the same run.sh run."""
+    out = ["| broker | scenario | msg/s ACL off | msg/s ACL on | on / off | msg per broker CPU-s on / off "
+           "| msg per broker CPU-s on / off, each repetition |",
+           "|---|---|--:|--:|--:|--:|--:|"]
+    for case, title in access_cases(runs, "pairs"):
+        for broker in BROKERS:
+            on = best_run(runs, case, broker)
+            if on is None or not on.get("baseline"):
+                continue
+            off = best_run(runs, on["baseline"], broker)
+            share = percent(field(on, "received_per_s"), field(off, "received_per_s"))
+            if broker == "ringmq" and share != "n/a":
+                met = on["received_per_s"] >= ACL_TARGET * off["received_per_s"]
+                share += f" (target ≥ {ACL_TARGET:.0%}: {'met' if met else 'missed'})"
+            out.append(f"| {broker} | {title} | {count(field(off, 'received_per_s'))} "
+                       f"| {count(field(on, 'received_per_s'))} | {share} "
+                       f"| {percent(field(on, 'msgs_per_broker_cpu_s'), field(off, 'msgs_per_broker_cpu_s'))} "
+                       f"| {paired_cpu_shares(runs, case, on['baseline'], broker)} |")
+    return out
+
+
+def paired_cpu_shares(runs: list[dict], case: str, baseline: str, broker: str) -> str:
+    """The ACL-on run of each repetition against the ACL-off run it was paired with (run back to back):
+    CPU per message is what the broker itself pays, and pairing keeps the machine's load alike."""
+    def by_rep(name: str) -> dict[int, dict]:
+        return {r["rep"]: r for r in runs if r["case"] == name and r["broker"] == broker and "received_per_s" in r}
+    on, off = by_rep(case), by_rep(baseline)
+    shares = [percent(field(on[rep], "msgs_per_broker_cpu_s"), field(off[rep], "msgs_per_broker_cpu_s"))
+              for rep in sorted(on.keys() & off.keys())]
+    return ", ".join(shares) if shares else "n/a"
+
+
+def access_connect_rows(runs: list[dict]) -> list[str]:
+    out = ["| scenario | connects/s ringmq | connects/s mosquitto | ratio | connects per broker CPU-s ringmq "
+           "| connects per broker CPU-s mosquitto | ratio | failures |",
+           "|---|--:|--:|--:|--:|--:|--:|---|"]
+    for case, title in access_cases(runs, "conn"):
+        pair = {b: best_run(runs, case, b) for b in BROKERS}
+        rate = {b: field(pair[b], "connects_per_s") for b in BROKERS}
+        cpu = {b: field(pair[b], "connects_per_broker_cpu_s") for b in BROKERS}
+        out.append(f"| {title} | {count(rate['ringmq'])} | {count(rate['mosquitto'])} "
+                   f"| {ratio(rate['ringmq'], rate['mosquitto'])} | {count(cpu['ringmq'])} | {count(cpu['mosquitto'])} "
+                   f"| {ratio(cpu['ringmq'], cpu['mosquitto'])} | {notes_cell(pair)} |")
+    return out
+
+
+def access_table(runs: list[dict]) -> list[str]:
+    out = ["### Access control (password file + 100-rule ACL, the same files for both brokers)", ""]
+    if access_cases(runs, "pairs"):
+        out += ["Sustainable throughput (`--e2e_window`: lossless, publishers pause on undelivered messages):", ""]
+        out += access_throughput_rows(runs) + [""]
+        out += ["What the ACL costs each broker (best ACL-on run against best ACL-off run of the same invocation):",
+                ""]
+        out += acl_cost_rows(runs) + [""]
+    if access_cases(runs, "conn"):
+        out += ["Connect storms (opened as fast as accepted; password hashing included in the broker CPU time):", ""]
+        out += access_connect_rows(runs) + [""]
+    return out[:-1]
+
+
 def command_table(args: argparse.Namespace) -> int:
     runs = [r for r in load_runs(args.file) if "section" in r]
     builders = {"sustainable": sustainable_table, "bounded": bounded_table, "connections": connections_table,
-                "latency": latency_table, "overload": overload_table}
+                "latency": latency_table, "overload": overload_table, "access": access_table}
     blocks = [builders[s](runs) for s in SECTIONS if any(r["section"] == s for r in runs)]
     print("\n\n".join("\n".join(block) for block in blocks))
     return 0

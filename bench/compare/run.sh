@@ -6,20 +6,28 @@
 #
 #   bash bench/compare/run.sh            full mode (12 to 18 minutes on 2 cores)
 #   bash bench/compare/run.sh --quick    smoke test: short runs, few clients (2 to 3 minutes)
+#   bash bench/compare/run.sh --access   only the access-control rows (about 5 minutes; with --quick, under 1)
 #
+# --access: QoS 0 pairs 64 B sustainable rate open (no files) and with a password file plus a 100-rule
+# ACL (users, %u/%c patterns, denies, $ rules; it grants the benchmark's topics through a %u pattern),
+# and connects per broker CPU-second open and with the password file (PBKDF2-SHA512, 1000 iterations),
+# a distinct user per connection or one user for all. Both brokers get the same two files
+# (ringmq: --password_file --acl_file --allow_anonymous=false; mosquitto: password_file, acl_file,
+# allow_anonymous false); rows alternate brokers and open/ACL within each repetition.
 # Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
-# scenario; the best one is reported), --threads N (load-generator threads, default 1), --window W
-# (end-to-end window per publisher in the pairs and fan-out rows, default 100), --help.
-# Both brokers get the same limits and never port 1883.
+# scenario, default 2, 3 with --access; the best one is reported), --threads N (load-generator
+# threads, default 1), --window W (end-to-end window per publisher in the pairs and fan-out rows,
+# default 100), --help. Both brokers get the same limits and never port 1883.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 invocation="bash bench/compare/run.sh${*:+ $*}"
 mode=full
+access=0  # 1: only the access-control rows
 build_dir=${RINGMQ_BUILD_DIR:-build}
 reps=""
 threads=1
@@ -27,6 +35,7 @@ pairs_window=100  # e2e window per publisher in pairs and fan-out
 while (($# > 0)); do
   case $1 in
     --quick) mode=quick ;;
+    --access) access=1 ;;
     --build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
     --build-dir=*) build_dir=${1#*=} ;;
     --reps) reps=${2:?--reps needs a value}; shift ;;
@@ -65,14 +74,16 @@ fi
 if [[ $mode == full ]]; then
   duration=8 warmup=1.5 drain=3 connect_timeout=30
   pairs=100 fan=1000 conn_hold=3
-  reps=${reps:-2}
+  reps=${reps:-$((access ? 3 : 2))}
   bounded_windows=(100 50 20 10 5 2)
+  access_users=3000
 else
   duration=1.5 warmup=0.5 drain=2 connect_timeout=15
   pairs=10 fan=50 conn_hold=1
   idle_connections=$((idle_connections < 500 ? idle_connections : 500))
   reps=${reps:-1}
   bounded_windows=(100 5)
+  access_users=300
 fi
 fanin_window=10   # fan-in: 1000 publishers x 10 = 10 000 undelivered messages at most
 fanin_few=$((fan / 10))  # fan-in 100 -> 1 with 100 undelivered per publisher: the issue's FlashMQ shape
@@ -101,12 +112,13 @@ prepare() {
   if [[ ! -f $build_dir/build.ninja ]]; then
     meson setup "$build_dir" --buildtype=release >/dev/null
   fi
-  ninja -C "$build_dir" -j2 net/ringmq tools/ringmq-bench
+  ninja -C "$build_dir" -j2 net/ringmq tools/ringmq-bench tools/passwd/ringmq-passwd
 }
 
 prepare
 ringmq_bin=$build_dir/net/ringmq
 bench_bin=$build_dir/tools/ringmq-bench
+passwd_bin=$build_dir/tools/passwd/ringmq-passwd
 report=(/usr/bin/python3 "$repo/bench/compare/compare_report.py")
 
 work=$(mktemp -d /tmp/ringmq-compare.XXXXXX)
@@ -158,21 +170,30 @@ wait_for_listener() {
   exit 1
 }
 
+# run_one sets broker_access=on for the rows with the password file and the ACL (--access mode).
+broker_access=off
+
 start_ringmq() {
   broker_port=$(free_port)
+  local access_args=()
+  if [[ $broker_access == on ]]; then
+    access_args=(--password_file="$access_dir/passwd" --acl_file="$access_dir/acl" --allow_anonymous=false)
+  fi
   "$ringmq_bin" --listen "127.0.0.1:$broker_port" --log_level=error --sys_interval=0 \
     --max_inflight=$max_inflight --max_queued_messages=$max_queued_messages \
     --max_queued_bytes=$max_queued_bytes --max_packet_size=$max_packet_size \
-    --max_connections=$max_connections >"$work/broker.log" 2>&1 &
+    --max_connections=$max_connections "${access_args[@]}" >"$work/broker.log" 2>&1 &
   broker_pid=$!
   wait_for_listener ringmq
 }
 
 start_mosquitto() {
   broker_port=$(free_port)
+  local anonymous=true
+  if [[ $broker_access == on ]]; then anonymous=false; fi
   cat >"$work/mosquitto.conf" <<EOF
 per_listener_settings false
-allow_anonymous true
+allow_anonymous $anonymous
 persistence false
 log_dest none
 sys_interval 0
@@ -185,6 +206,9 @@ max_packet_size $max_packet_size
 listener $broker_port 127.0.0.1
 max_connections $max_connections
 EOF
+  if [[ $broker_access == on ]]; then
+    printf 'password_file %s\nacl_file %s\n' "$access_dir/passwd" "$access_dir/acl" >>"$work/mosquitto.conf"
+  fi
   /usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1 &
   broker_pid=$!
   wait_for_listener mosquitto
@@ -200,13 +224,14 @@ peak_rss_kb() {
 run_number=0
 total_runs=0
 
-# run_one SECTION CASE TITLE BROKER REP [--baseline CASE] [--offered RATE] -- BENCH_ARGS...
+# run_one SECTION CASE TITLE BROKER REP [--access on|off] [--baseline CASE] [--offered RATE] -- BENCH_ARGS...
 run_one() {
   local section=$1 case=$2 title=$3 broker=$4 rep=$5
   shift 5
-  local extra=()
+  local extra=() broker_access=off
   while [[ $1 != -- ]]; do
     case $1 in
+      --access) broker_access=$2 ;;
       --baseline) extra+=(--baseline "$2") ;;
       --offered) extra+=(--offered-per-s "$2") ;;
       --window) extra+=(--window "$2") ;;
@@ -276,57 +301,149 @@ half_mosquitto_rate() {
 }
 
 qos0_64=(--scenario pairs --clients "$pairs" --size 64)
-bounded_rows=4
-# The bounded rows take between one and ${#bounded_windows[@]} runs each: counted at their most.
-total_runs=$(((8 + 2 + 2 + 1) * 2 * reps + bounded_rows * 2 * ${#bounded_windows[@]}))
+
+# The whole comparison: sustainable rates, latency-bounded rates, latency, overload, connections.
+run_full_suite() {
+  # Sustainable rates first: mosquitto's pairs figures set the offered load of the latency rows.
+  for qos in 0 1; do
+    for size in 64 1024; do
+      label=$([[ $size == 64 ]] && echo "64 B" || echo "1 KiB")
+      compare sustainable "pairs-q$qos-$size" "pairs $pairs, QoS $qos, $label" -- \
+        --scenario pairs --clients "$pairs" --qos "$qos" --size "$size" --e2e_window $pairs_window "${bench_common[@]}"
+    done
+  done
+  compare sustainable pairs-q2-64 "pairs $pairs, QoS 2, 64 B" -- \
+    --scenario pairs --clients "$pairs" --qos 2 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
+  compare sustainable fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" -- \
+    --scenario fanin --clients "$fan" --qos 0 --size 64 --e2e_window $fanin_window "${bench_common[@]}"
+  compare sustainable fanin-few-q0 "fan-in $fanin_few → 1, QoS 0, 64 B" -- \
+    --scenario fanin --clients "$fanin_few" --qos 0 --size 64 --e2e_window 100 "${bench_common[@]}"
+  compare sustainable fanout-q0 "fan-out 1 → $fan, QoS 0, 64 B" -- \
+    --scenario fanout --clients "$fan" --qos 0 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
+
+  for qos in 0 1 2; do
+    bounded "bounded-pairs-q$qos" "pairs $pairs, QoS $qos, 64 B" -- \
+      --scenario pairs --clients "$pairs" --qos "$qos" --size 64 "${bench_common[@]}"
+  done
+  bounded bounded-fanin-few-q0 "fan-in $fanin_few → 1, QoS 0, 64 B" -- \
+    --scenario fanin --clients "$fanin_few" --qos 0 --size 64 "${bench_common[@]}"
+
+  for qos in 0 1; do
+    offered="" per_publisher=""
+    read -r offered per_publisher < <(half_mosquitto_rate "pairs-q$qos-64") || true
+    if [[ -z $per_publisher ]]; then
+      echo "run.sh: no mosquitto saturation rate for pairs-q$qos-64: latency row skipped" >&2
+      run_number=$((run_number + 2 * reps))
+      continue
+    fi
+    compare latency "latency-q$qos-64" "pairs $pairs, QoS $qos, 64 B" --offered "$offered" -- \
+      "${qos0_64[@]}" --qos "$qos" --rate "$per_publisher" "${bench_common[@]}"
+  done
+
+  compare overload overload-pairs-q0 "pairs $pairs, QoS 0, 64 B" --baseline pairs-q0-64 -- \
+    "${qos0_64[@]}" --qos 0 "${bench_common[@]}"
+  compare overload overload-fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" --baseline fanin-q0 -- \
+    --scenario fanin --clients "$fan" --qos 0 --size 64 "${bench_common[@]}"
+
+  compare connections "conn-$idle_connections" "$idle_connections idle connections" -- \
+    --scenario conn --clients "$idle_connections" --duration "$conn_hold" --warmup 0 --drain 0 \
+    --connect_timeout 60 --threads "$threads"
+}
+
+# ------------------------------------------------------------------------------------------------
+# Access control (--access): the files both brokers get, then the rows.
+
+access_dir=$work/access
+# The pairs rows' user. The pairs topics are <topic root>/pairs/<k> with topic root rmqb, and the ACL
+# grants them through the pattern %u/pairs/+, so every PUBLISH (and every delivery, where a broker
+# checks those) is decided by a pattern with a substitution (the fleet shape: one pattern for every
+# device), not by a plain topic line.
+access_user=rmqb
+access_password=rmqb-pairs-secret
+access_iterations=1000  # mosquitto_passwd 2.0.11 -U always writes 101 (it has no -I): ringmq-passwd writes these
+
+# 100 rules (topic and pattern lines): an anonymous section, patterns with %u and %c, denies, $ rules,
+# 29 user sections of other tenants and the benchmark user's own section.
+write_acl() {
+  cat <<'EOF'
+# Generated by bench/compare/run.sh --access. Topic lines before the first user line apply to
+# anonymous clients; pattern lines apply to everyone (%u: username, %c: client id).
+topic read public/#
+topic deny public/private/#
+topic read $SYS/broker/uptime
+pattern readwrite devices/%u/#
+pattern deny devices/%u/firmware/#
+pattern read clients/%c/cmd/#
+pattern write clients/%c/status
+pattern read $SYS/broker/clients/%c/#
+pattern deny %u/pairs/blocked
+pattern readwrite %u/pairs/+
+EOF
+  local i
+  for ((i = 0; i < 29; ++i)); do
+    printf 'user site%d\ntopic readwrite site%d/#\ntopic deny site%d/locked/#\ntopic read $SYS/broker/load/#\n' \
+      "$i" "$i" "$i"
+  done
+  printf 'user %s\ntopic readwrite %s/status/#\ntopic deny %s/admin/#\ntopic read $SYS/broker/load/#\n' \
+    "$access_user" "$access_user" "$access_user"
+}
+
+# The password file: the pairs user plus u0..u<access_users - 1> (password pw-<n>) for the connect rows,
+# hashed by ringmq-passwd -U ($7$, PBKDF2-SHA512, access_iterations), which mosquitto reads unchanged.
+write_access_files() {
+  mkdir -p "$access_dir"
+  write_acl >"$access_dir/acl"
+  local rules
+  rules=$(grep -cE '^(topic|pattern) ' "$access_dir/acl")
+  if ((rules != 100)); then
+    echo "run.sh: the generated ACL has $rules rules, not 100" >&2
+    exit 1
+  fi
+  {
+    echo "$access_user:$access_password"
+    local n
+    for ((n = 0; n < access_users; ++n)); do echo "u$n:pw-$n"; done
+  } >"$access_dir/passwd"
+  "$passwd_bin" -I "$access_iterations" -U "$access_dir/passwd"
+}
+
+# Each repetition runs a broker's open and access-controlled rows back to back, so the ACL-on / ACL-off
+# ratio compares runs seconds apart on a shared machine.
+run_access_rows() {
+  local pairs_args=(--scenario pairs --clients "$pairs" --qos 0 --size 64 --e2e_window "$pairs_window"
+    "${bench_common[@]}")
+  local conn_args=(--scenario conn --clients "$access_users" --duration "$conn_hold" --warmup 0 --drain 0
+    --connect_timeout 60 --threads "$threads")
+  local rep broker
+  for ((rep = 1; rep <= reps; ++rep)); do
+    for broker in ringmq mosquitto; do
+      run_one access access-pairs-q0-open "pairs $pairs, QoS 0, 64 B, open" "$broker" "$rep" -- "${pairs_args[@]}"
+      run_one access access-pairs-q0-acl "pairs $pairs, QoS 0, 64 B, password file + ACL" "$broker" "$rep" \
+        --access on --baseline access-pairs-q0-open -- \
+        "${pairs_args[@]}" --username "$access_user" --password "$access_password"
+    done
+    for broker in ringmq mosquitto; do
+      run_one access access-conn-open "$access_users connects, open" "$broker" "$rep" -- "${conn_args[@]}"
+      run_one access access-conn-users "$access_users connects, password file, a user each" "$broker" "$rep" \
+        --access on -- "${conn_args[@]}" --username 'u{n}' --password 'pw-{n}'
+      run_one access access-conn-same-user "$access_users connects, password file, one user" "$broker" "$rep" \
+        --access on -- "${conn_args[@]}" --username u0 --password pw-0
+    done
+  done
+}
+
+if ((access)); then
+  total_runs=$(((2 + 3) * 2 * reps))
+  write_access_files
+else
+  bounded_rows=4
+  # The bounded rows take between one and ${#bounded_windows[@]} runs each: counted at their most.
+  total_runs=$(((8 + 2 + 2 + 1) * 2 * reps + bounded_rows * 2 * ${#bounded_windows[@]}))
+fi
 started_at=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "run.sh: $mode mode, $total_runs runs, $reps per broker and scenario; results in bench/compare/results/" >&2
-
-# Sustainable rates first: mosquitto's pairs figures set the offered load of the latency rows.
-for qos in 0 1; do
-  for size in 64 1024; do
-    label=$([[ $size == 64 ]] && echo "64 B" || echo "1 KiB")
-    compare sustainable "pairs-q$qos-$size" "pairs $pairs, QoS $qos, $label" -- \
-      --scenario pairs --clients "$pairs" --qos "$qos" --size "$size" --e2e_window $pairs_window "${bench_common[@]}"
-  done
-done
-compare sustainable pairs-q2-64 "pairs $pairs, QoS 2, 64 B" -- \
-  --scenario pairs --clients "$pairs" --qos 2 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
-compare sustainable fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" -- \
-  --scenario fanin --clients "$fan" --qos 0 --size 64 --e2e_window $fanin_window "${bench_common[@]}"
-compare sustainable fanin-few-q0 "fan-in $fanin_few → 1, QoS 0, 64 B" -- \
-  --scenario fanin --clients "$fanin_few" --qos 0 --size 64 --e2e_window 100 "${bench_common[@]}"
-compare sustainable fanout-q0 "fan-out 1 → $fan, QoS 0, 64 B" -- \
-  --scenario fanout --clients "$fan" --qos 0 --size 64 --e2e_window $pairs_window "${bench_common[@]}"
-
-for qos in 0 1 2; do
-  bounded "bounded-pairs-q$qos" "pairs $pairs, QoS $qos, 64 B" -- \
-    --scenario pairs --clients "$pairs" --qos "$qos" --size 64 "${bench_common[@]}"
-done
-bounded bounded-fanin-few-q0 "fan-in $fanin_few → 1, QoS 0, 64 B" -- \
-  --scenario fanin --clients "$fanin_few" --qos 0 --size 64 "${bench_common[@]}"
-
-for qos in 0 1; do
-  offered="" per_publisher=""
-  read -r offered per_publisher < <(half_mosquitto_rate "pairs-q$qos-64") || true
-  if [[ -z $per_publisher ]]; then
-    echo "run.sh: no mosquitto saturation rate for pairs-q$qos-64: latency row skipped" >&2
-    run_number=$((run_number + 2 * reps))
-    continue
-  fi
-  compare latency "latency-q$qos-64" "pairs $pairs, QoS $qos, 64 B" --offered "$offered" -- \
-    "${qos0_64[@]}" --qos "$qos" --rate "$per_publisher" "${bench_common[@]}"
-done
-
-compare overload overload-pairs-q0 "pairs $pairs, QoS 0, 64 B" --baseline pairs-q0-64 -- \
-  "${qos0_64[@]}" --qos 0 "${bench_common[@]}"
-compare overload overload-fanin-q0 "fan-in $fan → 1, QoS 0, 64 B" --baseline fanin-q0 -- \
-  --scenario fanin --clients "$fan" --qos 0 --size 64 "${bench_common[@]}"
-
-compare connections "conn-$idle_connections" "$idle_connections idle connections" -- \
-  --scenario conn --clients "$idle_connections" --duration "$conn_hold" --warmup 0 --drain 0 \
-  --connect_timeout 60 --threads "$threads"
+if ((access)); then run_access_rows; else run_full_suite; fi
 
 # ------------------------------------------------------------------------------------------------
 # Report.
@@ -336,6 +453,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 suffix=""
 if ((threads != 1)); then suffix+="-threads$threads"; fi
 if ((pairs_window != 100)); then suffix+="-window$pairs_window"; fi
+if ((access)); then suffix+="-access"; fi
 if [[ $mode == quick ]]; then suffix+="-quick"; fi  # a smoke test never overwrites a full run's file
 mkdir -p bench/compare/results
 result_file=bench/compare/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix.md
@@ -362,9 +480,26 @@ if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitte
        "after ${warmup} s of warm-up. \"msg/s\" counts messages received by subscribers; \"msg per broker" \
        "CPU-s\" divides them by the broker's user + system CPU time over the same interval. Ratios are" \
        "ringmq/mosquitto."
+  if ((access)); then
+    echo "- Access rows: a password file of $((access_users + 1)) users (\`\$7\$\` PBKDF2-SHA512, $access_iterations" \
+         "iterations, written by ringmq-passwd -U) and the 100-rule ACL below; ringmq gets --password_file" \
+         "--acl_file --allow_anonymous=false, mosquitto password_file, acl_file, allow_anonymous false." \
+         "The ACL-on rows log in as \`$access_user\`, whose pairs topics the ACL grants through" \
+         "\`pattern readwrite %u/pairs/+\`; in every repetition each broker ran its open row and its" \
+         "ACL row back to back. \"connects per broker CPU-s\" divides the connections by the broker's CPU" \
+         "time while they were opened (password hashing included)."
+  fi
   echo
   "${report[@]}" table "$runs_file"
   echo
+  if ((access)); then
+    echo "## ACL file given to both brokers"
+    echo
+    echo '```'
+    cat "$access_dir/acl"
+    echo '```'
+    echo
+  fi
   echo "## Raw runs (ringmq-bench JSON lines)"
   echo
   echo '```json'

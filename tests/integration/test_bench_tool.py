@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import pathlib
 import socket
 import subprocess
@@ -199,3 +200,24 @@ def test_help_documents_every_flag():
                  "inflight", "e2e_window", "duration", "warmup", "drain",
                  "retain", "clean", "topic", "broker_pid", "expect_no_loss"]:
         assert f"-{flag} " in proc.stdout or f"-{flag}=" in proc.stdout or f"--{flag}" in proc.stdout, flag
+
+
+@pytest.mark.ringmq_only
+def test_each_connection_logs_in_as_its_own_user(start_broker, uid, tmp_path):
+    # {n} in --username/--password is the connection's index: a connect storm with one user per
+    # connection. The same storm with everyone's password set to user 0's is refused for the others,
+    # so the broker really saw four different logins.
+    if not shutil.which("mosquitto_passwd"):
+        pytest.skip("mosquitto_passwd (Debian package mosquitto) is not installed")
+    passwords = tmp_path / "passwords"
+    passwords.write_text("".join(f"{uid}-u{n}:pw-{n}\n" for n in range(4)))
+    subprocess.run(["mosquitto_passwd", "-U", str(passwords)], check=True, capture_output=True, timeout=30)
+    broker = start_broker(flags={"password_file": passwords})
+    common = ["--scenario", "conn", "--clients", "4", "--username", f"{uid}-u{{n}}"]
+    result = run_scenario(broker, uid, *common, "--password", "pw-{n}")
+    assert result["connected"] == 4 and result["failed"] == 0 and result["errors"] == 0, result
+
+    proc = run_bench("--host", broker.host, "--port", str(broker.port), "--client_id_prefix", f"{uid}-x-",
+                     *SHORT_RUN, *common, "--password", "pw-0", "--connect_timeout", "10")
+    assert proc.returncode == 2, proc.stderr
+    assert "only 1 of 4 connections are ready" in proc.stderr, proc.stderr

@@ -16,8 +16,10 @@ ABSL_FLAG(std::string, scenario, "pairs",
 ABSL_FLAG(std::string, host, "127.0.0.1", "Broker host name or address");
 ABSL_FLAG(int32_t, port, 1883, "Broker TCP port");
 ABSL_FLAG(int32_t, protocol, 4, "MQTT protocol level: 4 (3.1.1) or 5 (5.0)");
-ABSL_FLAG(std::string, username, "", "User name for CONNECT (empty: none)");
-ABSL_FLAG(std::string, password, "", "Password for CONNECT (empty: none)");
+ABSL_FLAG(std::string, username, "",
+          "User name for CONNECT (empty: none); {n} is replaced by the connection's index (0 to connections-1; "
+          "pairs: publishers 0..N-1, subscribers N..2N-1), so every connection can log in as its own user");
+ABSL_FLAG(std::string, password, "", "Password for CONNECT (empty: none); {n} as in --username");
 ABSL_FLAG(uint32_t, clients, 1,
           "Publishers (pairs, fanin, pub), subscribers (fanout, sub) or connections (conn)");
 ABSL_FLAG(uint32_t, threads, 1,

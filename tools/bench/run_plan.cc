@@ -1,6 +1,7 @@
 #include "tools/bench/run_plan.h"
 
 #include "absl/strings/str_cat.h"
+#include "tools/bench/credential_template.h"
 #include "tools/bench/topic_template.h"
 
 namespace ringmq::bench {
@@ -12,6 +13,8 @@ ClientPlan& AddClient(const BenchConfig& config, std::string_view client_id_pref
   client.connection_index = static_cast<uint32_t>(plan.clients.size() - 1);
   client.thread_index = client.connection_index % config.threads;
   client.client_id = absl::StrCat(std::string(client_id_prefix), client.connection_index);
+  if (config.username.has_value()) client.username = ExpandCredential(*config.username, client.connection_index);
+  if (config.password.has_value()) client.password = ExpandCredential(*config.password, client.connection_index);
   return client;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct ClientPlan {
   uint32_t connection_index = 0;
   uint32_t thread_index = 0;
   std::string client_id;
+  // CONNECT credentials, "{n}" of --username/--password already replaced by connection_index.
+  std::optional<std::string> username;
+  std::optional<std::string> password;
   std::string publish_topic;     // empty: does not publish
   std::string subscribe_filter;  // empty: does not subscribe
   uint32_t publisher_index = kNoPublisher;

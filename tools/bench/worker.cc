@@ -33,8 +33,8 @@ SessionSettings SettingsFor(const BenchConfig& config, const ClientPlan& client)
   SessionSettings settings;
   settings.version = config.protocol;
   settings.client_id = client.client_id;
-  if (config.username.has_value()) settings.username = *config.username;
-  if (config.password.has_value()) settings.password = *config.password;
+  if (client.username.has_value()) settings.username = *client.username;
+  if (client.password.has_value()) settings.password = *client.password;
   settings.clean_start = config.clean;
   settings.keepalive_s = config.keepalive;
   settings.qos = config.qos;

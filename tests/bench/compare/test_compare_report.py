@@ -57,3 +57,80 @@ def test_bounded_row_says_so_when_no_run_is_within_the_bound(tmp_path):
     row = next(line for line in table(runs).splitlines() if line.startswith("| pairs 100, QoS 1"))
     assert "none within 5.00 ms (best p99 6.00 ms at window 2)" in row
     assert row.rstrip().endswith("| n/a |")
+
+
+# ------------------------------------------------------------------------------------------------
+# Access control section (run.sh --access)
+
+def record_access(runs_file: pathlib.Path, case: str, title: str, broker: str, rep: int, stdout: str,
+                  baseline: str = "") -> None:
+    subprocess.run(["/usr/bin/python3", str(REPORT), "record", "--out", str(runs_file), "--section", "access",
+                    "--case", case, "--title", title, "--broker", broker, "--rep", str(rep), "--exit", "0",
+                    "--baseline", baseline],
+                   input=f"{stdout}\n", text=True, check=True)
+
+
+def conn_json(connected: int, connects_per_s: float, per_cpu_s: float, failed: int = 0) -> str:
+    return json.dumps({"scenario": "conn", "connected": connected, "failed": failed, "errors": 0, "sent": 0,
+                       "received": 0, "lost": 0, "received_per_s": 0.0, "connects_per_s": connects_per_s,
+                       "connects_per_broker_cpu_s": per_cpu_s})
+
+
+def record_pairs(runs: pathlib.Path, broker: str, rep: int, open_rate: float, acl_rate: float) -> None:
+    record_access(runs, "access-pairs-q0-open", "pairs 100, QoS 0, 64 B, open", broker, rep,
+                  bench_json(open_rate, 900))
+    record_access(runs, "access-pairs-q0-acl", "pairs 100, QoS 0, 64 B, password file + ACL", broker, rep,
+                  bench_json(acl_rate, 900), baseline="access-pairs-q0-open")
+
+
+def row(text: str, *starts: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(starts))
+
+
+def test_access_rows_compare_both_brokers_with_the_acl_on(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    record_pairs(runs, "ringmq", 1, 1_000_000, 930_000)
+    record_pairs(runs, "mosquitto", 1, 100_000, 50_000)
+    text = table(runs)
+    assert "### Access control" in text
+    assert "### Sustainable throughput" not in text  # the full suite's tables only for its own runs
+    acl = row(text, "| pairs 100, QoS 0, 64 B, password file + ACL")
+    assert "| 930 k | 50 k | **18.60x** |" in acl
+    opened = row(text, "| pairs 100, QoS 0, 64 B, open")
+    assert "| 1 M | 100 k | **10.00x** |" in opened
+
+
+def test_acl_cost_is_each_brokers_best_acl_run_over_its_best_open_run(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    record_pairs(runs, "ringmq", 1, 1_000_000, 850_000)
+    record_pairs(runs, "ringmq", 2, 900_000, 950_000)  # best on 950 k / best off 1 M
+    record_pairs(runs, "mosquitto", 1, 100_000, 60_000)
+    text = table(runs)
+    ours = row(text, "| ringmq | pairs 100, QoS 0, 64 B, password file + ACL")
+    assert "| 1 M | 950 k | 95 % (target ≥ 90%: met) |" in ours
+    assert ours.endswith("| 85 %, 106 % |")  # CPU per message of each repetition's back-to-back pair
+    theirs = row(text, "| mosquitto | pairs 100, QoS 0, 64 B, password file + ACL")
+    assert "| 100 k | 60 k | 60 % |" in theirs
+    assert "target" not in theirs  # the target is ringmq's
+
+
+def test_acl_cost_says_when_ringmq_misses_the_target(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    record_pairs(runs, "ringmq", 1, 1_000_000, 890_000)
+    record_pairs(runs, "mosquitto", 1, 100_000, 60_000)
+    ours = row(table(runs), "| ringmq | pairs 100")
+    assert "89 % (target ≥ 90%: missed)" in ours
+
+
+def test_connect_rows_quote_connects_per_broker_cpu_second(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    title = "3000 connects, password file, a user each"
+    record_access(runs, "access-conn-users", title, "ringmq", 1, conn_json(3000, 2_000, 1_300))
+    record_access(runs, "access-conn-users", title, "ringmq", 2, conn_json(3000, 1_500, 1_400))  # cheaper: quoted
+    record_access(runs, "access-conn-users", title, "ringmq", 3, conn_json(2990, 9_000, 9_000, failed=10))
+    record_access(runs, "access-conn-users", title, "mosquitto", 1, conn_json(3000, 1_000, 700))
+    text = table(runs)
+    assert "Connect storms" in text
+    assert "Sustainable throughput (`--e2e_window`" not in text  # no pairs rows recorded
+    connects = row(text, f"| {title}")
+    assert connects == f"| {title} | 1.5 k | 1 k | **1.50x** | 1.4 k | 700 | **2.00x** | clean |"
