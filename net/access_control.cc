@@ -76,14 +76,33 @@ void AccessControl::RecordLogin(const Session& session, std::optional<std::strin
   record->enhanced = enhanced;
   if (login.has_value()) record->username.emplace(*login);
   record->binding = Bind(*record, session);
-  logins_[&session] = std::move(record);
+  ForgetSession(session);
+  Login& recorded = *(logins_[&session] = std::move(record));
+  // A resumed session keeps its subscriptions: judged again for this login, and any the ACL does not
+  // grant in full is checked message by message (one it denies then delivers nothing).
+  if (policy_->acl == nullptr) return;
+  for (const SessionSubscription& sub : session.subscriptions()) {
+    if (policy_->acl->ClassifySubscription(recorded.binding, sub.filter) != SubscribeVerdict::kGranted) {
+      SetCheckEachMessage(recorded, true);
+      break;
+    }
+  }
 }
 
-void AccessControl::ForgetSession(const Session& session) { logins_.erase(&session); }
+void AccessControl::SetCheckEachMessage(Login& login, bool check) {
+  if (login.check_each_message == check) return;
+  login.check_each_message = check;
+  if (check) {
+    ++checking_each_message_;
+  } else {
+    --checking_each_message_;
+  }
+}
 
-AccessControl::Login* AccessControl::Find(const Session& session) const {
-  auto it = logins_.find(&session);
-  return it == logins_.end() ? nullptr : it->second.get();
+void AccessControl::ForgetSession(const Session& session) {
+  if (Login* login = Find(session)) SetCheckEachMessage(*login, false);
+  logins_.erase(&session);
+  last_session_ = nullptr;  // a new session may be made at the same address
 }
 
 AclBinding AccessControl::Bind(const Login& login, const Session& session) const {
@@ -108,7 +127,7 @@ SubscribeVerdict AccessControl::ClassifySubscription(const Session& session, std
   Login* login = Find(session);
   if (login == nullptr) return SubscribeVerdict::kDenied;
   const SubscribeVerdict verdict = policy_->acl->ClassifySubscription(login->binding, filter);
-  if (verdict == SubscribeVerdict::kCheckEachMessage) login->check_each_message = true;
+  if (verdict == SubscribeVerdict::kCheckEachMessage) SetCheckEachMessage(*login, true);
   return verdict;
 }
 
@@ -125,7 +144,7 @@ void AccessControl::Recheck(Session& session, ReloadEffects& effects) {
     effects.logins_revoked.push_back(&session);
   }
   login->binding = Bind(*login, session);
-  login->check_each_message = false;
+  SetCheckEachMessage(*login, false);
   if (!policy_->acl) return;
   for (const SessionSubscription& sub : session.subscriptions()) {
     if (ClassifySubscription(session, sub.filter) == SubscribeVerdict::kDenied) {

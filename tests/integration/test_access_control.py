@@ -41,12 +41,14 @@ topic deny fleet/secret/#
 
 user bob
 topic read fleet/#
+topic deny fleet/secret/#
 topic readwrite test/#
 topic deny test/nosubscribe
 
 user carol
 topic readwrite $internal/#
 topic read $SYS/#
+topic write fleet/#
 
 pattern readwrite devices/%c/#
 pattern read users/%u/inbox
@@ -253,17 +255,20 @@ def test_acl_denied_publish_gets_0x87(start_broker, files, raw, uid):
     client.close()
 
 
-def test_acl_wide_filter_is_filtered_at_delivery(start_broker, files, paho, uid):
-    """bob may read fleet/# but not fleet/secret/#: his fleet/# subscription is
-    granted, and what it matches under fleet/secret is held back at delivery."""
+@pytest.mark.parametrize("wide_filter", ["#", "fleet/#"])
+def test_acl_wide_filter_is_filtered_at_delivery(start_broker, files, paho, uid, wide_filter):
+    """bob may read fleet/# but not fleet/secret/# nor alice/#: '#' (wider than his
+    grants) and fleet/# (which a deny intersects) are granted, and what they match
+    beyond his read rules is held back at delivery, message by message."""
     passwords, acl = files
     broker = start_broker(flags={"password_file": passwords, "acl_file": acl})
     bob = paho(broker, client_id_on_shard(f"{uid}-bob", 1, 4), username="bob", password="bob-secret")
-    bob.subscribe("#", qos=0)  # wider than every read rule: granted, checked per message
-    alice = paho(broker, client_id_on_shard(f"{uid}-alice", 2, 4), username="alice", password="alice-secret")
-    alice.publish(f"fleet/secret/{uid}/telemetry", b"hidden", qos=1)
+    assert bob.subscribe(wide_filter, qos=0) == [0]
+    carol = paho(broker, client_id_on_shard(f"{uid}-carol", 2, 4), username="carol", password="carol pass")
+    alice = paho(broker, client_id_on_shard(f"{uid}-alice", 3, 4), username="alice", password="alice-secret")
+    carol.publish(f"fleet/secret/{uid}/telemetry", b"hidden", qos=1)
     alice.publish(f"alice/{uid}", b"alice-only", qos=1)
-    alice.publish(f"fleet/{uid}/telemetry", b"visible", qos=1)
+    carol.publish(f"fleet/{uid}/telemetry", b"visible", qos=1)
     got = [(m.topic, m.payload) for m in bob.expect(1)]
     assert got == [(f"fleet/{uid}/telemetry", b"visible")], got
     bob.expect_none(0.3)
@@ -398,3 +403,22 @@ def test_refusals_are_counted_in_sys(start_broker, files, paho, uid):
             if message.topic in wanted:
                 seen[message.topic] = int(message.payload)
     assert all(seen.get(t, 0) >= 1 for t in wanted), seen
+
+
+def test_resumed_session_keeps_its_delivery_checks(start_broker, files, paho, uid):
+    """A persistent session's wide filter stays filtered after the client reconnects
+    (the login record is made anew; the subscriptions are judged again)."""
+    passwords, acl = files
+    broker = start_broker(flags={"password_file": passwords, "acl_file": acl})
+    bob_id = client_id_on_shard(f"{uid}-bob", 1, 4)
+    bob = paho(broker, bob_id, clean_session=False, username="bob", password="bob-secret")
+    bob.subscribe("fleet/#", qos=1)
+    bob.disconnect()
+    bob = paho(broker, bob_id, clean_session=False, username="bob", password="bob-secret")
+    assert bob.connack[0] is True
+    carol = paho(broker, client_id_on_shard(f"{uid}-carol", 2, 4), username="carol", password="carol pass")
+    carol.publish(f"fleet/secret/{uid}/telemetry", b"hidden", qos=1)
+    carol.publish(f"fleet/{uid}/telemetry", b"visible", qos=1)
+    got = [m.payload for m in bob.expect(1)]
+    assert got == [b"visible"], got
+    bob.expect_none(0.3)
