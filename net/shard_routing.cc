@@ -17,9 +17,7 @@ constexpr size_t kInboxBatch = 4096;  // per source shard and loop turn, so one 
 template <class Subscriptions>
 void CollectPlainSubscriptions(const TopicTrie& trie, std::string_view topic, Subscriptions& out) {
   out.clear();
-  trie.Match(topic, [&out](const Subscription& sub, std::string_view group) {
-    if (group.empty()) out.push_back(sub);
-  });
+  trie.MatchPlain(topic, [&out](const Subscription& sub) { out.push_back(sub); });
   if (out.size() > 1) {
     std::sort(out.begin(), out.end(),
               [](const Subscription& a, const Subscription& b) { return a.subscriber < b.subscriber; });
