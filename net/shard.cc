@@ -106,11 +106,12 @@ absl::Status Shard::Run() {
     DrainInbox();
     if (resume_check_) ResumePaused();
     if (now_ms_ >= next_tick_ms_) OnTick();
+    if (!retained_deliveries_.empty()) ContinueRetainedDeliveries();
     FlushOutputs();
     ReleaseClosed();
     PublishQueuedEnvelopes();
     if (stopping_ && ShutdownComplete()) break;
-    if (completions > 0) {
+    if (completions > 0 || retained_work_ready_) {  // retained messages to send on: no waiting
       ring_->Submit();
       continue;
     }
@@ -478,6 +479,7 @@ void Shard::OnTick() {
   connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
+  PurgeExpiredRetained();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();

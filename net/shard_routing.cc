@@ -103,21 +103,6 @@ void Shard::DeliverLocal(MessageRef message) {
   }
 }
 
-void Shard::DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
-                            const std::vector<uint32_t>& subscription_ids) {
-  std::vector<MessageRef> matches;
-  retained_.Match(filter, [&](const MessageRef& message) { matches.push_back(message); });
-  for (MessageRef& message : matches) {
-    if (message->ExpiredAt(now_ms_)) continue;
-    Delivery delivery;
-    delivery.qos = std::min(max_qos, message->qos());
-    delivery.retain = true;
-    delivery.subscription_ids = subscription_ids;
-    delivery.message = std::move(message);
-    Deliver(session, std::move(delivery));
-  }
-}
-
 void Shard::UpdateRetained(MessageRef message, bool from_home) {
   // All updates of one topic pass through its home shard, so every replica applies them in the same
   // order and the replicas cannot disagree on which message is the latest.
@@ -127,6 +112,12 @@ void Shard::UpdateRetained(MessageRef message, bool from_home) {
     return;
   }
   if (home == index_) {
+    // The home replica alone decides whether the store may take it (--max_retained_messages and
+    // _bytes) and forwards only what it stored, so every replica stays the same.
+    if (!RetainedAdmits(*message)) {
+      stats_.retained_refused.Add(1);
+      return;
+    }
     for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
       if (shard != index_) SendEnvelope(shard, RetainEnvelope{message, true});
     }
@@ -241,7 +232,7 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
 }
 
 void Shard::PublishSysTopics() {
-  uint64_t totals[8] = {};
+  uint64_t totals[10] = {};
   for (const ShardStats& s : all_stats_) {
     totals[0] += s.clients_connected.Get();
     totals[1] += s.messages_received.Get();
@@ -250,6 +241,8 @@ void Shard::PublishSysTopics() {
     totals[4] += s.bytes_sent.Get();
     totals[5] += s.messages_dropped.Get();
     totals[6] += s.subscriptions.Get();
+    totals[8] += s.subscriptions_refused.Get();
+    totals[9] += s.retained_refused.Get();
   }
   totals[7] = stats_.retained_messages.Get();
   const std::pair<std::string_view, std::string> values[] = {
@@ -263,6 +256,8 @@ void Shard::PublishSysTopics() {
       {"$SYS/broker/messages/dropped", absl::StrCat(totals[5])},
       {"$SYS/broker/subscriptions/count", absl::StrCat(totals[6])},
       {"$SYS/broker/retained messages/count", absl::StrCat(totals[7])},
+      {"$SYS/broker/subscriptions/refused", absl::StrCat(totals[8])},
+      {"$SYS/broker/retained messages/refused", absl::StrCat(totals[9])},
   };
   for (const auto& [topic, value] : values) {
     MessageParams params;

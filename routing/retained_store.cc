@@ -15,9 +15,9 @@ std::string AfterLevelsOf(std::string_view text) { return std::string(text).appe
 }  // namespace
 
 bool RetainedStore::Admits(const Message& msg, const Limits& limits) const {
-  if (msg.payload().empty() || Find(msg.topic()) != nullptr) return true;
-  if (limits.max_messages != 0 && slots_.size() >= limits.max_messages) return false;
-  return limits.max_bytes == 0 || bytes_ + BytesOf(msg) <= limits.max_bytes;
+  if (msg.publisher_id() == 0 || msg.payload().empty() || Find(msg.topic()) != nullptr) return true;
+  if (limits.max_messages != 0 && slots_.size() - broker_owned_count_ >= limits.max_messages) return false;
+  return limits.max_bytes == 0 || bytes_ - broker_owned_bytes_ + BytesOf(msg) <= limits.max_bytes;
 }
 
 void RetainedStore::Set(MessageRef msg) {
@@ -64,11 +64,19 @@ size_t RetainedStore::PurgeExpired(int64_t now_ms, size_t max_count) {
 
 void RetainedStore::Forget(const Message& msg) {
   bytes_ -= BytesOf(msg);
+  if (msg.publisher_id() == 0) {
+    --broker_owned_count_;
+    broker_owned_bytes_ -= BytesOf(msg);
+  }
   if (msg.expiry_deadline_ms() != 0) expiries_.erase({msg.expiry_deadline_ms(), &msg});
 }
 
 void RetainedStore::Remember(const Message& msg) {
   bytes_ += BytesOf(msg);
+  if (msg.publisher_id() == 0) {
+    ++broker_owned_count_;
+    broker_owned_bytes_ += BytesOf(msg);
+  }
   if (msg.expiry_deadline_ms() != 0) expiries_.insert({msg.expiry_deadline_ms(), &msg});
 }
 

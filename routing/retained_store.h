@@ -44,7 +44,8 @@ class RetainedStore {
   };
 
   // Whether Set(msg) may store `msg` under `limits`: replacing or clearing a topic's message is
-  // always admitted, a new topic only while the store stays within both limits.
+  // always admitted, a new topic only while the store stays within both limits. The broker's own
+  // messages (publisher id 0: $SYS topics) are always admitted and not counted.
   bool Admits(const Message& msg, const Limits& limits) const;
 
   // Retains `msg` under its topic, replacing the previous one; an empty payload clears the topic.
@@ -129,6 +130,8 @@ class RetainedStore {
   Ordered ordered_;
   absl::btree_set<std::pair<int64_t, const Message*>> expiries_;  // (deadline, message) of stored ones
   size_t bytes_ = 0;
+  size_t broker_owned_count_ = 0;  // of them, the broker's own (not counted against the limits)
+  size_t broker_owned_bytes_ = 0;
 };
 
 template <class F>

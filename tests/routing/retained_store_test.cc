@@ -16,7 +16,7 @@ namespace {
 using ::testing::UnorderedElementsAre;
 
 MessageRef Msg(std::string_view topic, std::string_view payload) {
-  return Message::Create(MessageParams{.topic = topic, .payload = payload, .qos = 1, .retain = true});
+  return Message::Create(MessageParams{.topic = topic, .payload = payload, .qos = 1, .retain = true, .publisher_id = 7});
 }
 
 std::vector<std::string> TopicsMatching(const RetainedStore& store, std::string_view filter) {
@@ -189,11 +189,21 @@ TEST(RetainedStoreTest, AdmitsNewTopicsWithinLimitsAndAlwaysReplacementsAndClear
   EXPECT_FALSE(store.Admits(*Msg("c", std::string(98, 'x')), limits));  // 2 + 1 + 98 > 100 bytes
   EXPECT_TRUE(store.Admits(*Msg("c", std::string(97, 'x')), limits));
   EXPECT_TRUE(store.Admits(*Msg("c", std::string(1000, 'x')), RetainedStore::Limits{}));  // 0 = no limit
+  // The broker's own topics ($SYS, publisher id 0) are neither refused nor counted.
+  MessageRef sys = Message::Create(MessageParams{.topic = "$SYS/x", .payload = "1", .retain = true});
+  store.Set(Msg("c", "3"));
+  EXPECT_TRUE(store.Admits(*sys, limits));
+  store.Set(sys);
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_FALSE(store.Admits(*Msg("d", "4"), limits));  // a, c: full without counting $SYS/x
+  store.Set(Msg("c", ""));
+  EXPECT_TRUE(store.Admits(*Msg("d", "4"), limits));
 }
 
 MessageRef Expiring(std::string_view topic, std::string_view payload, int64_t deadline_ms) {
   return Message::Create(
-      MessageParams{.topic = topic, .payload = payload, .retain = true, .expiry_deadline_ms = deadline_ms});
+      MessageParams{.topic = topic, .payload = payload, .retain = true, .expiry_deadline_ms = deadline_ms,
+                    .publisher_id = 7});
 }
 
 TEST(RetainedStoreTest, PurgeExpiredRemovesOnlyExpiredAndIsBounded) {
