@@ -1,5 +1,6 @@
 #include "core/session.h"
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -73,6 +74,61 @@ TEST(SessionTest, SubscriptionsReplaceSameFilterAndGroup) {
   EXPECT_TRUE(session.RemoveSubscription("a/+", ""));
   EXPECT_FALSE(session.RemoveSubscription("a/+", ""));
   EXPECT_EQ(session.subscriptions().size(), 1u);
+}
+
+TEST(SessionTest, SubscriptionTableComesWithTheFirstAndGoesWithTheLast) {
+  Session session("c");
+  EXPECT_EQ(session.subscription_count(), 0u);
+  EXPECT_EQ(&session.subscriptions(), &Session("other").subscriptions());  // the shared empty table
+  SessionSubscription sub;
+  sub.filter = "a";
+  session.AddSubscription(sub);
+  EXPECT_NE(&session.subscriptions(), &Session("other").subscriptions());
+  EXPECT_TRUE(session.RemoveSubscription("a", ""));
+  EXPECT_EQ(&session.subscriptions(), &Session("other").subscriptions());
+}
+
+TEST(SessionTest, SubscriptionsAreFoundByFilterAndGroupAndCountShared) {
+  Session session("c");
+  SessionSubscription sub;
+  sub.filter = "a/#";
+  sub.subscription_id = 4;
+  session.AddSubscription(sub);
+  sub.share_group = "g";
+  sub.subscription_id = 5;
+  session.AddSubscription(sub);
+  EXPECT_TRUE(session.HasSharedSubscription());
+  ASSERT_NE(session.FindSubscription("a/#", ""), nullptr);
+  EXPECT_EQ(session.FindSubscription("a/#", "")->subscription_id, 4u);
+  EXPECT_EQ(session.FindSubscription("a/#", "g")->subscription_id, 5u);
+  EXPECT_EQ(session.FindSubscription("a/#", "h"), nullptr);
+  EXPECT_EQ(session.FindSubscription("a/+", ""), nullptr);
+  sub.subscription_id = 6;
+  session.AddSubscription(sub);  // replaced, still one shared
+  EXPECT_EQ(session.FindSubscription("a/#", "g")->subscription_id, 6u);
+  EXPECT_TRUE(session.RemoveSubscription("a/#", "g"));
+  EXPECT_FALSE(session.HasSharedSubscription());
+  EXPECT_EQ(session.subscription_count(), 1u);
+}
+
+// 40,000 filters took 1.4 s to SUBACK when each add compared the filter with every existing one.
+// Hashed, 200,000 adds and removes are a few tens of milliseconds; quadratic, they would be minutes.
+TEST(SessionTest, ManySubscriptionsAddAndRemoveInConstantTime) {
+  Session session("c");
+  constexpr int kCount = 200'000;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCount; ++i) {
+    SessionSubscription sub;
+    sub.filter = "f/" + std::to_string(i) + "/+";
+    sub.share_group = i % 2 == 0 ? "" : "g";
+    ASSERT_FALSE(session.AddSubscription(std::move(sub)).has_value());
+  }
+  EXPECT_EQ(session.subscription_count(), static_cast<size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(session.RemoveSubscription("f/" + std::to_string(i) + "/+", i % 2 == 0 ? "" : "g"));
+  }
+  EXPECT_EQ(session.subscription_count(), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
 TEST(SessionTest, PacketIdsAreNonZeroAndSkipThoseInFlight) {
