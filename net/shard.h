@@ -59,6 +59,7 @@ struct RetainedDelivery {
   std::vector<RetainedRequest> requests;
   size_t next_request = 0;
   RetainedStore::MatchCursor cursor;  // within requests[next_request]
+  size_t visits_in_last_batch = 0;    // topics the last batch looked at, against the turn's budget
 };
 
 // A connection's entry in the shard's deadline wheel: the connection, told from a later one at the same

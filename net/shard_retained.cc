@@ -34,21 +34,23 @@ void Shard::ContinueRetainedDeliveries() {
   retained_work_ready_ = false;
   size_t budget = kVisitsPerTurn;
   // Each waiting delivery once per turn, in turn order: one slow client cannot hold up the others.
-  for (size_t n = retained_deliveries_.size(); n > 0 && budget > 0; --n) {
+  size_t waiting = retained_deliveries_.size();
+  for (; waiting > 0 && budget > 0; --waiting) {
     RetainedDelivery delivery = std::move(retained_deliveries_.front());
     retained_deliveries_.pop_front();
-    const size_t visits = std::min(budget, kVisitsPerBatch);
-    const RetainedProgress progress = RunRetainedBatch(delivery, visits);
+    const RetainedProgress progress = RunRetainedBatch(delivery, std::min(budget, kVisitsPerBatch));
+    budget -= std::min(budget, delivery.visits_in_last_batch);
     if (progress == RetainedProgress::kComplete) continue;
-    budget -= visits;
     retained_work_ready_ = retained_work_ready_ || progress == RetainedProgress::kMore;
     retained_deliveries_.push_back(std::move(delivery));
   }
-  // Deliveries left unvisited this turn (budget spent) go on next turn.
-  if (budget == 0 && !retained_deliveries_.empty()) retained_work_ready_ = true;
+  // Deliveries not visited this turn (the budget is spent) go on next turn.
+  if (waiting > 0) retained_work_ready_ = true;
 }
 
 Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size_t max_visits) {
+  size_t& visits = delivery.visits_in_last_batch;
+  visits = 0;
   Connection* conn = delivery.conn;
   // The connection may have closed meanwhile; its memory may even hold a newer connection.
   if (!connections_.contains(conn) || conn->serial != delivery.serial ||
@@ -56,19 +58,16 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
     return RetainedProgress::kComplete;
   }
   Session& session = *conn->session;
-  size_t visits = 0;
   bool blocked = false;
   while (delivery.next_request < delivery.requests.size() && visits < max_visits) {
     const RetainedRequest& request = delivery.requests[delivery.next_request];
-    visits += retained_.MatchSome(request.filter, delivery.cursor, max_visits - visits, [&](const MessageRef& message) {
+    // Delivers one match if the client has room for it; false (and blocked) when it has none.
+    auto offer = [&](const MessageRef& message) {
       if (message->ExpiredAt(now_ms_)) return true;
       const uint8_t qos = std::min(request.qos, message->qos());
-      const bool room = conn->pending_output() < config_.max_queued_bytes &&
-                        (qos == 0 || (session.queued_count() == 0 && session.HasInflightRoom(InflightWindow(conn))));
-      if (!room) {
-        blocked = true;
-        return false;
-      }
+      blocked = conn->pending_output() >= config_.max_queued_bytes ||
+                (qos > 0 && (session.queued_count() > 0 || !session.HasInflightRoom(InflightWindow(conn))));
+      if (blocked) return false;
       Delivery out;
       out.qos = qos;
       out.retain = true;
@@ -76,7 +75,9 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
       out.message = message;
       Deliver(session, std::move(out));
       return true;
-    });
+    };
+    // A filter that matches nothing still costs a lookup: it counts as one visit.
+    visits += std::max<size_t>(1, retained_.MatchSome(request.filter, delivery.cursor, max_visits - visits, offer));
     if (blocked) return RetainedProgress::kBlocked;
     if (!delivery.cursor.done) return RetainedProgress::kMore;  // the visits ran out
     ++delivery.next_request;
