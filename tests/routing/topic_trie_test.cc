@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include <algorithm>
 #include <initializer_list>
 #include <random>
@@ -194,7 +196,7 @@ TEST(TopicTrieTest, GenerationMovesOnEveryChangeOnly) {
 
 TEST(TopicTrieTest, GroupMembersIsAnExactLookupAmongManyGroups) {
   TopicTrie trie;
-  for (int g = 0; g < 2000; ++g) trie.Add("#", "g" + std::to_string(g), Sub(1, 1, g));
+  for (int g = 0; g < 2000; ++g) trie.Add("#", absl::StrCat("g", g), Sub(1, 1, g));
   trie.Add("#", "g7", Sub(2));
   trie.Add("a/+", "g7", Sub(3));
   trie.Add("#", "", Sub(4));
@@ -207,8 +209,8 @@ TEST(TopicTrieTest, GroupMembersIsAnExactLookupAmongManyGroups) {
   EXPECT_TRUE(trie.GroupMembers("#", "g2000").empty());
   EXPECT_TRUE(trie.GroupMembers("a/b", "g7").empty());  // a key, not a match
   // Removing groups (the last one's entry moves into the gap) keeps every other group findable.
-  for (int g = 0; g < 2000; g += 2) EXPECT_TRUE(trie.Remove("#", "g" + std::to_string(g), 1).removed);
-  for (int g = 1; g < 2000; g += 2) ASSERT_EQ(trie.GroupMembers("#", "g" + std::to_string(g)).size(), g == 7 ? 2u : 1u);
+  for (int g = 0; g < 2000; g += 2) EXPECT_TRUE(trie.Remove("#", absl::StrCat("g", g), 1).removed);
+  for (int g = 1; g < 2000; g += 2) ASSERT_EQ(trie.GroupMembers("#", absl::StrCat("g", g)).size(), g == 7 ? 2u : 1u);
   EXPECT_TRUE(trie.GroupMembers("#", "g0").empty());
 }
 
