@@ -5,9 +5,10 @@
 // encoding them all at once stalled the shard for seconds (one SUBSCRIBE listing `#` 1,000 times over
 // 50,000 messages: 3.1 s). Each SUBSCRIBE's retained messages are walked with a resumable cursor
 // (RetainedStore::MatchSome), at most kVisitsPerBatch topics per delivery and kVisitsPerTurn per loop
-// turn, and only while the client has room: its output below --max_queued_bytes, and for QoS 1/2 a
-// free in-flight slot with nothing queued. So messages wait in the store, not in memory per client,
-// and none is dropped for lack of room. A connection that closes abandons its walk.
+// turn, and only while the client has room: its output below half of --max_queued_bytes (so its
+// input is never paused for it), and for QoS 1/2 a free in-flight slot with nothing queued. So
+// messages wait in the store, not in memory per client, and none is dropped for lack of room. A
+// connection that closes abandons its walk, and so does an UNSUBSCRIBE of the filter.
 #include <algorithm>
 
 #include "net/shard.h"
@@ -61,11 +62,18 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
   bool blocked = false;
   while (delivery.next_request < delivery.requests.size() && visits < max_visits) {
     const RetainedRequest& request = delivery.requests[delivery.next_request];
+    if (session.FindSubscription(request.filter, "") == nullptr) {  // unsubscribed meanwhile: stop
+      ++delivery.next_request;
+      delivery.cursor = RetainedStore::MatchCursor();
+      continue;
+    }
     // Delivers one match if the client has room for it; false (and blocked) when it has none.
     auto offer = [&](const MessageRef& message) {
       if (message->ExpiredAt(now_ms_)) return true;
       const uint8_t qos = std::min(request.qos, message->qos());
-      blocked = conn->pending_output() >= config_.max_queued_bytes ||
+      // Half the output bound: beyond the bound the shard stops reading the client (shard_flow.cc),
+      // and its own PINGREQ or UNSUBSCRIBE must not wait behind its retained messages.
+      blocked = conn->pending_output() >= config_.max_queued_bytes / 2 ||
                 (qos > 0 && (session.queued_count() > 0 || !session.HasInflightRoom(InflightWindow(conn))));
       if (blocked) return false;
       Delivery out;

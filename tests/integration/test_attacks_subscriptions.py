@@ -184,6 +184,24 @@ def test_retained_pacing_respects_inflight_window_and_queue(start_broker, uid):
     assert sys_value(broker, uid, "$SYS/broker/messages/dropped") == 0
 
 
+def test_unsubscribe_stops_a_retained_walk(start_broker, uid):
+    broker = start_broker(shards=SHARDS, flags={"sys_interval": 1, "max_queued_bytes": 65536})
+    # 16 MiB: more than the kernel's socket buffers can absorb (tcp_wmem max is 4 MiB by default).
+    topics = [f"{uid}/u/{i}" for i in range(8000)]
+    store_retained(broker, uid, topics, payload=b"p" * 2048)
+    sub = RawClient(broker.host, broker.port, rcvbuf=16 * 1024)
+    sub.connect(f"{uid}-sub")
+    sub.send(mb.subscribe(1, [(f"{uid}/u/#", 0)]))
+    time.sleep(0.5)  # reads nothing: the walk waits for room
+    sub.send(mb.unsubscribe(2, [f"{uid}/u/#"]))
+    before_unsuback = 0
+    while (pkt := sub.recv_packet(timeout=10)).kind != mb.UNSUBACK:
+        before_unsuback += pkt.kind == mb.PUBLISH
+    assert 0 < before_unsuback < len(topics)
+    with pytest.raises(TimeoutError):
+        sub.recv_packet(timeout=1.0)  # the rest of the walk was dropped with the subscription
+
+
 def test_repeated_filter_counts_once_with_its_last_options(start_broker, uid):
     broker = start_broker(shards=SHARDS)
     sub = RawClient.connected(broker, f"{uid}-sub")
