@@ -232,7 +232,7 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
 }
 
 void Shard::PublishSysTopics() {
-  uint64_t totals[10] = {};
+  uint64_t totals[11] = {};
   for (const ShardStats& s : all_stats_) {
     totals[0] += s.clients_connected.Get();
     totals[1] += s.messages_received.Get();
@@ -245,6 +245,7 @@ void Shard::PublishSysTopics() {
     totals[9] += s.retained_refused.Get();
   }
   totals[7] = stats_.retained_messages.Get();
+  totals[10] = stats_.retained_expired.Get();  // by this replica; every replica purges the same
   const std::pair<std::string_view, std::string> values[] = {
       {"$SYS/broker/version", "ringmq " RINGMQ_VERSION},
       {"$SYS/broker/uptime", absl::StrCat((now_ms_ - shared_.start_ms) / 1000)},
@@ -258,6 +259,7 @@ void Shard::PublishSysTopics() {
       {"$SYS/broker/retained messages/count", absl::StrCat(totals[7])},
       {"$SYS/broker/subscriptions/refused", absl::StrCat(totals[8])},
       {"$SYS/broker/retained messages/refused", absl::StrCat(totals[9])},
+      {"$SYS/broker/retained messages/expired", absl::StrCat(totals[10])},
   };
   for (const auto& [topic, value] : values) {
     MessageParams params;

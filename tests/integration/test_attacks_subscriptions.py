@@ -374,6 +374,8 @@ def test_expired_retained_messages_are_purged_from_the_store(start_broker, uid):
     # Purged from the store, not only skipped: the count falls back to the baseline plus the kept one.
     assert wait_until(lambda: sys_value(broker, uid, "$SYS/broker/retained messages/count") == baseline + 1,
                       timeout=6, interval=0.3)
+    assert wait_until(lambda: sys_value(broker, uid, "$SYS/broker/retained messages/expired") == expiring,
+                      timeout=3, interval=0.3)
     for shard in range(SHARDS):
         sub = RawClient.connected(broker, client_id_on_shard(f"{uid}-sub", shard, SHARDS))
         sub.send(mb.subscribe(1, [(f"{uid}/#", 0)]))
