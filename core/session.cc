@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/hash/hash.h"
+
 namespace ringmq {
 namespace {
 
@@ -9,32 +11,56 @@ size_t DeliveryBytes(const Delivery& d) { return d.message->topic().size() + d.m
 
 }  // namespace
 
-const std::vector<SessionSubscription>& Session::subscriptions() const {
-  static const std::vector<SessionSubscription> kNone;
+size_t SessionSubscriptions::Hash::operator()(const Key& key) const {
+  return absl::HashOf(absl::string_view(key.filter.data(), key.filter.size()),
+                      absl::string_view(key.share_group.data(), key.share_group.size()));
+}
+
+const SessionSubscription* SessionSubscriptions::Find(Key key) const {
+  auto it = set_.find(key);
+  return it == set_.end() ? nullptr : &*it;
+}
+
+std::optional<SubscriptionOptions> SessionSubscriptions::Upsert(SessionSubscription sub) {
+  auto it = set_.find(Key{sub.filter, sub.share_group});
+  if (it != set_.end()) {
+    const SubscriptionOptions old = it->options;
+    // Elements of a hash set are immutable; the replacement takes the same slot's place.
+    set_.erase(it);
+    set_.insert(std::move(sub));
+    return old;
+  }
+  if (!sub.share_group.empty()) ++shared_count_;
+  set_.insert(std::move(sub));
+  return std::nullopt;
+}
+
+bool SessionSubscriptions::Erase(Key key) {
+  auto it = set_.find(key);
+  if (it == set_.end()) return false;
+  if (!it->share_group.empty()) --shared_count_;
+  set_.erase(it);
+  return true;
+}
+
+const SessionSubscriptions& Session::subscriptions() const {
+  static const SessionSubscriptions kNone;
   return subscriptions_ ? *subscriptions_ : kNone;
 }
 
 std::optional<SubscriptionOptions> Session::AddSubscription(SessionSubscription sub) {
-  if (subscriptions_ == nullptr) subscriptions_ = std::make_unique<std::vector<SessionSubscription>>();
-  for (SessionSubscription& existing : *subscriptions_) {
-    if (existing.filter == sub.filter && existing.share_group == sub.share_group) {
-      SubscriptionOptions old = existing.options;
-      existing = std::move(sub);
-      return old;
-    }
-  }
-  subscriptions_->push_back(std::move(sub));
-  return std::nullopt;
+  if (subscriptions_ == nullptr) subscriptions_ = std::make_unique<SessionSubscriptions>();
+  return subscriptions_->Upsert(std::move(sub));
 }
 
 bool Session::RemoveSubscription(std::string_view filter, std::string_view share_group) {
-  if (subscriptions_ == nullptr) return false;
-  auto it = std::find_if(subscriptions_->begin(), subscriptions_->end(), [&](const SessionSubscription& s) {
-    return s.filter == filter && s.share_group == share_group;
-  });
-  if (it == subscriptions_->end()) return false;
-  subscriptions_->erase(it);
+  if (subscriptions_ == nullptr || !subscriptions_->Erase({filter, share_group})) return false;
+  if (subscriptions_->empty()) subscriptions_.reset();
   return true;
+}
+
+const SessionSubscription* Session::FindSubscription(std::string_view filter, std::string_view share_group) const {
+  return subscriptions_ ? subscriptions_->Find({filter, share_group}) : nullptr;
 }
 
 uint16_t Session::FreePacketId() {

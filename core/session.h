@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -23,6 +24,46 @@ struct SessionSubscription {
   std::string share_group;  // empty when not shared
   SubscriptionOptions options;
   uint32_t subscription_id = 0;
+};
+
+// A session's subscriptions, hashed by (filter, share group): adding, replacing and removing one
+// is O(1) however many the session holds (a linear scan made 40,000 filters a 1.4 s SUBACK).
+class SessionSubscriptions {
+ public:
+  struct Key {
+    std::string_view filter;
+    std::string_view share_group;
+  };
+  // Transparent: looked up by Key without building strings.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(const Key& key) const;
+    size_t operator()(const SessionSubscription& sub) const { return (*this)(Key{sub.filter, sub.share_group}); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    static Key KeyOf(const Key& key) { return key; }
+    static Key KeyOf(const SessionSubscription& sub) { return Key{sub.filter, sub.share_group}; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      const Key x = KeyOf(a), y = KeyOf(b);
+      return x.filter == y.filter && x.share_group == y.share_group;
+    }
+  };
+  using Set = absl::flat_hash_set<SessionSubscription, Hash, Eq>;
+
+  size_t size() const { return set_.size(); }
+  bool empty() const { return set_.empty(); }
+  size_t shared_count() const { return shared_count_; }
+  Set::const_iterator begin() const { return set_.begin(); }
+  Set::const_iterator end() const { return set_.end(); }
+  const SessionSubscription* Find(Key key) const;
+  std::optional<SubscriptionOptions> Upsert(SessionSubscription sub);
+  bool Erase(Key key);
+
+ private:
+  Set set_;
+  size_t shared_count_ = 0;  // how many have a share group: a member leaving need not look otherwise
 };
 
 // One delivery of a message to this session.
@@ -70,11 +111,14 @@ class Session {
   void* attachment() const { return attachment_; }
   void set_attachment(void* attachment) { attachment_ = attachment; }
 
-  // --- Subscriptions (the shard mirrors them into its topic trie) ---
+  // --- Subscriptions (the shard mirrors them into its topic trie); each O(1) ---
   // Returns the replaced subscription's options, if the filter (and group) was already subscribed.
   std::optional<SubscriptionOptions> AddSubscription(SessionSubscription sub);
   bool RemoveSubscription(std::string_view filter, std::string_view share_group);
-  const std::vector<SessionSubscription>& subscriptions() const;
+  const SessionSubscription* FindSubscription(std::string_view filter, std::string_view share_group) const;
+  size_t subscription_count() const { return subscriptions_ ? subscriptions_->size() : 0; }
+  bool HasSharedSubscription() const { return subscriptions_ && subscriptions_->shared_count() > 0; }
+  const SessionSubscriptions& subscriptions() const;
 
   // --- Outbound QoS 1/2 ---
   bool HasInflightRoom(size_t window) const { return inflight_count() < window; }
@@ -135,8 +179,8 @@ class Session {
 
   std::string client_id_;
   void* attachment_ = nullptr;
-  // Allocated with the first subscription: many fleet clients only publish.
-  std::unique_ptr<std::vector<SessionSubscription>> subscriptions_;
+  // Allocated with the first subscription and freed with the last: many fleet clients only publish.
+  std::unique_ptr<SessionSubscriptions> subscriptions_;
   std::unique_ptr<QosState> qos_;
   std::unique_ptr<WillMessage> will_;  // rare and large: kept out of line
   // 32-bit counters keep the session small (the broker caps --max_queued_bytes).

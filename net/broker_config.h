@@ -50,6 +50,10 @@ struct BrokerConfig {
   // A send carrying at least this many borrowed payload bytes is zero-copy (IORING_OP_SENDMSG_ZC);
   // 0 = never (0 as well when the kernel lacks it).
   uint32_t zerocopy_send_threshold = 0;
+  // Limits against clients that would make the broker hold without bound; 0 = unlimited.
+  uint32_t max_subscriptions_per_client = 10000;  // beyond: SUBACK 0x97 (3.1.1: 0x80)
+  uint64_t max_retained_messages = 5000000;      // topics with a retained message, broker-wide
+  uint64_t max_retained_bytes = uint64_t{1} << 30;  // their topic + properties + payload bytes
 
   // Sessions and connections a hostile or careless client could pile up (see README, "Limits").
   static constexpr uint32_t kNoSessionExpiryCap = UINT32_MAX;

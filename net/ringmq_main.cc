@@ -117,6 +117,21 @@ ABSL_FLAG(bool, require_enhanced_auth, false,
           "Refuse a CONNECT that names no authentication method (MQTT 5: CONNACK 0x8C; 3.1.1, which has "
           "none: 0x05). Off by default so that turning on --scram_file does not lock out clients that do "
           "not use it yet; needs --scram_file.");
+ABSL_FLAG(uint32_t, max_subscriptions_per_client, 10000,
+          "Subscriptions one session may hold (shared ones included); a SUBSCRIBE filter beyond it is refused "
+          "(SUBACK 0x97 Quota exceeded; 3.1.1: 0x80) and counted in $SYS/broker/subscriptions/refused. "
+          "Mosquitto and EMQX default to no limit; 10000 is far above what a device or a service subscribing "
+          "per device type needs, and bounds what one client can make the broker hold. 0 = unlimited.");
+ABSL_FLAG(uint64_t, max_retained_messages, 5000000,
+          "Topics with a retained message, broker-wide. A retained PUBLISH to a new topic beyond it is not "
+          "stored (replacing or clearing a topic's message always is) and is counted in "
+          "$SYS/broker/retained messages/refused; see README for what the publisher and subscribers see. "
+          "Each shard indexes every retained topic, so this bounds memory; 5 M covers a fleet of millions of "
+          "devices with a retained state each. 0 = unlimited.");
+ABSL_FLAG(uint64_t, max_retained_bytes, uint64_t{1} << 30,
+          "Bytes (topic + properties + payload) of all retained messages, broker-wide; a retained PUBLISH to a "
+          "new topic that would exceed it is refused as for --max_retained_messages. 1 GiB by default. "
+          "0 = unlimited.");
 ABSL_FLAG(uint32_t, shared_payload_threshold, 4096,
           "Payloads of at least this many bytes are sent to each subscriber straight from the one stored "
           "message instead of being copied into every subscriber's output; 0 = always copy.");
@@ -179,6 +194,9 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   }
   config.max_inflight = std::max<uint32_t>(1, absl::GetFlag(FLAGS_max_inflight));
   config.max_queued_messages = absl::GetFlag(FLAGS_max_queued_messages);
+  config.max_subscriptions_per_client = absl::GetFlag(FLAGS_max_subscriptions_per_client);
+  config.max_retained_messages = absl::GetFlag(FLAGS_max_retained_messages);
+  config.max_retained_bytes = absl::GetFlag(FLAGS_max_retained_bytes);
   config.max_queued_bytes = absl::GetFlag(FLAGS_max_queued_bytes);
   if (config.max_queued_bytes >= (uint64_t{1} << 32)) {
     return absl::InvalidArgumentError("--max_queued_bytes must be below 4 GiB");

@@ -109,6 +109,7 @@ absl::Status Shard::Run() {
     if (resume_check_) ResumePaused();
     if (now_ms_ >= next_tick_ms_) OnTick();
     if (config_.memory_limit > 0 && now_ms_ >= next_memory_check_ms_) CheckMemory();
+    if (!retained_deliveries_.empty()) ContinueRetainedDeliveries();
     FlushOutputs();
     ReleaseClosed();
     PublishQueuedEnvelopes();
@@ -121,7 +122,7 @@ absl::Status Shard::Run() {
       ring_->SubmitAndWait(0);
       continue;
     }
-    if (completions > 0) {
+    if (completions > 0 || retained_work_ready_) {  // retained messages to send on: no waiting
       ring_->Submit();
       continue;
     }
@@ -526,6 +527,7 @@ void Shard::OnTick() {
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ApplyAccessPolicyIfChanged();
   if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
+  PurgeExpiredRetained();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();

@@ -53,6 +53,17 @@ struct RetainedRequest {
   uint32_t subscription_id = 0;
 };
 
+// The retained messages one SUBSCRIBE still has to deliver, walked in bounded batches across loop
+// turns as the client takes them (see shard_retained.cc).
+struct RetainedDelivery {
+  Connection* conn;
+  uint32_t serial;  // tells the connection from a later one at the same address
+  std::vector<RetainedRequest> requests;
+  size_t next_request = 0;
+  RetainedStore::MatchCursor cursor;  // within requests[next_request]
+  size_t visits_in_last_batch = 0;    // topics the last batch looked at, against the turn's budget
+};
+
 // A connection's entry in the shard's deadline wheel: the connection, told from a later one at the same
 // address by its serial, and the state whose deadline the entry stands for. Each state schedules its
 // own entry when the connection enters it, so an entry left from an earlier state is ignored.
@@ -164,6 +175,13 @@ class Shard {
   bool OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   bool OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   bool OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
+  struct FilterSubscribed {
+    ReasonCode reason;             // for the SUBACK
+    bool routes_changed = false;   // other shards were told of a new route: the SUBACK waits for them
+    std::optional<RetainedRequest> retained;  // retained messages to send after the SUBACK
+  };
+  // One filter of a SUBSCRIBE (repeats already folded into their last occurrence).
+  FilterSubscribed Subscribe(Connection* conn, const TopicSubscription& requested, uint32_t subscription_id);
   bool OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   bool OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
   void ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail);
@@ -183,7 +201,6 @@ class Shard {
   bool SubscribeSession(Session& session, const SessionSubscription& sub);
   void SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained);
   void CompleteRouteBarrier(uint64_t id);
-  void DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests);
   bool TooManyLevels(std::string_view topic) const;
   bool UnsubscribeSession(Session& session, std::string_view filter, std::string_view group);
   // Makes sure an entry looks at the offline session by `deadline_ms` (its expiry or its delayed
@@ -277,10 +294,21 @@ class Shard {
   bool CrossShardBacklogged() const { return congested_; }
   void EnterCongestion();
   bool BacklogCanMove();
-  void DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
-                       const std::vector<uint32_t>& subscription_ids);
   void PublishWill(Session& session);
   void PublishSysTopics();
+
+  // --- retained messages: paced delivery on SUBSCRIBE, limits, expiry (shard_retained.cc) ---
+  // Sends the SUBSCRIBE's retained messages (after its SUBACK): a first batch now, the rest on later
+  // loop turns as the client has room.
+  void StartRetainedDelivery(Connection* conn, std::vector<RetainedRequest> requests);
+  // One batch of every waiting delivery, bounded per turn. Sets retained_work_ready_.
+  void ContinueRetainedDeliveries();
+  enum class RetainedProgress : uint8_t { kComplete, kMore, kBlocked };  // kBlocked: the client has no room
+  // Delivers up to `max_visits` topics' worth (a delivery whose connection is gone is complete).
+  RetainedProgress RunRetainedBatch(RetainedDelivery& delivery, size_t max_visits);
+  // Whether the retained store may take `message` (--max_retained_messages/_bytes) per this replica.
+  bool RetainedAdmits(const Message& message) const;
+  void PurgeExpiredRetained();  // bounded, every tick
 
   // --- shared subscriptions (shard_shared.cc) ---
   // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent
@@ -410,6 +438,8 @@ class Shard {
   // OnConnect found the CONNECT must wait for the next turn's hashing budget (net/access_control.h):
   // ParsePackets keeps it, unparsed, with what follows it.
   bool connect_deferred_ = false;
+  std::deque<RetainedDelivery> retained_deliveries_;  // SUBSCRIBEs still sending retained messages
+  bool retained_work_ready_ = false;  // one of them can go on now: the loop must not sleep
 };
 
 }  // namespace ringmq

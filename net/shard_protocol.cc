@@ -489,7 +489,23 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     if (publish.properties.message_expiry_interval.has_value()) {
       params.expiry_deadline_ms = now_ms_ + static_cast<int64_t>(*publish.properties.message_expiry_interval) * 1000;
     }
-    Publish(Message::Create(params));
+    MessageRef message = Message::Create(params);
+    if (publish.retain && !RetainedAdmits(*message)) {
+      // The retained store is full (--max_retained_messages/_bytes, as this replica sees it; the
+      // topic's home shard checks again). An MQTT 5 QoS 1/2 publisher is told (0x97) and, as for any
+      // error reason, the message is not accepted at all; otherwise the publisher cannot be told, so
+      // the current subscribers still get it, without the retain flag: it was not retained.
+      stats_.retained_refused.Add(1);
+      if (IsV5(conn->version) && publish.qos > 0) {
+        if (publish.qos == 2) session.ReleaseInboundQos2(publish.packet_id);  // the flow ends with PUBREC
+        SendAck(conn, AckPacket{publish.qos == 1 ? PacketType::kPuback : PacketType::kPubrec, publish.packet_id,
+                                ReasonCode::kQuotaExceeded, {}});
+        return true;
+      }
+      params.retain = false;
+      message = Message::Create(params);
+    }
+    Publish(std::move(message));
   }
   if (publish.qos > 0) {
     // A reused packet (success, no properties): building an AckPacket with its empty property set

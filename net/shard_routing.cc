@@ -17,9 +17,7 @@ constexpr size_t kInboxBatch = 4096;  // per source shard and loop turn, so one 
 template <class Subscriptions>
 void CollectPlainSubscriptions(const TopicTrie& trie, std::string_view topic, Subscriptions& out) {
   out.clear();
-  trie.Match(topic, [&out](const Subscription& sub, std::string_view group) {
-    if (group.empty()) out.push_back(sub);
-  });
+  trie.MatchPlain(topic, [&out](const Subscription& sub) { out.push_back(sub); });
   if (out.size() > 1) {
     std::sort(out.begin(), out.end(),
               [](const Subscription& a, const Subscription& b) { return a.subscriber < b.subscriber; });
@@ -105,21 +103,6 @@ void Shard::DeliverLocal(MessageRef message) {
   }
 }
 
-void Shard::DeliverRetained(Session& session, std::string_view filter, uint8_t max_qos,
-                            const std::vector<uint32_t>& subscription_ids) {
-  std::vector<MessageRef> matches;
-  retained_.Match(filter, [&](const MessageRef& message) { matches.push_back(message); });
-  for (MessageRef& message : matches) {
-    if (message->ExpiredAt(now_ms_)) continue;
-    Delivery delivery;
-    delivery.qos = std::min(max_qos, message->qos());
-    delivery.retain = true;
-    delivery.subscription_ids = subscription_ids;
-    delivery.message = std::move(message);
-    Deliver(session, std::move(delivery));
-  }
-}
-
 void Shard::UpdateRetained(MessageRef message, bool from_home) {
   // All updates of one topic pass through its home shard, so every replica applies them in the same
   // order and the replicas cannot disagree on which message is the latest.
@@ -129,6 +112,12 @@ void Shard::UpdateRetained(MessageRef message, bool from_home) {
     return;
   }
   if (home == index_) {
+    // The home replica alone decides whether the store may take it (--max_retained_messages and
+    // _bytes) and forwards only what it stored, so every replica stays the same.
+    if (!RetainedAdmits(*message)) {
+      stats_.retained_refused.Add(1);
+      return;
+    }
     for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
       if (shard != index_) SendEnvelope(shard, RetainEnvelope{message, true});
     }
@@ -263,6 +252,8 @@ constexpr SummedCounter kSummedCounters[] = {
     {"$SYS/broker/bytes/sent", &ShardStats::bytes_sent},
     {"$SYS/broker/messages/dropped", &ShardStats::messages_dropped},
     {"$SYS/broker/subscriptions/count", &ShardStats::subscriptions},
+    {"$SYS/broker/subscriptions/refused", &ShardStats::subscriptions_refused},
+    {"$SYS/broker/retained messages/refused", &ShardStats::retained_refused},
     {"$SYS/broker/connections/refused/max_connections", &ShardStats::refused_max_connections},
     {"$SYS/broker/connections/refused/per_ip", &ShardStats::refused_per_ip},
     {"$SYS/broker/connections/refused/rate", &ShardStats::refused_connect_rate},
@@ -297,6 +288,7 @@ void Shard::PublishSysTopics() {
   }
   // Every replica converges to the same count: this shard's is the broker's.
   publish("$SYS/broker/retained messages/count", absl::StrCat(stats_.retained_messages.Get()));
+  publish("$SYS/broker/retained messages/expired", absl::StrCat(stats_.retained_expired.Get()));
   publish("$SYS/broker/sessions/offline", absl::StrCat(shared_.offline_sessions.load(std::memory_order_relaxed)));
 }
 

@@ -36,6 +36,9 @@ struct alignas(64) ShardStats {
   Counter messages_dropped;
   Counter subscriptions;
   Counter retained_messages;  // this shard's replica; all replicas converge to the same count
+  Counter subscriptions_refused;  // SUBSCRIBE filters beyond --max_subscriptions_per_client
+  Counter retained_refused;       // retained PUBLISHes not stored: --max_retained_messages/_bytes
+  Counter retained_expired;       // retained messages purged at their MQTT 5 expiry (this replica)
   Counter cross_shard_backlog;  // envelopes waiting because a queue to another shard was full
   Counter logins_refused;       // CONNECTs refused by the password file, --allow_anonymous or client id ownership
   Counter publishes_denied;     // PUBLISHes (and wills) the ACL or the reserved-topic rule kept from routing

@@ -2,6 +2,9 @@
 // trie, route deltas to the other shards, the route barrier that holds the SUBACK until every shard
 // routes the new filter, and retained messages for new subscriptions.
 #include <algorithm>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "core/encoder.h"
 #include "core/topic.h"
@@ -9,6 +12,23 @@
 #include "net/shard.h"
 
 namespace ringmq {
+namespace {
+
+// For each filter of a SUBSCRIBE, the index of its last occurrence: a filter listed twice counts
+// once, with the options of its last occurrence (MQTT 5.0 section 3.8.4: a repeated filter replaces
+// the subscription), so `#` listed 1,000 times is one subscription and one walk of the retained store.
+std::vector<size_t> LastOccurrences(const std::vector<TopicSubscription>& subscriptions) {
+  std::vector<size_t> last(subscriptions.size());
+  absl::flat_hash_map<absl::string_view, size_t> seen;
+  for (size_t i = subscriptions.size(); i-- > 0;) {
+    const std::string_view filter = subscriptions[i].filter;
+    last[i] = seen.try_emplace(absl::string_view(filter.data(), filter.size()), i).first->second;
+  }
+  return last;
+}
+
+}  // namespace
+
 bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<SubscribePacket> decoded = DecodeSubscribe(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
@@ -17,55 +37,24 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
     ProtocolError(conn, ReasonCode::kSubscriptionIdentifiersNotSupported, "subscription identifiers are off");
     return false;
   }
-  Session& session = *conn->session;
   SubackPacket suback;
   suback.type = PacketType::kSuback;
   suback.packet_id = subscribe.packet_id;
   std::vector<RetainedRequest> retained_requests;
   bool routes_changed = false;
-  std::vector<uint32_t> subscription_ids = subscribe.properties.subscription_identifiers;
+  const std::vector<uint32_t>& subscription_ids = subscribe.properties.subscription_identifiers;
   const uint32_t subscription_id = subscription_ids.empty() ? 0 : subscription_ids.front();
-  for (const TopicSubscription& requested : subscribe.subscriptions) {
-    if (!config_.wildcard_subscriptions && requested.filter.find_first_of("+#") != std::string_view::npos) {
-      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kWildcardSubscriptionsNotSupported
-                                                   : ReasonCode::kUnspecifiedError);
-      continue;
-    }
-    const SharedFilterParse shared = ClassifySharedFilter(requested.filter);
-    if (shared.status == SharedFilterStatus::kInvalid ||
-        (shared.status == SharedFilterStatus::kValid && !SharedSubscriptionsAvailable())) {
-      suback.reasons.push_back(!IsV5(conn->version) ? ReasonCode::kUnspecifiedError
-                               : shared.status == SharedFilterStatus::kInvalid
-                                   ? ReasonCode::kTopicFilterInvalid
-                                   : ReasonCode::kSharedSubscriptionsNotSupported);
-      continue;
-    }
-    const bool is_shared = shared.status == SharedFilterStatus::kValid;
-    if (TooManyLevels(is_shared ? shared.subscription.filter : requested.filter)) {
-      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError);
-      continue;
-    }
-    if (access_.ClassifySubscription(session, is_shared ? shared.subscription.filter : requested.filter) ==
-        SubscribeVerdict::kDenied) {
-      stats_.subscriptions_denied.Add(1);
-      suback.reasons.push_back(IsV5(conn->version) ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError);
-      continue;
-    }
-    SessionSubscription sub;
-    sub.filter.assign(is_shared ? shared.subscription.filter : requested.filter);
-    sub.share_group.assign(shared.subscription.group);  // empty when not shared
-    sub.options = requested.options;
-    sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, config_.max_qos);
-    sub.subscription_id = subscription_id;
-    const bool existed = session.AddSubscription(sub).has_value();
-    routes_changed = SubscribeSession(session, sub) || routes_changed;
-    suback.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
-    const uint8_t handling = sub.options.retain_handling;
-    // Retained messages are not sent on a shared subscription (MQTT 5.0 section 4.8.2).
-    if (!is_shared && (handling == 0 || (handling == 1 && !existed))) {
-      retained_requests.push_back({sub.filter, sub.options.max_qos, subscription_id});
-    }
+  const std::vector<size_t> last = LastOccurrences(subscribe.subscriptions);
+  // Every filter gets a reason code; an earlier copy of a repeated filter gets its last copy's.
+  suback.reasons.resize(subscribe.subscriptions.size(), ReasonCode::kUnspecifiedError);
+  for (size_t i = 0; i < subscribe.subscriptions.size(); ++i) {
+    if (last[i] != i) continue;
+    FilterSubscribed result = Subscribe(conn, subscribe.subscriptions[i], subscription_id);
+    suback.reasons[i] = result.reason;
+    routes_changed = routes_changed || result.routes_changed;
+    if (result.retained.has_value()) retained_requests.push_back(std::move(*result.retained));
   }
+  for (size_t i = 0; i < subscribe.subscriptions.size(); ++i) suback.reasons[i] = suback.reasons[last[i]];
   if (routes_changed && mesh_.shard_count() > 1) {
     std::string packet;
     EncodeSuback(suback, conn->version, packet);
@@ -74,16 +63,51 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
   }
   EncodeSuback(suback, conn->version, Out(conn));
   MarkForFlush(conn);
-  DeliverRetainedRequests(session, retained_requests);
+  StartRetainedDelivery(conn, std::move(retained_requests));
   return true;
 }
 
-void Shard::DeliverRetainedRequests(Session& session, const std::vector<RetainedRequest>& requests) {
-  for (const RetainedRequest& request : requests) {
-    std::vector<uint32_t> ids;
-    if (request.subscription_id != 0) ids.push_back(request.subscription_id);
-    DeliverRetained(session, request.filter, request.qos, ids);
+Shard::FilterSubscribed Shard::Subscribe(Connection* conn, const TopicSubscription& requested,
+                                         uint32_t subscription_id) {
+  Session& session = *conn->session;
+  const bool v5 = IsV5(conn->version);
+  if (!config_.wildcard_subscriptions && requested.filter.find_first_of("+#") != std::string_view::npos) {
+    return {v5 ? ReasonCode::kWildcardSubscriptionsNotSupported : ReasonCode::kUnspecifiedError};
   }
+  const SharedFilterParse shared = ClassifySharedFilter(requested.filter);
+  if (shared.status == SharedFilterStatus::kInvalid ||
+      (shared.status == SharedFilterStatus::kValid && !SharedSubscriptionsAvailable())) {
+    return {!v5                                            ? ReasonCode::kUnspecifiedError
+            : shared.status == SharedFilterStatus::kInvalid ? ReasonCode::kTopicFilterInvalid
+                                                            : ReasonCode::kSharedSubscriptionsNotSupported};
+  }
+  const bool is_shared = shared.status == SharedFilterStatus::kValid;
+  const std::string_view filter = is_shared ? shared.subscription.filter : requested.filter;
+  if (TooManyLevels(filter)) return {v5 ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError};
+  if (access_.ClassifySubscription(session, filter) == SubscribeVerdict::kDenied) {
+    stats_.subscriptions_denied.Add(1);
+    return {v5 ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError};
+  }
+  const bool existed = session.FindSubscription(filter, shared.subscription.group) != nullptr;
+  if (!existed && config_.max_subscriptions_per_client != 0 &&
+      session.subscription_count() >= config_.max_subscriptions_per_client) {
+    stats_.subscriptions_refused.Add(1);
+    return {v5 ? ReasonCode::kQuotaExceeded : ReasonCode::kUnspecifiedError};
+  }
+  SessionSubscription sub;
+  sub.filter.assign(filter);
+  sub.share_group.assign(shared.subscription.group);  // empty when not shared
+  sub.options = requested.options;
+  sub.options.max_qos = std::min<uint8_t>(requested.options.max_qos, config_.max_qos);
+  sub.subscription_id = subscription_id;
+  FilterSubscribed result{static_cast<ReasonCode>(sub.options.max_qos), SubscribeSession(session, sub)};
+  const uint8_t handling = sub.options.retain_handling;
+  // Retained messages are not sent on a shared subscription (MQTT 5.0 section 4.8.2).
+  if (!is_shared && (handling == 0 || (handling == 1 && !existed))) {
+    result.retained = RetainedRequest{sub.filter, sub.options.max_qos, subscription_id};
+  }
+  session.AddSubscription(std::move(sub));
+  return result;
 }
 
 void Shard::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained) {
@@ -112,7 +136,7 @@ void Shard::CompleteRouteBarrier(uint64_t id) {
   resume_check_ = true;
   Out(conn).append(pending.packet);
   MarkForFlush(conn);
-  DeliverRetainedRequests(*conn->session, pending.retained);
+  StartRetainedDelivery(conn, std::move(pending.retained));
 }
 
 bool Shard::TooManyLevels(std::string_view topic) const {

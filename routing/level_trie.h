@@ -1,6 +1,7 @@
 // LevelTrie<Value>: a trie keyed by MQTT topic levels, one Value per stored key. The shared
-// level-walking engine behind TopicTrie (keys are filters, queried with a topic), RouteTable
-// (same, with shard masks) and RetainedStore (keys are topic names, queried with a filter).
+// level-walking engine behind TopicTrie (keys are filters, queried with a topic) and RouteTable
+// (same, with shard masks). It can also hold topic names queried with a filter
+// (ForEachTopicMatching); RetainedStore no longer does, as its walks must be resumable in topic order.
 //
 // Thread ownership: not thread-safe; each instance belongs to one shard thread.
 //

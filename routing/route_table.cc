@@ -80,10 +80,7 @@ const RouteTable::GroupRoute* RouteTable::FindGroup(std::string_view shared_filt
   if (split.group.empty()) return nullptr;
   const FilterRoutes* routes = trie_.Find(split.filter);
   if (routes == nullptr) return nullptr;
-  for (const GroupRoute& route : routes->groups) {
-    if (route.shared_filter == shared_filter) return &route;
-  }
-  return nullptr;
+  return routes->groups.Find(shared_filter);
 }
 
 ShardMask RouteTable::GroupShards(std::string_view shared_filter) const {
@@ -101,27 +98,23 @@ int RouteTable::PickGroupShard(std::string_view shared_filter, ShardMask exclude
 
 void RouteTable::Set(std::string_view filter, std::string_view shared_filter, ShardMask bit) {
   FilterRoutes& routes = trie_.FindOrInsert(filter);
-  for (GroupRoute& route : routes.groups) {
-    if (route.shared_filter == shared_filter) {
-      route.shards |= bit;
-      return;
-    }
+  if (GroupRoute* route = routes.groups.Find(shared_filter)) {
+    route->shards |= bit;
+    return;
   }
-  routes.groups.push_back(GroupRoute{std::string(shared_filter), bit, 0});
+  routes.groups.Insert(GroupRoute{std::string(shared_filter), bit, 0});
   ++filter_count_;
 }
 
 void RouteTable::Clear(std::string_view filter, std::string_view shared_filter, ShardMask bit) {
   FilterRoutes* routes = trie_.Find(filter);
   if (routes == nullptr) return;
-  for (auto it = routes->groups.begin(); it != routes->groups.end(); ++it) {
-    if (it->shared_filter != shared_filter) continue;
-    it->shards &= ~bit;
-    if (it->shards == 0) {
-      routes->groups.erase(it);
+  if (GroupRoute* route = routes->groups.Find(shared_filter)) {
+    route->shards &= ~bit;
+    if (route->shards == 0) {
+      routes->groups.Erase(route);
       --filter_count_;
     }
-    break;
   }
   if (routes->empty()) trie_.PruneEmpty(filter);
 }

@@ -15,6 +15,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "routing/level_trie.h"
+#include "routing/named_entries.h"
 
 namespace ringmq {
 
@@ -96,7 +97,8 @@ class RouteTable {
     mutable uint32_t cursor = 0;
   };
   struct FilterRoutes {
-    absl::InlinedVector<GroupRoute, 1> groups;
+    // The plain entry and one per group; many groups on one filter get a hash index.
+    NamedEntries<GroupRoute, &GroupRoute::shared_filter, absl::InlinedVector<GroupRoute, 1>> groups;
     bool empty() const { return groups.empty(); }
   };
 

@@ -7,8 +7,8 @@ TopicTrie::AddResult TopicTrie::Add(std::string_view filter, std::string_view sh
   FilterSubscriptions& subs = trie_.FindOrInsert(filter);
   SubscriberList* list = &subs.plain;
   if (!share_group.empty()) {
-    SharedGroup* group = FindGroup(subs, share_group);
-    if (group == nullptr) group = &subs.groups.emplace_back(SharedGroup{std::string(share_group), {}});
+    SharedGroup* group = subs.groups.Find(share_group);
+    if (group == nullptr) group = &subs.groups.Insert(SharedGroup{std::string(share_group), {}});
     list = &group->members;
   }
   AddResult result;
@@ -27,12 +27,10 @@ TopicTrie::RemoveResult TopicTrie::Remove(std::string_view filter, std::string_v
   if (share_group.empty()) {
     result.removed = Erase(subs->plain, subscriber);
     result.filter_removed_from_trie = result.removed && subs->plain.empty();
-  } else if (SharedGroup* group = FindGroup(*subs, share_group)) {
+  } else if (SharedGroup* group = subs->groups.Find(share_group)) {
     result.removed = Erase(group->members, subscriber);
     result.filter_removed_from_trie = result.removed && group->members.empty();
-    if (result.filter_removed_from_trie) {
-      subs->groups.erase(subs->groups.begin() + (group - subs->groups.data()));
-    }
+    if (result.filter_removed_from_trie) subs->groups.Erase(group);
   }
   if (result.removed) {
     --subscription_count_;
@@ -43,11 +41,12 @@ TopicTrie::RemoveResult TopicTrie::Remove(std::string_view filter, std::string_v
   return result;
 }
 
-TopicTrie::SharedGroup* TopicTrie::FindGroup(FilterSubscriptions& subs, std::string_view name) {
-  for (SharedGroup& group : subs.groups) {
-    if (group.name == name) return &group;
-  }
-  return nullptr;
+std::span<const Subscription> TopicTrie::GroupMembers(std::string_view filter, std::string_view share_group) const {
+  const FilterSubscriptions* subs = trie_.Find(filter);
+  if (subs == nullptr) return {};
+  const SharedGroup* group = subs->groups.Find(share_group);
+  if (group == nullptr) return {};
+  return {group->members.data(), group->members.size()};
 }
 
 bool TopicTrie::Upsert(SubscriberList& list, const Subscription& sub) {

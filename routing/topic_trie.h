@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/container/inlined_vector.h"
 #include "core/packet.h"
 #include "routing/level_trie.h"
+#include "routing/named_entries.h"
 
 namespace ringmq {
 
@@ -56,6 +58,20 @@ class TopicTrie {
     });
   }
 
+  // Calls visit(const Subscription&) for every plain (unshared) subscription whose filter matches
+  // `topic`, skipping share groups without looking at them. Does not allocate.
+  template <class Visitor>
+  void MatchPlain(std::string_view topic, Visitor&& visit) const {
+    trie_.ForEachFilterMatching(topic, [&](const FilterSubscriptions& subs) {
+      for (const Subscription& sub : subs.plain) visit(sub);
+    });
+  }
+
+  // The members of share group `share_group` on exactly `filter` (not matching: the key), or an
+  // empty span. O(levels of the filter), plus one hash of the group name when the filter has many
+  // groups. Valid until the next Add or Remove.
+  std::span<const Subscription> GroupMembers(std::string_view filter, std::string_view share_group) const;
+
   // Distinct (filter, share group) pairs with at least one subscriber.
   size_t filter_count() const { return filter_count_; }
   size_t subscription_count() const { return subscription_count_; }
@@ -73,11 +89,11 @@ class TopicTrie {
   };
   struct FilterSubscriptions {
     SubscriberList plain;
-    std::vector<SharedGroup> groups;  // shared subscriptions are rare: keep the empty case small
+    // Shared subscriptions are rare: the empty case stays small; many groups get a hash index.
+    NamedEntries<SharedGroup, &SharedGroup::name> groups;
     bool empty() const { return plain.empty() && groups.empty(); }
   };
 
-  static SharedGroup* FindGroup(FilterSubscriptions& subs, std::string_view name);
   // Returns whether the list already had this subscriber (then its entry is overwritten).
   static bool Upsert(SubscriberList& list, const Subscription& sub);
   static bool Erase(SubscriberList& list, SubscriberId subscriber);

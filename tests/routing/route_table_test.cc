@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -193,6 +195,22 @@ TEST(RouteTableTest, GenerationMovesOnApplyNotOnRouting) {
   EXPECT_EQ(table.generation(), generation);
   table.Apply({"$share/g/a/+", 1, false});
   EXPECT_GT(table.generation(), generation);
+}
+
+TEST(RouteTableTest, ManyGroupsOnOneFilterStayFindableAsTheyComeAndGo) {
+  RouteTable table;
+  table.Apply({"#", 0, true});
+  for (int g = 0; g < 100; ++g) table.Apply({absl::StrCat("$share/g", g, "/#"), static_cast<uint16_t>(g % 3), true});
+  EXPECT_EQ(table.filter_count(), 101u);
+  EXPECT_EQ(table.Route("x").groups.size(), 100u);
+  EXPECT_EQ(table.Route("x").plain_shards, Bit(0));
+  for (int g = 0; g < 100; ++g) ASSERT_EQ(table.GroupShards(absl::StrCat("$share/g", g, "/#")), Bit(g % 3));
+  // Down past the point where the index goes, and back to a linear look.
+  for (int g = 0; g < 97; ++g) table.Apply({absl::StrCat("$share/g", g, "/#"), static_cast<uint16_t>(g % 3), false});
+  EXPECT_EQ(table.filter_count(), 4u);
+  EXPECT_EQ(table.GroupShards("$share/g5/#"), 0u);
+  for (int g = 97; g < 100; ++g) EXPECT_EQ(table.PickGroupShard(absl::StrCat("$share/g", g, "/#"), 0), g % 3);
+  EXPECT_EQ(table.Route("x").plain_shards, Bit(0));
 }
 
 }  // namespace

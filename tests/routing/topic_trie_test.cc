@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include <algorithm>
 #include <initializer_list>
 #include <random>
@@ -190,6 +192,36 @@ TEST(TopicTrieTest, GenerationMovesOnEveryChangeOnly) {
   EXPECT_EQ(trie.generation(), generation);
   trie.Remove("a/+", "", 1);
   EXPECT_GT(trie.generation(), generation);
+}
+
+TEST(TopicTrieTest, GroupMembersIsAnExactLookupAmongManyGroups) {
+  TopicTrie trie;
+  for (int g = 0; g < 2000; ++g) trie.Add("#", absl::StrCat("g", g), Sub(1, 1, g));
+  trie.Add("#", "g7", Sub(2));
+  trie.Add("a/+", "g7", Sub(3));
+  trie.Add("#", "", Sub(4));
+  std::span<const Subscription> members = trie.GroupMembers("#", "g7");
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].subscriber + members[1].subscriber, 3u);
+  EXPECT_EQ(trie.GroupMembers("#", "g1999").size(), 1u);
+  EXPECT_EQ(trie.GroupMembers("#", "g1999")[0].subscription_id, 1999u);
+  EXPECT_EQ(trie.GroupMembers("a/+", "g7").size(), 1u);
+  EXPECT_TRUE(trie.GroupMembers("#", "g2000").empty());
+  EXPECT_TRUE(trie.GroupMembers("a/b", "g7").empty());  // a key, not a match
+  // Removing groups (the last one's entry moves into the gap) keeps every other group findable.
+  for (int g = 0; g < 2000; g += 2) EXPECT_TRUE(trie.Remove("#", absl::StrCat("g", g), 1).removed);
+  for (int g = 1; g < 2000; g += 2) ASSERT_EQ(trie.GroupMembers("#", absl::StrCat("g", g)).size(), g == 7 ? 2u : 1u);
+  EXPECT_TRUE(trie.GroupMembers("#", "g0").empty());
+}
+
+TEST(TopicTrieTest, MatchPlainSkipsShareGroups) {
+  TopicTrie trie;
+  trie.Add("a/#", "", Sub(1));
+  trie.Add("a/#", "g", Sub(2));
+  trie.Add("a/b", "", Sub(3));
+  std::vector<SubscriberId> seen;
+  trie.MatchPlain("a/b", [&](const Subscription& sub) { seen.push_back(sub.subscriber); });
+  EXPECT_THAT(seen, UnorderedElementsAre(1u, 3u));
 }
 
 }  // namespace
