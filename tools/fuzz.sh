@@ -31,6 +31,12 @@ if [[ ! -f $out/build.ninja ]]; then
   fi
   rm -f $out.setup.log
 fi
+# Two runs at once would share build-fuzz/corpus and build-fuzz/logs.
+exec 9>$out/fuzz.lock
+if ! flock -n 9; then
+  echo "fuzz run: failed (another tools/fuzz.sh is using $out/)"
+  exit 1
+fi
 if ! ninja -C $out >$out/build.log 2>&1; then
   tail -40 $out/build.log >&2
   echo "fuzz build: failed (see $out/build.log)"
@@ -57,20 +63,22 @@ fuzz_target() {
   if [[ -d tests/fuzz/corpus/$name ]]; then cp -r "tests/fuzz/corpus/$name/." "$out/corpus/$name/"; fi
   local budget=(-max_total_time="$seconds")
   if (( seconds == 0 )); then budget=(-runs=0); fi
+  local dictionary=()
+  if [[ $name == mqtt* ]]; then dictionary=(-dict=tests/fuzz/mqtt.dict); fi
   # The outer timeout only guards against a fuzzer that stops honouring its own time limit.
   UBSAN_OPTIONS=print_stacktrace=1 timeout --kill-after=10 $(( seconds + 120 )) "$binary" "${budget[@]}" \
-    -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crashes/$name-" \
+    "${dictionary[@]}" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crashes/$name-" \
     "$out/corpus/$name" >"$log" 2>&1
   local status=$?
   local runs
-  runs=$(grep -oP 'stat::number_of_executed_units:\s*\K[0-9]+' "$log" | tail -1)
+  runs=$(grep -aoP 'stat::number_of_executed_units:\s*\K[0-9]+' "$log" | tail -1)
   if (( status == 0 )); then
     echo "fuzz $name: ok (${runs:-0} runs)" >"$result"
     return
   fi
   local what input
-  what=$(grep -m1 -E 'FUZZ_CHECK failed|runtime error:|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY:' "$log")
-  input=$(grep -oP 'Test unit written to \K\S+' "$log" | tail -1)
+  what=$(grep -a -m1 -E 'FUZZ_CHECK failed|runtime error:|ERROR: (AddressSanitizer|libFuzzer)|SUMMARY:' "$log")
+  input=$(grep -aoP 'Test unit written to \K\S+' "$log" | tail -1)
   echo "fuzz $name: FAILED (exit $status: ${what:-see $log}) input: ${input:-none} log: $log" >"$result"
 }
 
