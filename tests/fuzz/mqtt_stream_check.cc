@@ -167,6 +167,11 @@ void CheckAccepted(const Properties& p, std::span<const uint8_t> body) {
   if (p.topic_alias) FUZZ_CHECK(*p.topic_alias != 0);
   if (p.receive_maximum) FUZZ_CHECK(*p.receive_maximum != 0);
   if (p.authentication_data) FUZZ_CHECK(p.authentication_method.has_value());
+  // The block with its length prefix, as EncodeProperties writes it, is as long as the sizes say.
+  std::string block;
+  const size_t written = EncodeProperties(p, block);
+  const size_t body_size = PropertiesSize(p);
+  FUZZ_CHECK(written == block.size() && written == VarintSize(static_cast<uint32_t>(body_size)) + body_size);
 }
 
 void CheckAccepted(const ConnectPacket& p, std::span<const uint8_t> body) {
