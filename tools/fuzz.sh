@@ -23,13 +23,15 @@ if (( parallel > cpus )); then parallel=$cpus; fi
 
 out=build-fuzz
 if [[ ! -f $out/build.ninja ]]; then
+  setup_log=$(mktemp)
   if ! CC=clang-14 CXX=clang++-14 meson setup $out -Dfuzz=true -Dmimalloc=false -Dtests=false \
-      -Dbenchmarks=false >$out.setup.log 2>&1; then
-    tail -20 $out.setup.log >&2
-    echo "fuzz build: failed (meson setup, see $out.setup.log)"
+      -Dbenchmarks=false >"$setup_log" 2>&1; then
+    tail -20 "$setup_log" >&2
+    rm -f "$setup_log"
+    echo "fuzz build: failed (meson setup -Dfuzz=true, output above)"
     exit 1
   fi
-  rm -f $out.setup.log
+  rm -f "$setup_log"
 fi
 # Two runs at once would share build-fuzz/corpus and build-fuzz/logs.
 exec 9>$out/fuzz.lock
