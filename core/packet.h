@@ -1,5 +1,8 @@
 // The MQTT control packets as plain structs, for MQTT 3.1 (level 3), 3.1.1 (level 4) and 5.0 (level 5).
 //
+// Equality compares field by field (views by content); tests and the fuzz targets use it to check that
+// what decodes re-encodes to the same packet.
+//
 // Every string and binary field is a view: after decoding it points into the bytes that were decoded,
 // before encoding it points at storage the caller keeps alive until the encode call returns. That keeps
 // decoding allocation-free on the hot path (PUBLISH); whoever needs a packet beyond the buffer's
@@ -48,6 +51,8 @@ constexpr bool IsV5(ProtocolVersion v) { return v == ProtocolVersion::kV5; }
 struct UserProperty {
   std::string_view key;
   std::string_view value;
+
+  bool operator==(const UserProperty&) const = default;
 };
 
 // MQTT 5 properties (section 2.2.2). A field is present when its optional is set (vectors: non-empty).
@@ -81,6 +86,8 @@ struct Properties {
   std::optional<uint8_t> wildcard_subscription_available;  // 0x28
   std::optional<uint8_t> subscription_identifier_available;  // 0x29
   std::optional<uint8_t> shared_subscription_available;    // 0x2A
+
+  bool operator==(const Properties&) const = default;
 };
 
 struct Will {
@@ -89,6 +96,8 @@ struct Will {
   uint8_t qos = 0;
   bool retain = false;
   Properties properties;  // MQTT 5 will properties
+
+  bool operator==(const Will&) const = default;
 };
 
 struct ConnectPacket {
@@ -100,12 +109,16 @@ struct ConnectPacket {
   std::optional<std::string_view> username;
   std::optional<std::string_view> password;  // binary
   Properties properties;
+
+  bool operator==(const ConnectPacket&) const = default;
 };
 
 struct ConnackPacket {
   bool session_present = false;
   ReasonCode reason = ReasonCode::kSuccess;  // encoded as ToConnack311(reason) for 3.1.1
   Properties properties;
+
+  bool operator==(const ConnackPacket&) const = default;
 };
 
 struct PublishPacket {
@@ -116,6 +129,8 @@ struct PublishPacket {
   uint16_t packet_id = 0;  // only for QoS 1 and 2
   Properties properties;
   std::string_view payload;  // binary
+
+  bool operator==(const PublishPacket&) const = default;
 };
 
 // PUBACK, PUBREC, PUBREL and PUBCOMP share one shape.
@@ -124,6 +139,8 @@ struct AckPacket {
   uint16_t packet_id = 0;
   ReasonCode reason = ReasonCode::kSuccess;  // MQTT 5 only
   Properties properties;                     // MQTT 5 only
+
+  bool operator==(const AckPacket&) const = default;
 };
 
 struct SubscriptionOptions {
@@ -131,17 +148,23 @@ struct SubscriptionOptions {
   bool no_local = false;             // MQTT 5
   bool retain_as_published = false;  // MQTT 5
   uint8_t retain_handling = 0;       // MQTT 5: 0 send, 1 send if new, 2 do not send
+
+  bool operator==(const SubscriptionOptions&) const = default;
 };
 
 struct TopicSubscription {
   std::string_view filter;
   SubscriptionOptions options;
+
+  bool operator==(const TopicSubscription&) const = default;
 };
 
 struct SubscribePacket {
   uint16_t packet_id = 0;
   Properties properties;
   std::vector<TopicSubscription> subscriptions;  // at least one
+
+  bool operator==(const SubscribePacket&) const = default;
 };
 
 // SUBACK and UNSUBACK: one reason code per topic filter. For 3.1.1 SUBACK the codes are
@@ -151,22 +174,30 @@ struct SubackPacket {
   uint16_t packet_id = 0;
   Properties properties;
   std::vector<ReasonCode> reasons;
+
+  bool operator==(const SubackPacket&) const = default;
 };
 
 struct UnsubscribePacket {
   uint16_t packet_id = 0;
   Properties properties;
   std::vector<std::string_view> filters;  // at least one
+
+  bool operator==(const UnsubscribePacket&) const = default;
 };
 
 struct DisconnectPacket {
   ReasonCode reason = ReasonCode::kSuccess;  // MQTT 5 only
   Properties properties;                     // MQTT 5 only
+
+  bool operator==(const DisconnectPacket&) const = default;
 };
 
 struct AuthPacket {
   ReasonCode reason = ReasonCode::kSuccess;
   Properties properties;
+
+  bool operator==(const AuthPacket&) const = default;
 };
 
 }  // namespace ringmq

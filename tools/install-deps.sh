@@ -5,7 +5,9 @@ set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
                 libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
-test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest)
+# clang-14 builds the libFuzzer targets (tools/fuzz.sh); libclang-rt-14-dev holds its fuzzer and
+# sanitizer runtimes and is only a recommendation of clang-14, which --no-install-recommends skips.
+test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest clang-14 libfuzzer-14-dev libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

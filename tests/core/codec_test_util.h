@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,7 +79,18 @@ struct WirePacket {
   std::span<const uint8_t> body() const { return bytes.subspan(frame.header_size); }
 };
 
+// With RINGMQ_DUMP_PACKETS_TO=DIR set, every whole packet a codec test builds is also written to DIR
+// (one file per distinct packet): tests/fuzz/make_corpus.py collects them as fuzzing seeds.
+inline void DumpForFuzzCorpus(const std::vector<uint8_t>& bytes) {
+  const char* dir = std::getenv("RINGMQ_DUMP_PACKETS_TO");
+  if (dir == nullptr) return;
+  const std::string text(bytes.begin(), bytes.end());
+  const std::string path = std::string(dir) + "/" + std::to_string(std::hash<std::string>{}(text));
+  std::ofstream(path, std::ios::binary) << text;
+}
+
 inline WirePacket ParseWhole(std::vector<uint8_t> bytes) {
+  DumpForFuzzCorpus(bytes);
   WirePacket packet{KeepAlive(std::move(bytes)), {}};
   const FrameResult result = ParseFrame(packet.bytes, 1u << 28);
   EXPECT_EQ(result.status, FrameStatus::kOk);
