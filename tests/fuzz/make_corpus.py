@@ -174,7 +174,8 @@ def unescape_c(text: str) -> bytes:
             out.append(int(digits, 8) & 0xFF)
             i += 1 + len(digits)
         else:
-            out += {"n": b"\n", "t": b"\t", "\\": b"\\", '"': b'"', "'": b"'"}[escape]
+            out += {"n": b"\n", "t": b"\t", "r": b"\r", "f": b"\f", "v": b"\v", "a": b"\a", "b": b"\b",
+                    "?": b"?", "\\": b"\\", '"': b'"', "'": b"'"}[escape]
             i += 2
     return bytes(out)
 
@@ -190,6 +191,20 @@ def text_seeds(*sources: str) -> list[bytes]:
     for source in sources:
         literals += c_string_literals(ROOT / "tests" / "core" / source)
     return literals + integration_topics()
+
+
+def file_seeds(*sources: str) -> list[bytes]:
+    """The literals of the parser's unit tests, one by one and all joined as one file (a line each)."""
+    literals = []
+    for source in sources:
+        literals += c_string_literals(ROOT / "tests" / "core" / source)
+    return literals + [b"\n".join(literals)]
+
+
+def integration_acl() -> bytes:
+    """The ACL the integration tests use (users, anonymous section, patterns, denies, $ rules)."""
+    import test_access_control  # noqa: E402 - tests/integration is on sys.path
+    return test_access_control.ACL.encode("utf-8")
 
 
 def write_corpus(target: str, seeds: list[bytes]) -> int:
@@ -214,8 +229,9 @@ def main() -> None:
         "mqtt5_decoder": decoder_seeds(packets_5(), unit_packets),
         "topic": text_seeds("topic_test.cc", "utf8_test.cc"),
         "utf8": text_seeds("utf8_test.cc", "topic_test.cc"),
-        # "password_file": [...],  # e.g. the files the password-file unit tests parse
-        # "acl": [...],
+        "password_file": file_seeds("password_file_test.cc", "credential_cache_test.cc"),
+        "acl": file_seeds("acl_test.cc") + [integration_acl()],
+        "scram_credentials": file_seeds("scram_credentials_test.cc"),
     }
     for target, target_seeds in seeds.items():
         count = write_corpus(target, target_seeds)
