@@ -137,9 +137,10 @@ bool MetricsServer::ReadRequest(Client& client) {
   if (n < 0) return errno == EAGAIN || errno == EINTR;
   client.request.append(buffer.data(), static_cast<size_t>(n));
   const HttpHead head = ParseHttpRequestHead(client.request);
-  if (head.status == HttpHeadStatus::kIncomplete) {
-    if (client.request.size() <= kMaxRequestBytes) return true;
+  if (client.request.size() > kMaxRequestBytes) {
     client.response = HttpResponse("431 Request Header Fields Too Large", "text/plain", "request head too large\n");
+  } else if (head.status == HttpHeadStatus::kIncomplete) {
+    return true;
   } else if (head.status == HttpHeadStatus::kMalformed) {
     client.response = HttpResponse("400 Bad Request", "text/plain", "not an HTTP/1.x request\n");
   } else if (head.request.path != "/metrics") {

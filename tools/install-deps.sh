@@ -5,7 +5,9 @@ set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
                 libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
-test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest)
+# prometheus: tests/integration/test_metrics.py scrapes the broker with a real Prometheus server (and
+# checks the exposition with its promtool).
+test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest prometheus)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then
