@@ -11,8 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "net/access_policy.h"
+#include "net/broker_metrics.h"
+#include "net/build_info.h"
 #include "net/listener.h"
 #include "net/log.h"
+#include "net/metrics_server.h"
 #include "net/monotonic_clock.h"
 #include "net/shard.h"
 
@@ -69,6 +72,19 @@ void ReloadAccessPolicy(const AccessFiles& files, AccessPolicyStore& store) {
   store.Replace(*std::move(policy));
 }
 
+// --metrics_listen: the Prometheus endpoint, on its own thread, reading the shards' counters.
+absl::StatusOr<std::unique_ptr<MetricsServer>> StartMetricsServer(ListenAddress address,
+                                                                  const std::vector<ShardStats>& stats,
+                                                                  const BrokerShared& shared) {
+  const BuildInfo build{std::string(RingmqVersion()), std::string(RingmqRevision())};
+  absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+      MetricsServer::Start(address, [&stats, &shared, build] {
+        return FormatPrometheusText(CollectMetrics(stats, shared, build, MonotonicMs()));
+      });
+  if (server.ok()) Log(LogLevel::kInfo, "metrics endpoint http://%s/metrics", address.ToString());
+  return server;
+}
+
 }  // namespace
 
 absl::Status RunBroker(BrokerConfig config) {
@@ -104,6 +120,12 @@ absl::Status RunBroker(BrokerConfig config) {
     }
   }
   std::vector<ShardStats> stats(shard_count);
+  std::unique_ptr<MetricsServer> metrics;
+  if (config.metrics_listen.has_value()) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server = StartMetricsServer(*config.metrics_listen, stats, shared);
+    if (!server.ok()) return server.status();
+    metrics = *std::move(server);
+  }
   std::vector<std::unique_ptr<Shard>> shards;
   for (int i = 0; i < shard_count; ++i) {
     shards.push_back(std::make_unique<Shard>(i, config, mesh, shared, stats, std::move(listen_fds[i])));
@@ -125,7 +147,7 @@ absl::Status RunBroker(BrokerConfig config) {
   for (const ListenAddress& address : config.listen) {
     Log(LogLevel::kInfo, "listening on %s", address.ToString());
   }
-  Log(LogLevel::kInfo, "ringmq %s running with %d shards", RINGMQ_VERSION, shard_count);
+  Log(LogLevel::kInfo, "%s running with %d shards", VersionLine(), shard_count);
   Log(LogLevel::kInfo, "access: %s", DescribePolicy(*policies.Current(), config.access));
   WarnIfOpenToAnyone(*policies.Current(), config.listen);
 
@@ -139,6 +161,7 @@ absl::Status RunBroker(BrokerConfig config) {
   shared.stopping.store(true, std::memory_order_release);
   for (int i = 0; i < shard_count; ++i) mesh.Wake(i);
   for (std::thread& thread : threads) thread.join();
+  metrics.reset();
   shards.clear();
   Log(LogLevel::kInfo, "stopped");
   if (failed.load() > 0) return absl::InternalError("a shard failed to start");

@@ -84,6 +84,9 @@ struct BrokerConfig {
   uint32_t max_publish_rate = 0;         // PUBLISHes per second per client; 0 = unlimited
   uint64_t max_publish_bytes_rate = 0;   // PUBLISH bytes per second per client; 0 = unlimited
   uint64_t memory_limit = 0;             // process RSS in bytes above which publishers wait; 0 = off
+
+  // Prometheus endpoint (net/metrics_server.h); unset: no endpoint.
+  std::optional<ListenAddress> metrics_listen;
 };
 
 }  // namespace ringmq

@@ -1,4 +1,5 @@
-// The broker's clock: CLOCK_MONOTONIC in milliseconds (timeouts, keep-alive, expiry deadlines).
+// The broker's clock: CLOCK_MONOTONIC in milliseconds (timeouts, keep-alive, expiry deadlines), and in
+// nanoseconds where durations are measured (net/loop_clock.h).
 // Thread ownership: stateless, any thread.
 #pragma once
 
@@ -6,6 +7,12 @@
 #include <ctime>
 
 namespace ringmq {
+
+inline int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 inline int64_t MonotonicMs() {
   timespec ts;

@@ -8,10 +8,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "net/broker.h"
+#include "net/build_info.h"
 #include "net/listener.h"
 #include "net/log.h"
 #include "net/ring.h"
@@ -164,6 +166,10 @@ ABSL_FLAG(std::string, acl_file, "",
           "mosquitto-format ACL file (user, topic, pattern lines): what each client may publish and receive; "
           "what it does not grant is denied. Re-read on SIGHUP. Empty = every client may use every topic "
           "except reserved ($) ones for publishing.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port ([v6]:port) to serve Prometheus metrics on, at GET /metrics over HTTP (port 0 = ephemeral, "
+          "logged at start-up). Empty = no endpoint: off by default because the metrics are not authenticated, so "
+          "the operator chooses where they are reachable (typically a loopback or management address).");
 ABSL_FLAG(std::optional<bool>, allow_anonymous, std::nullopt,
           "true or false: let clients without a username connect. Unset: true without --password_file, false "
           "with it (mosquitto 2's model: with credentials configured, anonymous access is turned on knowingly).");
@@ -242,6 +248,11 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   if (config.max_sessions < 0) return absl::InvalidArgumentError("--max_sessions must be 0 (unlimited) or more");
   config.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
   config.max_connect_rate = absl::GetFlag(FLAGS_max_connect_rate);
+  if (const std::string metrics = absl::GetFlag(FLAGS_metrics_listen); !metrics.empty()) {
+    absl::StatusOr<ringmq::ListenAddress> address = ringmq::ParseListenAddress(metrics);
+    if (!address.ok()) return absl::InvalidArgumentError(absl::StrCat("--metrics_listen: ", address.status().message()));
+    config.metrics_listen = *address;
+  }
   const uint32_t queue = config.cross_shard_queue_size;
   if (queue < 2 || (queue & (queue - 1)) != 0) {
     return absl::InvalidArgumentError("--cross_shard_queue_size must be a power of two");
@@ -275,6 +286,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "a sharded io_uring MQTT 3.1.1/5.0 broker.\n"
       "Usage: ringmq [--listen=0.0.0.0:1883] [--shards=N] [--flagfile=ringmq.conf] ...");
+  // --version (Abseil's built-in flag) prints this and exits 0.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] { return ringmq::VersionLine() + "\n"; };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);
   absl::StatusOr<ringmq::BrokerConfig> config = ConfigFromFlags();
   if (!config.ok()) {

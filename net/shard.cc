@@ -99,7 +99,9 @@ absl::Status Shard::Run() {
   ArmWake();
 
   for (;;) {
-    now_ms_ = MonotonicMs();
+    const int64_t now_ns = MonotonicNs();
+    now_ms_ = now_ns / 1000000;
+    loop_clock_.StartTurn(now_ns, stats_);
     access_.BeginTurn();
     if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
     // Completions first: a handed-over CONNECT that takes over a session must come after whatever
@@ -132,7 +134,10 @@ absl::Status Shard::Run() {
     for (int from = 0; from < mesh_.shard_count() && !inbox_ready; ++from) {
       inbox_ready = !mesh_.Queue(from, index_).Empty();
     }
-    if (!inbox_ready) ring_->SubmitAndWait(std::max<int64_t>(1, next_tick_ms_ - now_ms_) * 1000);
+    if (!inbox_ready) {
+      loop_clock_.StartWait(MonotonicNs(), stats_);
+      ring_->SubmitAndWait(std::max<int64_t>(1, next_tick_ms_ - now_ms_) * 1000);
+    }
     mesh_.MarkSleeping(index_, false);
   }
   return absl::OkStatus();
@@ -204,6 +209,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
   }
   if (!listener->armed) ArmAccept(listener);
   const int fd = c.res;
+  stats_.connections_accepted.Add(1);
   if (RefusedForMemory(fd)) return;
   Admission admission = Admit(static_cast<size_t>(listener - listeners_.data()), fd);
   if (!admission.admitted) {
@@ -251,7 +257,9 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
     Close(conn, "connection closed by peer");
-  } else if (c.res < 0 && c.res != -ENOBUFS && c.res != -ECANCELED) {  // cancelled: input paused
+  } else if (c.res == -ENOBUFS) {  // the provided-buffer ring ran dry: re-armed below
+    stats_.recv_buffers_exhausted.Add(1);
+  } else if (c.res < 0 && c.res != -ECANCELED) {  // cancelled: input paused
     Close(conn, std::strerror(-c.res));
   }
   if (conn->state == Connection::State::kClosing) {
@@ -526,6 +534,7 @@ void Shard::OnTick() {
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ApplyAccessPolicyIfChanged();
+  SampleStats();
   if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
   PurgeExpiredRetained();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {

@@ -31,6 +31,7 @@
 #include "net/authenticators.h"
 #include "net/broker_config.h"
 #include "net/connection.h"
+#include "net/loop_clock.h"
 #include "net/ring.h"
 #include "net/shard_mesh.h"
 #include "net/shard_stats.h"
@@ -309,6 +310,9 @@ class Shard {
   // Whether the retained store may take `message` (--max_retained_messages/_bytes) per this replica.
   bool RetainedAdmits(const Message& message) const;
   void PurgeExpiredRetained();  // bounded, every tick
+  // --- metrics (shard_metrics.cc; the counters are listed in net/broker_metrics.h) ---
+  // Gauges of structures only this thread may read (sessions, connections), set once a tick.
+  void SampleStats();
 
   // --- shared subscriptions (shard_shared.cc) ---
   // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent
@@ -335,6 +339,7 @@ class Shard {
   AccessControl access_;
   std::vector<ShardStats>& all_stats_;
   ShardStats& stats_;
+  LoopClock loop_clock_;  // busy and waiting time of the event loop, in stats_
   std::unique_ptr<Ring> ring_;
   std::vector<Listener> listeners_;
 

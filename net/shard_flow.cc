@@ -39,6 +39,7 @@ void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
 
 void Shard::EnterCongestion() {
   congested_ = true;
+  stats_.congestion_pauses.Add(1);
   // Waiting for each sender's next input instead (ShouldPauseInput) lets every one of them add a
   // whole receive buffer to the backlog first: measured, several times the peak RSS under overload.
   for (Connection* conn : connections_) {

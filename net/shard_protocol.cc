@@ -385,7 +385,7 @@ void Shard::Deliver(Session& session, Delivery delivery) {
   if (delivery.qos == 0) {
     // QoS 0 is never queued: beyond the output bound, or with nobody connected, it is dropped.
     if (conn == nullptr || conn->pending_output() >= config_.max_queued_bytes) {
-      stats_.messages_dropped.Add(1);
+      stats_.CountDrop(conn == nullptr ? DropReason::kQos0Offline : DropReason::kQos0OutputFull);
       return;
     }
     WritePublish(conn, delivery, 0, false);
@@ -397,7 +397,7 @@ void Shard::Deliver(Session& session, Delivery delivery) {
     return;
   }
   if (!session.Enqueue(std::move(delivery), QueueLimits{config_.max_queued_messages, config_.max_queued_bytes})) {
-    stats_.messages_dropped.Add(1);
+    stats_.CountDrop(DropReason::kQueueFull);
   }
 }
 
@@ -413,7 +413,7 @@ void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t pa
     packet.packet_id = packet_id;
     packet.payload = delivery.message->payload();
     AppendPublish(Io(conn), packet, {}, conn->version, delivery.message, config_.shared_payload_threshold);
-    stats_.messages_sent.Add(1);
+    stats_.messages_sent[delivery.qos].Add(1);
     MarkForFlush(conn);
     return;
   }
@@ -421,7 +421,7 @@ void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t pa
   ApplyTopicAlias(conn, packet, delivery.message->passthrough_properties());
   AppendPublish(Io(conn), packet, delivery.message->passthrough_properties(), conn->version, delivery.message,
                 config_.shared_payload_threshold);
-  stats_.messages_sent.Add(1);
+  stats_.messages_sent[delivery.qos].Add(1);
   MarkForFlush(conn);
 }
 
@@ -468,7 +468,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     ProtocolError(conn, ReasonCode::kTopicNameInvalid, "topic has more levels than --max_topic_levels");
     return false;
   }
-  stats_.messages_received.Add(1);
+  stats_.messages_received[publish.qos].Add(1);
   ChargePublish(conn, frame.total_size());
   Session& session = *conn->session;
   if (!access_.MayPublish(session, publish.topic)) {

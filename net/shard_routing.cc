@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "net/broker_metrics.h"
 #include "net/home_shard.h"
 #include "net/log.h"
 #include "net/shard.h"
@@ -161,6 +162,7 @@ void Shard::SendEnvelope(int to, Envelope envelope) {
   std::deque<Envelope>& backlog = backlog_[to];
   // Once anything waits in the backlog, later envelopes queue behind it to keep their order.
   if (!backlog.empty() || !mesh_.Queue(index_, to).TryPush(std::move(envelope))) {
+    if (backlog.empty()) stats_.cross_shard_queue_full.Add(1);
     backlog.push_back(std::move(envelope));
     ++backlog_count_;
     stats_.cross_shard_backlog.Set(backlog_count_);
@@ -236,41 +238,6 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
   }
 }
 
-namespace {
-
-// A counter every shard keeps, published as one $SYS topic with the sum over the shards.
-struct SummedCounter {
-  std::string_view topic;
-  Counter ShardStats::*counter;
-};
-
-constexpr SummedCounter kSummedCounters[] = {
-    {"$SYS/broker/clients/connected", &ShardStats::clients_connected},
-    {"$SYS/broker/messages/received", &ShardStats::messages_received},
-    {"$SYS/broker/messages/sent", &ShardStats::messages_sent},
-    {"$SYS/broker/bytes/received", &ShardStats::bytes_received},
-    {"$SYS/broker/bytes/sent", &ShardStats::bytes_sent},
-    {"$SYS/broker/messages/dropped", &ShardStats::messages_dropped},
-    {"$SYS/broker/subscriptions/count", &ShardStats::subscriptions},
-    {"$SYS/broker/subscriptions/refused", &ShardStats::subscriptions_refused},
-    {"$SYS/broker/retained messages/refused", &ShardStats::retained_refused},
-    {"$SYS/broker/connections/refused/max_connections", &ShardStats::refused_max_connections},
-    {"$SYS/broker/connections/refused/per_ip", &ShardStats::refused_per_ip},
-    {"$SYS/broker/connections/refused/rate", &ShardStats::refused_connect_rate},
-    {"$SYS/broker/sessions/refused", &ShardStats::sessions_refused},
-    {"$SYS/broker/limits/incomplete_packet_timeouts", &ShardStats::incomplete_packet_timeouts},
-    {"$SYS/broker/limits/keep_alive_refused", &ShardStats::keep_alive_refused},
-    {"$SYS/broker/limits/awaiting_rel_exceeded", &ShardStats::awaiting_rel_exceeded},
-    {"$SYS/broker/limits/publish_rate_pauses", &ShardStats::publish_rate_pauses},
-    {"$SYS/broker/limits/memory_pauses", &ShardStats::memory_limit_pauses},
-    {"$SYS/broker/limits/memory_refused_connections", &ShardStats::memory_limit_refused},
-    {"$SYS/broker/clients/refused", &ShardStats::logins_refused},
-    {"$SYS/broker/publish/denied", &ShardStats::publishes_denied},
-    {"$SYS/broker/subscribe/denied", &ShardStats::subscriptions_denied},
-};
-
-}  // namespace
-
 void Shard::PublishSysTopics() {
   auto publish = [this](std::string_view topic, std::string_view value) {
     MessageParams params;
@@ -281,14 +248,8 @@ void Shard::PublishSysTopics() {
   };
   publish("$SYS/broker/version", "ringmq " RINGMQ_VERSION);
   publish("$SYS/broker/uptime", absl::StrCat((now_ms_ - shared_.start_ms) / 1000));
-  for (const SummedCounter& summed : kSummedCounters) {
-    uint64_t total = 0;
-    for (const ShardStats& s : all_stats_) total += (s.*summed.counter).Get();
-    publish(summed.topic, absl::StrCat(total));
-  }
-  // Every replica converges to the same count: this shard's is the broker's.
-  publish("$SYS/broker/retained messages/count", absl::StrCat(stats_.retained_messages.Get()));
-  publish("$SYS/broker/retained messages/expired", absl::StrCat(stats_.retained_expired.Get()));
+  // The counters the metrics endpoint exports too, from the same list (net/broker_metrics.h).
+  for (const auto& [topic, value] : SysTopicValues(all_stats_, index_)) publish(topic, absl::StrCat(value));
   publish("$SYS/broker/sessions/offline", absl::StrCat(shared_.offline_sessions.load(std::memory_order_relaxed)));
 }
 

@@ -1,10 +1,12 @@
 // Counters each shard keeps about itself, and the few broker-wide values the shards share.
 //
 // Thread ownership: a ShardStats is written only by its own shard (relaxed load + store, no locked
-// read-modify-write on the hot path) and read by shard 0 for the $SYS topics. BrokerShared is
+// read-modify-write on the hot path) and read by shard 0 for the $SYS topics and by the metrics
+// thread (net/broker_metrics.h lists every counter once for both). BrokerShared is
 // created before the shards start; its atomics are touched on connect/close and at shutdown only.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -27,13 +29,23 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
+// Why a message was not delivered to one subscriber (ShardStats::dropped).
+enum class DropReason : uint8_t {
+  kQos0Offline,        // QoS 0 for a session whose client is away: QoS 0 is never queued
+  kQos0OutputFull,     // QoS 0 beyond the subscriber's --max_queued_bytes of pending output
+  kQueueFull,          // QoS 1/2 beyond --max_queued_messages or --max_queued_bytes of the session's queue
+  kTooLargeForClient,  // larger than the MQTT 5 client's Maximum Packet Size
+  kCount,
+};
+
 struct alignas(64) ShardStats {
   Counter clients_connected;
-  Counter messages_received;
-  Counter messages_sent;
+  std::array<Counter, 3> messages_received;  // PUBLISH packets from clients, by QoS
+  std::array<Counter, 3> messages_sent;      // PUBLISH packets to clients, by QoS
   Counter bytes_received;
   Counter bytes_sent;
-  Counter messages_dropped;
+  std::array<Counter, static_cast<size_t>(DropReason::kCount)> dropped;
+  void CountDrop(DropReason reason) { dropped[static_cast<size_t>(reason)].Add(1); }
   Counter subscriptions;
   Counter retained_messages;  // this shard's replica; all replicas converge to the same count
   Counter subscriptions_refused;  // SUBSCRIBE filters beyond --max_subscriptions_per_client
@@ -55,6 +67,17 @@ struct alignas(64) ShardStats {
   Counter publish_rate_pauses;         // times a client's input waited for --max_publish_(bytes_)rate
   Counter memory_limit_pauses;         // times a publisher's input waited for --memory_limit
   Counter memory_limit_refused;        // connections closed at accept above --memory_limit
+  // Event loop and shard mesh (net/loop_clock.h, shard.cc, shard_flow.cc, shard_routing.cc).
+  Counter connections_accepted;    // sockets the listeners accepted (refused ones included)
+  Counter recv_buffers_exhausted;  // receives ended by ENOBUFS (provided-buffer ring empty) and re-armed
+  Counter congestion_pauses;       // times the shard stopped reading its publishers for a full queue
+  Counter cross_shard_queue_full;  // times a queue to another shard was found full (envelopes backlogged)
+  Counter loop_busy_ns;            // loop time outside io_uring_submit_and_wait
+  Counter loop_wait_ns;            // loop time waiting in io_uring_submit_and_wait
+  // Sampled every tick (250 ms) by the shard: the structures are its own, not readable elsewhere.
+  Counter sessions;                 // sessions on this (home) shard, connected or not
+  Counter connections;              // sockets this shard serves
+  Counter input_paused_connections; // connections whose input waits (backpressure, limits)
 };
 
 struct BrokerShared {
