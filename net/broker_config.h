@@ -80,6 +80,12 @@ struct BrokerConfig {
   uint32_t max_publish_rate = 0;         // PUBLISHes per second per client; 0 = unlimited
   uint64_t max_publish_bytes_rate = 0;   // PUBLISH bytes per second per client; 0 = unlimited
   uint64_t memory_limit = 0;             // process RSS in bytes above which publishers wait; 0 = off
+
+  // QoS 1/2 backpressure (net/shard_backpressure.cc): a connected subscriber whose queue is full and
+  // has acknowledged nothing for this long is handled by slow_subscriber_action; 0 = never.
+  enum class SlowSubscriberAction : uint8_t { kDrop, kDisconnect };
+  uint32_t slow_subscriber_timeout_s = 10;
+  SlowSubscriberAction slow_subscriber_action = SlowSubscriberAction::kDisconnect;
 };
 
 }  // namespace ringmq

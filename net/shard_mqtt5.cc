@@ -134,7 +134,7 @@ bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
       conn->max_packet_size_out) {
     return true;
   }
-  stats_.messages_dropped.Add(1);
+  CountDrop(&ShardStats::dropped_too_large_for_client);
   Log(LogLevel::kDebug, "shard %d: message on %s dropped for %s: larger than its Maximum Packet Size %d", index_,
       LogText(delivery.message->topic()), conn->session ? LogText(conn->session->client_id()) : std::string("-"),
       conn->max_packet_size_out);

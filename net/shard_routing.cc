@@ -116,7 +116,7 @@ void Shard::DeliverRetained(Session& session, std::string_view filter, uint8_t m
     delivery.retain = true;
     delivery.subscription_ids = subscription_ids;
     delivery.message = std::move(message);
-    Deliver(session, std::move(delivery));
+    Deliver(session, std::move(delivery), /*live=*/false);
   }
 }
 
@@ -237,6 +237,8 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
     } else {
       SendEnvelope(barrier->origin, BarrierEnvelope{index_, barrier->id, true});
     }
+  } else if (auto* hold = std::get_if<HoldEnvelope>(&envelope)) {
+    ApplyPublisherHold(hold->publisher_id, hold->hold);
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
     if (stopping_) {
       close((*handoff)->fd);
@@ -262,6 +264,13 @@ constexpr SummedCounter kSummedCounters[] = {
     {"$SYS/broker/bytes/received", &ShardStats::bytes_received},
     {"$SYS/broker/bytes/sent", &ShardStats::bytes_sent},
     {"$SYS/broker/messages/dropped", &ShardStats::messages_dropped},
+    {"$SYS/broker/messages/dropped/qos0_output", &ShardStats::dropped_qos0_output},
+    {"$SYS/broker/messages/dropped/offline_queue", &ShardStats::dropped_offline_queue},
+    {"$SYS/broker/messages/dropped/slow_subscriber", &ShardStats::dropped_slow_subscriber},
+    {"$SYS/broker/messages/dropped/too_large_for_client", &ShardStats::dropped_too_large_for_client},
+    {"$SYS/broker/messages/dropped/queue_full", &ShardStats::dropped_queue_full},
+    {"$SYS/broker/backpressure/publisher_holds", &ShardStats::publisher_holds},
+    {"$SYS/broker/backpressure/slow_subscriber_disconnects", &ShardStats::slow_subscriber_disconnects},
     {"$SYS/broker/subscriptions/count", &ShardStats::subscriptions},
     {"$SYS/broker/connections/refused/max_connections", &ShardStats::refused_max_connections},
     {"$SYS/broker/connections/refused/per_ip", &ShardStats::refused_per_ip},

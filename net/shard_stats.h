@@ -52,6 +52,15 @@ struct alignas(64) ShardStats {
   Counter publish_rate_pauses;         // times a client's input waited for --max_publish_(bytes_)rate
   Counter memory_limit_pauses;         // times a publisher's input waited for --memory_limit
   Counter memory_limit_refused;        // connections closed at accept above --memory_limit
+  // Messages dropped, by reason (each also counted in messages_dropped; net/shard_backpressure.cc).
+  Counter dropped_qos0_output;           // QoS 0 beyond --max_queued_bytes of output, or nobody connected
+  Counter dropped_offline_queue;         // QoS 1/2 for an offline session past its queue bounds
+  Counter dropped_slow_subscriber;       // QoS 1/2 for a subscriber stuck past --slow_subscriber_timeout
+  Counter dropped_too_large_for_client;  // larger than the MQTT 5 client's Maximum Packet Size
+  Counter dropped_queue_full;            // QoS 1/2 past the bounds with no publisher to slow (retained, wills)
+  // QoS 1/2 backpressure: publishers held back by full subscriber queues, and stuck subscribers closed.
+  Counter publisher_holds;
+  Counter slow_subscriber_disconnects;
 };
 
 struct BrokerShared {
