@@ -60,7 +60,7 @@ ABSL_FLAG(uint32_t, max_inflight, 256,
 ABSL_FLAG(uint32_t, max_queued_messages, 1000,
           "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline. For a "
           "connected client it is a high-water mark: the publishers feeding it are no longer read until the "
-          "queue is below half of it; for an offline session more are dropped (counted in "
+          "queue is down to a quarter of it; for an offline session more are dropped (counted in "
           "$SYS/broker/messages/dropped/offline_queue).");
 ABSL_FLAG(uint64_t, max_queued_bytes, 1 << 20,
           "Bytes queued per client: QoS 0 output beyond this is dropped, and QoS 1/2 messages queue up to it "

@@ -162,8 +162,8 @@ class Shard {
   // queued anyway and its publisher held back, unless there is no publisher to hold (`live` false:
   // retained messages sent on SUBSCRIBE) or the subscriber is stuck; then it is dropped and counted.
   void DeliverPastHighWater(Session& session, Delivery delivery, bool live);
-  // The session acknowledged something: its publishers are released once its queue is below half
-  // its bounds (the low-water mark).
+  // The session acknowledged something: its publishers are released once its queue is down to a
+  // quarter of its bounds (the low-water mark).
   void OnQueueProgress(Session& session);
   // The session's queue no longer holds anyone back (drained, or its connection is gone).
   void ReleasePublishers(Session& session);

@@ -7,7 +7,7 @@
 // sends a HoldEnvelope to the publisher's shard (or applies the hold itself when they are the same),
 // which stops reading that client at its next packet, exactly as the shard congestion mechanism
 // does (shard_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
-// pair holds once; when the subscriber's queue is below half of both bounds (the low-water mark),
+// pair holds once; when the subscriber's queue is down to a quarter of both bounds (the low-water mark),
 // or its connection goes, every publisher it held is released. Holds and releases travel over the
 // same FIFO shard-to-shard queue, so they arrive in order and a publisher's count of holds is exact.
 //
@@ -30,9 +30,14 @@
 namespace ringmq {
 namespace {
 
+// The low-water mark, as a fraction of the bounds. Each hold and release costs every held publisher a
+// cancelled and re-armed receive, so the gap between the marks sets how often that is paid; the
+// subscriber does not starve below it, since its in-flight window (--max_inflight) is still full.
+constexpr size_t kLowWaterDivisor = 4;
+
 bool BelowLowWater(const Session& session, const BrokerConfig& config) {
-  return session.queued_count() <= config.max_queued_messages / 2 &&
-         session.queued_bytes() <= config.max_queued_bytes / 2;
+  return session.queued_count() <= config.max_queued_messages / kLowWaterDivisor &&
+         session.queued_bytes() <= config.max_queued_bytes / kLowWaterDivisor;
 }
 
 // The bounds are the high-water mark; past it only messages whose publisher is being held are queued.
