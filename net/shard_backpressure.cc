@@ -7,8 +7,8 @@
 // sends a HoldEnvelope to the publisher's shard (or applies the hold itself when they are the same),
 // which stops reading that client at its next packet, exactly as the shard congestion mechanism
 // does (shard_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
-// pair holds once; when the subscriber's queue is down to a quarter of both bounds (the low-water mark),
-// or its connection goes, every publisher it held is released. Holds and releases travel over the
+// pair holds once; when the subscriber's queue is down to a quarter of both bounds (the low-water
+// mark), or its connection goes, every publisher it held is released. Holds and releases travel over the
 // same FIFO shard-to-shard queue, so they arrive in order and a publisher's count of holds is exact.
 //
 // Ownership: the subscriber side (full_queues_) belongs to the subscriber session's home shard, the
