@@ -330,6 +330,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
 
 void Shard::DestroySession(Session* session) {
   PublishDelayedWillNow(*session);  // the session ends before the will delay did
+  if (!full_queues_.empty()) ReleasePublishers(*session);  // its address must not keep holding anyone
   for (const SessionSubscription& sub : session->subscriptions()) {
     if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
       BroadcastRouteDelta(sub.filter, sub.share_group, false);
