@@ -8,7 +8,8 @@ dropping messages the broker already acknowledged.
 - a subscriber that never reads holds its publisher (on another shard) back, and
   with it a healthy subscriber of the same messages, with bounded broker memory,
   until --slow_subscriber_timeout: then it is disconnected (default), or kept
-  with its further messages dropped and counted (--slow_subscriber_action=drop).
+  with its further messages dropped and counted (--slow_subscriber_action=drop);
+  an MQTT 5 subscriber is told why: DISCONNECT 0x97 Quota exceeded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 
 import pytest
 
+import mqtt5_bytes as mb5
 import mqtt_bytes as mb
 from raw_client import RawClient
 from shards import client_id_on_shard, home_shard
@@ -234,3 +236,41 @@ def test_stuck_subscriber_with_drop_action_keeps_connection_and_counts_drops(sta
     first = [int(stuck.recv_publish_acked().payload().rstrip(b".")) for _ in range(100)]
     assert_in_order_without_gaps(first)
     assert sys_value(broker, "$SYS/broker/backpressure/slow_subscriber_disconnects", lambda v: True) == 0
+
+
+def test_stuck_mqtt5_subscriber_is_told_quota_exceeded(start_broker, uid):
+    timeout_s = 2
+    broker = start_broker(flags={"sys_interval": 1, "slow_subscriber_timeout": timeout_s}, shards=SHARDS)
+    topic = f"{uid}/flood"
+    stuck = RawClient(broker.host, broker.port, rcvbuf=4096)
+    stuck.send(mb5.connect(client_id_on_shard(f"{uid}-stuck", 0, SHARDS)))
+    assert mb5.parse_connack(stuck.expect(mb.CONNACK))[1] == 0
+    stuck.send(mb5.subscribe(1, [(topic, 1)]))
+    assert mb5.parse_suback(stuck.expect(mb.SUBACK)) == [1]
+    publisher = FloodingPublisher(broker, client_id_on_shard(f"{uid}-pub", 1, SHARDS), topic)
+    try:
+        assert broker.wait_for_log(r"acknowledged nothing for 2 s with a full queue.*disconnecting", timeout=20)
+        # Read what the broker still sends within its close grace: the unacknowledged PUBLISHes, then
+        # DISCONNECT 0x97 Quota exceeded, then the end of the stream.
+        stuck.sock.settimeout(10)
+        data = bytearray()
+        for _ in range(100_000):
+            chunk = stuck.sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        kinds = []
+        last = None
+        while True:
+            pkt, used = mb.parse(data)
+            if pkt is None:
+                break
+            del data[:used]
+            kinds.append(pkt.kind)
+            last = pkt
+        assert last is not None and last.kind == mb.DISCONNECT, kinds[-5:]
+        assert mb5.parse_reason(last)[0] == 0x97
+        assert set(kinds[:-1]) == {mb.PUBLISH}
+    finally:
+        publisher.stop()
+        stuck.close()
