@@ -15,6 +15,7 @@ MessageRef Message::Create(const MessageParams& params) {
   msg->payload_size_ = static_cast<uint32_t>(params.payload.size());
   msg->expiry_deadline_ms_ = params.expiry_deadline_ms;
   msg->publisher_id_ = params.publisher_id;
+  msg->publisher_shard_ = params.publisher_shard;
   msg->qos_ = params.qos;
   msg->retain_ = params.retain;
   char* out = reinterpret_cast<char*>(msg + 1);

@@ -30,6 +30,9 @@ struct MessageParams {
   int64_t expiry_deadline_ms = 0;
   // Who published it: for MQTT 5 "no local" and for logs. 0 = the broker itself ($SYS, wills).
   uint64_t publisher_id = 0;
+  // The shard whose client sent it, so a full subscriber queue on any shard can slow that client
+  // down (net/shard_backpressure.cc); -1 when no connection can be slowed (wills, $SYS).
+  int16_t publisher_shard = -1;
 };
 
 class Message {
@@ -43,6 +46,7 @@ class Message {
   bool retain() const { return retain_; }
   int64_t expiry_deadline_ms() const { return expiry_deadline_ms_; }
   uint64_t publisher_id() const { return publisher_id_; }
+  int16_t publisher_shard() const { return publisher_shard_; }
   bool ExpiredAt(int64_t now_ms) const { return expiry_deadline_ms_ != 0 && now_ms >= expiry_deadline_ms_; }
 
   Message(const Message&) = delete;
@@ -61,6 +65,7 @@ class Message {
   uint32_t payload_size_ = 0;
   int64_t expiry_deadline_ms_ = 0;
   uint64_t publisher_id_ = 0;
+  int16_t publisher_shard_ = -1;  // in the padding after the 8-byte fields: the header stays 40 bytes
   uint8_t qos_ = 0;
   bool retain_ = false;
 };

@@ -142,9 +142,13 @@ std::optional<size_t> Session::FindInflight(uint16_t packet_id) const {
   return std::nullopt;
 }
 
+bool Session::HasQueueRoom(const Delivery& delivery, const QueueLimits& limits) const {
+  return queued_count() < limits.max_messages && queued_bytes_ + DeliveryBytes(delivery) <= limits.max_bytes;
+}
+
 bool Session::Enqueue(Delivery delivery, const QueueLimits& limits) {
+  if (!HasQueueRoom(delivery, limits)) return false;
   const size_t bytes = DeliveryBytes(delivery);
-  if (queued_count() >= limits.max_messages || queued_bytes_ + bytes > limits.max_bytes) return false;
   queued_bytes_ += static_cast<uint32_t>(bytes);
   Qos().queued.push_back(std::move(delivery));
   return true;

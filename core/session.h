@@ -134,6 +134,8 @@ class Session {
 
   // Messages waiting for an in-flight slot (or for the client to come back). False: dropped.
   bool Enqueue(Delivery delivery, const QueueLimits& limits);
+  // Whether Enqueue would take `delivery` within `limits`.
+  bool HasQueueRoom(const Delivery& delivery, const QueueLimits& limits) const;
   std::optional<Delivery> Dequeue();
   size_t queued_count() const { return qos_ ? qos_->queued.size() : 0; }
   size_t queued_bytes() const { return queued_bytes_; }

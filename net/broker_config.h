@@ -87,6 +87,11 @@ struct BrokerConfig {
 
   // Prometheus endpoint (net/metrics_server.h); unset: no endpoint.
   std::optional<ListenAddress> metrics_listen;
+  // QoS 1/2 backpressure (net/shard_backpressure.cc): a connected subscriber whose queue is full and
+  // has acknowledged nothing for this long is handled by slow_subscriber_action; 0 = never.
+  enum class SlowSubscriberAction : uint8_t { kDrop, kDisconnect };
+  uint32_t slow_subscriber_timeout_s = 10;
+  SlowSubscriberAction slow_subscriber_action = SlowSubscriberAction::kDisconnect;
 };
 
 }  // namespace ringmq

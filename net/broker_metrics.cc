@@ -50,20 +50,30 @@ constexpr ShardMetric kShardMetrics[] = {
      "$SYS/broker/bytes/received", SysAggregate::kSum, RINGMQ_COUNTER(bytes_received)},
     {"ringmq_sent_bytes_total", MetricType::kCounter, "Bytes sent to clients (every packet).", "", "",
      "$SYS/broker/bytes/sent", SysAggregate::kSum, RINGMQ_COUNTER(bytes_sent)},
+#define RINGMQ_DROPPED(reason, name)                                                                   \
+  "reason", name, "$SYS/broker/messages/dropped/" name, SysAggregate::kSum,                             \
+      RINGMQ_COUNTER(dropped[static_cast<size_t>(DropReason::reason)]), 1, "$SYS/broker/messages/dropped"
     {"ringmq_messages_dropped_total", MetricType::kCounter,
      "Messages not delivered to a subscriber, by reason: qos0_offline (QoS 0 is not queued for an absent "
-     "client), qos0_output_full (--max_queued_bytes of output pending), queue_full (QoS 1/2 beyond "
-     "--max_queued_messages or --max_queued_bytes), too_large_for_client (above its MQTT 5 Maximum Packet Size).",
-     "reason", "qos0_offline", "$SYS/broker/messages/dropped", SysAggregate::kSum,
-     RINGMQ_COUNTER(dropped[static_cast<size_t>(DropReason::kQos0Offline)])},
-    {"ringmq_messages_dropped_total", MetricType::kCounter, "", "reason", "qos0_output_full",
-     "$SYS/broker/messages/dropped", SysAggregate::kSum,
-     RINGMQ_COUNTER(dropped[static_cast<size_t>(DropReason::kQos0OutputFull)])},
-    {"ringmq_messages_dropped_total", MetricType::kCounter, "", "reason", "queue_full", "$SYS/broker/messages/dropped",
-     SysAggregate::kSum, RINGMQ_COUNTER(dropped[static_cast<size_t>(DropReason::kQueueFull)])},
-    {"ringmq_messages_dropped_total", MetricType::kCounter, "", "reason", "too_large_for_client",
-     "$SYS/broker/messages/dropped", SysAggregate::kSum,
-     RINGMQ_COUNTER(dropped[static_cast<size_t>(DropReason::kTooLargeForClient)])},
+     "client), qos0_output_full (--max_queued_bytes of output pending), offline_queue (QoS 1/2 for an offline "
+     "session past its queue bounds), slow_subscriber (a subscriber stuck past --slow_subscriber_timeout, "
+     "with --slow_subscriber_action=drop), queue_full (QoS 1/2 past the bounds with no publisher to slow "
+     "down: retained messages, wills, $SYS), too_large_for_client (above its MQTT 5 Maximum Packet Size).",
+     RINGMQ_DROPPED(kQos0Offline, "qos0_offline")},
+    {"ringmq_messages_dropped_total", MetricType::kCounter, "", RINGMQ_DROPPED(kQos0OutputFull, "qos0_output_full")},
+    {"ringmq_messages_dropped_total", MetricType::kCounter, "", RINGMQ_DROPPED(kOfflineQueue, "offline_queue")},
+    {"ringmq_messages_dropped_total", MetricType::kCounter, "", RINGMQ_DROPPED(kSlowSubscriber, "slow_subscriber")},
+    {"ringmq_messages_dropped_total", MetricType::kCounter, "", RINGMQ_DROPPED(kQueueFull, "queue_full")},
+    {"ringmq_messages_dropped_total", MetricType::kCounter, "",
+     RINGMQ_DROPPED(kTooLargeForClient, "too_large_for_client")},
+#undef RINGMQ_DROPPED
+    {"ringmq_publisher_holds_total", MetricType::kCounter,
+     "Times a publisher was held back (not read) because a connected subscriber's queue was at its bounds.", "",
+     "", "$SYS/broker/backpressure/publisher_holds", SysAggregate::kSum, RINGMQ_COUNTER(publisher_holds)},
+    {"ringmq_slow_subscriber_disconnects_total", MetricType::kCounter,
+     "Subscribers closed for acknowledging nothing for --slow_subscriber_timeout with a full queue.", "", "",
+     "$SYS/broker/backpressure/slow_subscriber_disconnects", SysAggregate::kSum,
+     RINGMQ_COUNTER(slow_subscriber_disconnects)},
     {"ringmq_subscriptions", MetricType::kGauge, "Subscriptions of the sessions whose home is the shard.", "", "",
      "$SYS/broker/subscriptions/count", SysAggregate::kSum, RINGMQ_COUNTER(subscriptions)},
     {"ringmq_subscriptions_refused_total", MetricType::kCounter,
@@ -226,11 +236,14 @@ std::vector<std::pair<std::string_view, uint64_t>> SysTopicValues(std::span<cons
     } else {
       for (const ShardStats& stats : all_stats) value += metric.counter(stats).Get();
     }
-    auto same_topic = [&metric](const auto& entry) { return entry.first == metric.sys_topic; };
-    if (auto it = std::find_if(values.begin(), values.end(), same_topic); it != values.end()) {
-      it->second += value;
-    } else {
-      values.emplace_back(metric.sys_topic, value);
+    for (std::string_view topic : {metric.sys_topic, metric.sys_total_topic}) {
+      if (topic.empty()) continue;
+      auto same_topic = [topic](const auto& entry) { return entry.first == topic; };
+      if (auto it = std::find_if(values.begin(), values.end(), same_topic); it != values.end()) {
+        it->second += value;
+      } else {
+        values.emplace_back(topic, value);
+      }
     }
   }
   return values;

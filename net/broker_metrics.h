@@ -35,6 +35,8 @@ struct ShardMetric {
   SysAggregate sys;
   const Counter& (*counter)(const ShardStats&);
   double scale = 1;  // Prometheus value = counter * scale (nanoseconds to seconds)
+  // A $SYS topic that also gets this entry's value added in (a total over reasons); empty: none.
+  std::string_view sys_total_topic = {};
 };
 
 // Every ShardStats counter that is exported, in exposition order (a family's entries are adjacent).

@@ -60,10 +60,24 @@ ABSL_FLAG(uint32_t, max_inflight, 256,
           "receive maximum). Also the broker's Receive Maximum: the QoS 2 messages any client (3.1.1 too) may "
           "leave awaiting PUBREL; one more closes its connection (MQTT 5: DISCONNECT 0x93).");
 ABSL_FLAG(uint32_t, max_queued_messages, 1000,
-          "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline; more are "
-          "dropped and counted in $SYS/broker/messages/dropped.");
+          "QoS 1/2 messages queued per client beyond the in-flight window or while it is offline. For a "
+          "connected client it is a high-water mark: the publishers feeding it are no longer read until the "
+          "queue is down to a quarter of it; for an offline session more are dropped (counted in "
+          "$SYS/broker/messages/dropped/offline_queue).");
 ABSL_FLAG(uint64_t, max_queued_bytes, 1 << 20,
-          "Bytes queued per client: QoS 0 output beyond this is dropped, and QoS 1/2 messages queue up to it.");
+          "Bytes queued per client: QoS 0 output beyond this is dropped, and QoS 1/2 messages queue up to it "
+          "(the same high-water mark as --max_queued_messages).");
+ABSL_FLAG(uint32_t, slow_subscriber_timeout, 10,
+          "Seconds a connected subscriber whose QoS 1/2 queue is full may go without acknowledging anything "
+          "before --slow_subscriber_action applies; until then its publishers are held back. 10 s: longer than "
+          "a reading client needs to acknowledge one message on any working link, short enough that "
+          "publishers also feeding healthy subscribers are not held for long. 0 = never.");
+ABSL_FLAG(std::string, slow_subscriber_action, "disconnect",
+          "What happens to a subscriber stuck past --slow_subscriber_timeout: 'disconnect' closes it (MQTT 5: "
+          "DISCONNECT 0x97), so a persistent session keeps its queue and the client can resume; 'drop' keeps it "
+          "connected and drops further QoS 1/2 messages beyond its queue bounds until it acknowledges again. "
+          "Either way its publishers are released. Dropped messages are counted in "
+          "$SYS/broker/messages/dropped/slow_subscriber.");
 ABSL_FLAG(uint32_t, sys_interval, 10, "Seconds between updates of the $SYS/broker/... topics; 0 = off.");
 ABSL_FLAG(uint32_t, connect_timeout, 10,
           "Seconds a new connection may take to send CONNECT (a silent one stays in the kernel that long).");
@@ -206,6 +220,15 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.max_queued_bytes = absl::GetFlag(FLAGS_max_queued_bytes);
   if (config.max_queued_bytes >= (uint64_t{1} << 32)) {
     return absl::InvalidArgumentError("--max_queued_bytes must be below 4 GiB");
+  }
+  config.slow_subscriber_timeout_s = absl::GetFlag(FLAGS_slow_subscriber_timeout);
+  const std::string slow_action = absl::GetFlag(FLAGS_slow_subscriber_action);
+  if (slow_action == "drop") {
+    config.slow_subscriber_action = ringmq::BrokerConfig::SlowSubscriberAction::kDrop;
+  } else if (slow_action == "disconnect") {
+    config.slow_subscriber_action = ringmq::BrokerConfig::SlowSubscriberAction::kDisconnect;
+  } else {
+    return absl::InvalidArgumentError("--slow_subscriber_action must be drop or disconnect");
   }
   config.sys_interval_s = absl::GetFlag(FLAGS_sys_interval);
   config.connect_timeout_s = std::max<uint32_t>(1, absl::GetFlag(FLAGS_connect_timeout));

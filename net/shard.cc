@@ -535,6 +535,7 @@ void Shard::OnTick() {
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ApplyAccessPolicyIfChanged();
   SampleStats();
+  CheckSlowSubscribers();
   if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
   PurgeExpiredRetained();
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {

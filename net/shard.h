@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -168,6 +169,21 @@ class Shard {
   // MQTT 3.1.1 cannot be told a Server Keep Alive: --max_keep_alive refuses 0 or above it (0x02).
   bool RefusedKeepAlive(Connection* conn, const ConnectPacket& connect);
 
+  // --- QoS 1/2 backpressure (shard_backpressure.cc) ---
+  // A QoS 1/2 delivery found the connected session's queue at its bounds (the high-water mark): it is
+  // queued anyway and its publisher held back, unless there is no publisher to hold (`live` false:
+  // retained messages sent on SUBSCRIBE) or the subscriber is stuck; then it is dropped and counted.
+  void DeliverPastHighWater(Session& session, Delivery delivery, bool live);
+  // The session acknowledged something: its publishers are released once its queue is down to a
+  // quarter of its bounds (the low-water mark).
+  void OnQueueProgress(Session& session);
+  // The session's queue no longer holds anyone back (drained, or its connection is gone).
+  void ReleasePublishers(Session& session);
+  // A hold (or release) of a client of this shard, from a full queue here or on another shard.
+  void ApplyPublisherHold(uint64_t publisher_id, bool hold);
+  bool HeldByFullQueues(const Connection* conn) const;  // some subscriber queue waits for it to stop
+  void CheckSlowSubscribers();                          // --slow_subscriber_timeout, every tick
+
   // --- MQTT packets and sessions (shard_protocol.cc) ---
   // Returns false when the connection must close (it has been closed or handed off already).
   bool HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body);
@@ -192,7 +208,9 @@ class Shard {
   bool Rejected(Connection* conn, const DecodeError& error);
   void SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props);
   void SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string = {});
-  void Deliver(Session& session, Delivery delivery);
+  // `live`: a message being published now, whose publisher a full queue may hold back (not a
+  // retained message sent on SUBSCRIBE).
+  void Deliver(Session& session, Delivery delivery, bool live = true);
   void WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup);
   void PumpQueue(Session& session);
   void ResendInflight(Session& session);
@@ -408,6 +426,16 @@ class Shard {
   absl::flat_hash_map<const Connection*, PublishLimits> publish_limits_;
   bool memory_over_ = false;  // RSS above --memory_limit and not yet back below the low-water mark
   int64_t next_memory_check_ms_ = 0;
+  // QoS 1/2 backpressure (shard_backpressure.cc). Subscriber side: the connected sessions of this
+  // shard whose queue passed its high-water mark, with the publishers (shard, publisher id) each
+  // holds back. Publisher side: per client of this shard, how many full queues hold it back.
+  struct FullQueue {
+    absl::flat_hash_set<std::pair<int16_t, uint64_t>> publishers;
+    int64_t last_progress_ms = 0;  // when it filled, or last acknowledged something since
+    bool shedding = false;         // stuck past --slow_subscriber_timeout with --slow_subscriber_action=drop
+  };
+  absl::flat_hash_map<Session*, FullQueue> full_queues_;
+  absl::flat_hash_map<uint64_t, uint32_t> publisher_holds_;
 
   uint64_t wake_buffer_ = 0;
   bool wake_armed_ = false;

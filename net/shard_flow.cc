@@ -9,6 +9,7 @@
 //    reading and not reading, or
 //  - its own output (acknowledgements, deliveries) is backed up beyond --max_queued_bytes because the
 //    client does not read, or
+//  - a subscriber's full QoS 1/2 queue, on any shard, holds it back (shard_backpressure.cc), or
 //  - an input limit holds it (shard_input_limits.cc): it is beyond --max_publish_rate or
 //    --max_publish_bytes_rate, or it publishes while the broker is above --memory_limit.
 // Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
@@ -22,7 +23,7 @@ namespace ringmq {
 bool Shard::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
   return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes ||
-         HeldByLimits(conn);
+         HeldByLimits(conn) || HeldByFullQueues(conn);
 }
 
 void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {

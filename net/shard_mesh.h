@@ -70,8 +70,17 @@ struct BarrierEnvelope {
   bool answer = false;
 };
 
-using Envelope =
-    std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope, BarrierEnvelope>;
+// QoS 1/2 backpressure (net/shard_backpressure.cc): a subscriber's queue on the sending shard reached
+// its high-water mark (hold) or drained below its low-water mark (release) while `publisher_id`, a
+// client of the receiving shard, was feeding it. The receiver stops reading that client while any
+// hold on it is outstanding; holds and releases of one pair of shards arrive in order.
+struct HoldEnvelope {
+  uint64_t publisher_id = 0;
+  bool hold = true;
+};
+
+using Envelope = std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope,
+                              BarrierEnvelope, HoldEnvelope>;
 
 class ShardMesh {
  public:

@@ -311,6 +311,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   Session* session = conn->session;
   conn->session = nullptr;
   session->set_attachment(nullptr);
+  if (!full_queues_.empty()) ReleasePublishers(*session);  // nobody reads its queue now
   stats_.clients_connected.Sub(1);
   if (publish_will) {
     ScheduleWill(*session);  // at once, or after the MQTT 5 will delay
@@ -329,6 +330,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
 
 void Shard::DestroySession(Session* session) {
   PublishDelayedWillNow(*session);  // the session ends before the will delay did
+  if (!full_queues_.empty()) ReleasePublishers(*session);  // its address must not keep holding anyone
   for (const SessionSubscription& sub : session->subscriptions()) {
     if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
       BroadcastRouteDelta(sub.filter, sub.share_group, false);
@@ -378,7 +380,7 @@ size_t Shard::InflightWindow(const Connection* conn) const {
   return std::min<size_t>(config_.max_inflight, conn->receive_maximum);
 }
 
-void Shard::Deliver(Session& session, Delivery delivery) {
+void Shard::Deliver(Session& session, Delivery delivery, bool live) {
   if (!access_.MayReceive(session, delivery.message->topic())) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   if (conn != nullptr && !FitsClient(conn, delivery)) return;
@@ -396,8 +398,13 @@ void Shard::Deliver(Session& session, Delivery delivery) {
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
     return;
   }
-  if (!session.Enqueue(std::move(delivery), QueueLimits{config_.max_queued_messages, config_.max_queued_bytes})) {
-    stats_.CountDrop(DropReason::kQueueFull);
+  const QueueLimits limits{config_.max_queued_messages, config_.max_queued_bytes};
+  if (session.HasQueueRoom(delivery, limits)) {
+    session.Enqueue(std::move(delivery), limits);
+  } else if (conn == nullptr) {
+    stats_.CountDrop(DropReason::kOfflineQueue);
+  } else {
+    DeliverPastHighWater(session, std::move(delivery), live);  // shard_backpressure.cc
   }
 }
 
@@ -431,11 +438,12 @@ void Shard::PumpQueue(Session& session) {
   const size_t window = InflightWindow(conn);
   while (session.HasInflightRoom(window)) {
     std::optional<Delivery> next = session.Dequeue();
-    if (!next.has_value()) return;
+    if (!next.has_value()) break;
     if (next->message->ExpiredAt(now_ms_) || !FitsClient(conn, *next)) continue;
     const InflightMessage& inflight = session.StartInflight(std::move(*next));
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
   }
+  if (!full_queues_.empty()) OnQueueProgress(session);
 }
 
 void Shard::ResendInflight(Session& session) {
@@ -483,6 +491,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     params.qos = publish.qos;
     params.retain = publish.retain;
     params.publisher_id = IdOf(session);
+    params.publisher_shard = static_cast<int16_t>(index_);  // a full subscriber queue may hold it back
     passthrough_scratch_.clear();
     AppendPassthroughProperties(publish.properties, passthrough_scratch_);
     params.passthrough_properties = passthrough_scratch_;

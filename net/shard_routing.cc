@@ -228,6 +228,8 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
     } else {
       SendEnvelope(barrier->origin, BarrierEnvelope{index_, barrier->id, true});
     }
+  } else if (auto* hold = std::get_if<HoldEnvelope>(&envelope)) {
+    ApplyPublisherHold(hold->publisher_id, hold->hold);
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
     if (stopping_) {
       close((*handoff)->fd);

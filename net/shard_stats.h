@@ -33,7 +33,9 @@ class Counter {
 enum class DropReason : uint8_t {
   kQos0Offline,        // QoS 0 for a session whose client is away: QoS 0 is never queued
   kQos0OutputFull,     // QoS 0 beyond the subscriber's --max_queued_bytes of pending output
-  kQueueFull,          // QoS 1/2 beyond --max_queued_messages or --max_queued_bytes of the session's queue
+  kOfflineQueue,       // QoS 1/2 for an offline session past its queue bounds
+  kSlowSubscriber,     // QoS 1/2 for a subscriber stuck past --slow_subscriber_timeout (action drop)
+  kQueueFull,          // QoS 1/2 past the bounds with no publisher to slow (retained on SUBSCRIBE, wills, $SYS)
   kTooLargeForClient,  // larger than the MQTT 5 client's Maximum Packet Size
   kCount,
 };
@@ -78,6 +80,10 @@ struct alignas(64) ShardStats {
   Counter sessions;                 // sessions on this (home) shard, connected or not
   Counter connections;              // sockets this shard serves
   Counter input_paused_connections; // connections whose input waits (backpressure, limits)
+  // QoS 1/2 backpressure (net/shard_backpressure.cc): publishers held back by full subscriber queues,
+  // and stuck subscribers closed.
+  Counter publisher_holds;
+  Counter slow_subscriber_disconnects;
 };
 
 struct BrokerShared {

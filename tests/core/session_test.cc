@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -236,6 +237,34 @@ TEST(SessionTest, QueueIsBoundedByCountAndBytes) {
   ASSERT_TRUE(small.Dequeue().has_value());
   EXPECT_EQ(small.queued_bytes(), 0u);
   EXPECT_FALSE(small.Dequeue().has_value());
+}
+
+TEST(SessionTest, HasQueueRoomAgreesWithEnqueue) {
+  // The shard asks first so that a delivery past the bounds is not lost: it is queued past them while
+  // its publisher is held back (net/shard_backpressure.cc).
+  Session session("c");
+  QueueLimits limits{2, 100};
+  const Delivery probe = MakeDelivery(1, std::string(40, 'p'));  // 41 bytes
+  EXPECT_TRUE(session.HasQueueRoom(probe, limits));
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1, std::string(40, 'p')), limits));
+  EXPECT_TRUE(session.HasQueueRoom(probe, limits));
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1, std::string(40, 'p')), limits));
+  EXPECT_FALSE(session.HasQueueRoom(probe, limits));  // count bound
+  EXPECT_FALSE(session.HasQueueRoom(probe, QueueLimits{10, 100}));  // byte bound: 82 + 41 > 100
+  EXPECT_TRUE(session.Enqueue(MakeDelivery(1, std::string(40, 'p')), QueueLimits{SIZE_MAX, SIZE_MAX}));
+  EXPECT_EQ(session.queued_count(), 3u);
+  EXPECT_EQ(session.queued_bytes(), 123u);
+}
+
+TEST(MessageTest, CarriesItsPublisherShard) {
+  MessageParams params;
+  params.topic = "t";
+  params.publisher_id = 42;
+  params.publisher_shard = 3;
+  const MessageRef message = Message::Create(params);
+  EXPECT_EQ(message->publisher_id(), 42u);
+  EXPECT_EQ(message->publisher_shard(), 3);
+  EXPECT_EQ(Message::Create(MessageParams{})->publisher_shard(), -1);  // the broker's own: nobody to hold
 }
 
 TEST(SessionTest, DropExpiredRemovesOnlyExpired) {

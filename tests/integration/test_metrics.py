@@ -207,8 +207,8 @@ def test_prometheus_scrapes_expected_values(metrics_broker, prometheus, traffic)
     prometheus.wait_for("sum by (qos) (ringmq_messages_received_total)", EXPECTED_RECEIVED, by="qos")
     prometheus.wait_for("sum by (qos) (ringmq_messages_sent_total)", EXPECTED_SENT, by="qos")
     prometheus.wait_for("sum by (reason) (ringmq_messages_dropped_total)",
-                        {"qos0_offline": OFFLINE_QOS0, "qos0_output_full": 0, "queue_full": 0,
-                         "too_large_for_client": 0}, by="reason")
+                        {"qos0_offline": OFFLINE_QOS0, "qos0_output_full": 0, "offline_queue": 0,
+                         "slow_subscriber": 0, "queue_full": 0, "too_large_for_client": 0}, by="reason")
     prometheus.wait_for("sum(ringmq_publishes_denied_total)", {"": 1})
     prometheus.wait_for("sum(ringmq_subscriptions_denied_total)", {"": 1})
     prometheus.wait_for("sum(ringmq_logins_refused_total)", {"": 0})

@@ -70,7 +70,10 @@ TEST(BrokerMetrics, SysTopicsSumShardsAndLabels) {
   stats[1].memory_limit_refused.Add(3);
   const auto values = SysTopicValues(stats, 0);
   EXPECT_EQ(SysValue(values, "$SYS/broker/messages/received"), 111u);
-  EXPECT_EQ(SysValue(values, "$SYS/broker/messages/dropped"), 3u);
+  EXPECT_EQ(SysValue(values, "$SYS/broker/messages/dropped"), 3u);  // the total over the reasons
+  EXPECT_EQ(SysValue(values, "$SYS/broker/messages/dropped/queue_full"), 1u);
+  EXPECT_EQ(SysValue(values, "$SYS/broker/messages/dropped/qos0_output_full"), 1u);
+  EXPECT_EQ(SysValue(values, "$SYS/broker/messages/dropped/slow_subscriber"), 0u);
   EXPECT_EQ(SysValue(values, "$SYS/broker/retained messages/count"), 5u);
   EXPECT_EQ(SysValue(values, "$SYS/broker/limits/memory_refused_connections"), 3u);
   EXPECT_EQ(SysTopicValues(stats, 1)[0].first, values[0].first);
@@ -105,7 +108,7 @@ TEST(BrokerMetrics, CollectedPerShardWithLabels) {
 
   const MetricFamily* dropped = FindFamily(families, "ringmq_messages_dropped_total");
   ASSERT_NE(dropped, nullptr);
-  EXPECT_EQ(dropped->samples.size(), 8u);  // 2 shards x 4 reasons
+  EXPECT_EQ(dropped->samples.size(), 2u * static_cast<size_t>(DropReason::kCount));  // 2 shards x every reason
   EXPECT_EQ(dropped->samples[0].labels[1].value, "qos0_offline");
   EXPECT_EQ(std::get<uint64_t>(dropped->samples[0].value), 1u);
 
