@@ -3,6 +3,8 @@
 #include <bit>
 #include <cstring>
 
+#include "core/word_bytes.h"
+
 namespace ringmq {
 namespace {
 
@@ -16,40 +18,18 @@ uint64_t HashKey(uint64_t serial, std::string_view topic) {
   uint64_t hash = Mix(kGolden, serial + topic.size());
   size_t i = 0;
   for (; i + 8 <= topic.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, topic.data() + i, 8);
-    hash = Mix(hash, word);
+    hash = Mix(hash, Load8(topic.data() + i));
   }
   if (i < topic.size()) {
     uint64_t word = 0;
     if (topic.size() >= 8) {
-      std::memcpy(&word, topic.data() + topic.size() - 8, 8);  // the last 8 bytes, overlapping
+      word = Load8(topic.data() + topic.size() - 8);  // the last 8 bytes, overlapping
     } else {
       for (size_t j = 0; j < topic.size(); ++j) word |= uint64_t{static_cast<unsigned char>(topic[j])} << (8 * j);
     }
     hash = Mix(hash, word);
   }
   return hash ^ (hash >> 29);
-}
-
-// Inline word compares: topics here are at most 52 bytes, where a memcmp call costs more.
-uint64_t Load8(const char* bytes) {
-  uint64_t word;
-  std::memcpy(&word, bytes, 8);
-  return word;
-}
-
-bool SameBytes(const char* a, const char* b, size_t size) {
-  if (size < 8) {
-    for (size_t i = 0; i < size; ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  }
-  for (size_t i = 0; i + 8 <= size; i += 8) {
-    if (Load8(a + i) != Load8(b + i)) return false;
-  }
-  return Load8(a + size - 8) == Load8(b + size - 8);  // the tail, overlapping
 }
 
 }  // namespace

@@ -2,18 +2,14 @@
 
 #include <algorithm>
 #include <cstring>
+
+#include "core/word_bytes.h"
 #include <tuple>
 #include <utility>
 
 namespace ringmq {
 
 namespace {
-
-uint64_t Load8(const char* bytes) {
-  uint64_t word;
-  std::memcpy(&word, bytes, 8);
-  return word;
-}
 
 constexpr uint64_t kOnes = 0x0101010101010101;
 constexpr uint64_t kHighs = 0x8080808080808080;
@@ -36,21 +32,6 @@ size_t NextSlash(std::string_view text, size_t from) {
   }
   while (i < text.size() && text[i] != '/') ++i;
   return i;
-}
-
-// Byte equality of two equally long strings, inline: the levels compared are short, where a call
-// to memcmp costs more than the comparison.
-bool SameBytes(const char* a, const char* b, size_t size) {
-  if (size < 8) {
-    for (size_t i = 0; i < size; ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  }
-  for (size_t i = 0; i + 8 <= size; i += 8) {
-    if (Load8(a + i) != Load8(b + i)) return false;
-  }
-  return Load8(a + size - 8) == Load8(b + size - 8);  // the tail, overlapping
 }
 
 bool SameText(std::string_view a, std::string_view b) { return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size()); }
