@@ -1,4 +1,5 @@
 #include "core/password_file.h"
+#include "core/text.h"
 
 #include <atomic>
 #include <map>
@@ -11,17 +12,6 @@ namespace ringmq {
 namespace {
 
 std::atomic<uint64_t> next_generation{1};
-
-// Debian's Abseil has its own string_view type.
-absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
-
-// mosquitto trims with isspace(): space, \t, \n, \v, \f, \r.
-std::string_view TrimBlanks(std::string_view text) {
-  constexpr std::string_view kBlanks = " \t\n\v\f\r";
-  size_t first = text.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
-}
 
 // The next line of `text` from `*position` (without its '\n'), advancing past it.
 std::string_view NextLine(std::string_view text, size_t* position) {
@@ -87,14 +77,14 @@ absl::StatusOr<PasswordFile> PasswordFile::Parse(std::string_view text) {
     if (absl::Status valid = ValidatePasswordFileUser(user); !valid.ok()) {
       return LineError(line_number, valid.message());
     }
-    auto [first, inserted] = line_of_user.try_emplace(Absl(user), line_number);
+    auto [first, inserted] = line_of_user.try_emplace(AbslView(user), line_number);
     if (!inserted) {
-      return LineError(line_number, absl::StrCat("user '", Absl(user), "' is listed again (first on line ",
+      return LineError(line_number, absl::StrCat("user '", AbslView(user), "' is listed again (first on line ",
                                                  first->second, ")"));
     }
     absl::StatusOr<PasswordHash> hash = PasswordHash::Parse(field);
-    if (!hash.ok()) return LineError(line_number, absl::StrCat("user '", Absl(user), "': ", hash.status().message()));
-    file.users_.emplace(Absl(user), *std::move(hash));
+    if (!hash.ok()) return LineError(line_number, absl::StrCat("user '", AbslView(user), "': ", hash.status().message()));
+    file.users_.emplace(AbslView(user), *std::move(hash));
   }
   file.decoy_ = MakeDecoy(file.users_);
   file.generation_ = next_generation.fetch_add(1, std::memory_order_relaxed);
@@ -102,7 +92,7 @@ absl::StatusOr<PasswordFile> PasswordFile::Parse(std::string_view text) {
 }
 
 bool PasswordFile::Verify(std::string_view user, std::string_view password) const {
-  auto entry = users_.find(Absl(user));
+  auto entry = users_.find(AbslView(user));
   if (entry == users_.end()) {
     // Same work as for a known user; the decoy's digest is no password's, and the answer is no anyway.
     static_cast<void>(decoy_.Matches(password));
@@ -118,7 +108,7 @@ std::string HashPasswordLine(std::string_view user, std::string_view password, i
   hash.iterations = iterations;
   hash.salt.assign(salt.begin(), salt.end());
   hash.digest = ComputePasswordDigest(hash.scheme, iterations, salt, password);
-  return absl::StrCat(Absl(user), ":", hash.Format());
+  return absl::StrCat(AbslView(user), ":", hash.Format());
 }
 
 }  // namespace ringmq

@@ -10,24 +10,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/base64.h"
+#include "core/text.h"
 
 namespace ringmq {
 namespace {
 
 // Debian's Abseil has its own string_view type.
-absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
-
-std::vector<std::string_view> SplitOnDollar(std::string_view text) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find('$', start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
 PasswordDigest Sha512Salted(std::span<const uint8_t> salt, std::string_view password) {
   PasswordDigest digest{};
   EVP_MD_CTX* context = EVP_MD_CTX_new();
@@ -57,7 +45,7 @@ absl::StatusOr<int> ParseIterations(std::string_view text) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), iterations);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() || iterations < 1 ||
       iterations > kMaxPbkdf2Iterations) {
-    return absl::InvalidArgumentError(absl::StrCat("iteration count '", Absl(text),
+    return absl::InvalidArgumentError(absl::StrCat("iteration count '", AbslView(text),
                                                    "' is not a whole number from 1 to ", kMaxPbkdf2Iterations));
   }
   return iterations;
@@ -93,7 +81,7 @@ PasswordDigest ComputePasswordDigest(PasswordScheme scheme, int iterations,
 }
 
 absl::StatusOr<PasswordHash> PasswordHash::Parse(std::string_view field) {
-  std::vector<std::string_view> parts = SplitOnDollar(field);
+  std::vector<std::string_view> parts = SplitText(field, '$');
   // "$7$i$s$h" splits into "", "7", i, s, h; "$6$s$h" into "", "6", s, h.
   if (parts.size() < 2 || !parts[0].empty()) {
     return absl::InvalidArgumentError("password is not a hash ($7$... or $6$...); plain-text files need "
@@ -112,12 +100,12 @@ absl::StatusOr<PasswordHash> PasswordHash::Parse(std::string_view field) {
     hash.iterations = 1;
     salt_index = 2;
   } else if (parts[1] == "7" || parts[1] == "6") {
-    return absl::InvalidArgumentError(absl::StrCat("a $", Absl(parts[1]), "$ hash has ",
+    return absl::InvalidArgumentError(absl::StrCat("a $", AbslView(parts[1]), "$ hash has ",
                                                    parts[1] == "7" ? 4 : 3, " '$' fields, this one ",
                                                    parts.size() - 1));
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hash type '", Absl(parts[1].substr(0, 16)), "' is not supported (only $7$ PBKDF2-SHA512 and $6$ SHA-512)"));
+        "hash type '", AbslView(parts[1].substr(0, 16)), "' is not supported (only $7$ PBKDF2-SHA512 and $6$ SHA-512)"));
   }
   absl::StatusOr<std::vector<uint8_t>> salt = ParseSalt(parts[salt_index]);
   if (!salt.ok()) return salt.status();

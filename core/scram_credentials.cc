@@ -8,21 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/scram_crypto.h"
+#include "core/text.h"
 
 namespace ringmq {
 namespace {
 
 bool IsPrintableAscii(char c) { return c >= 0x20 && c <= 0x7e; }
-
-std::vector<std::string_view> Split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    const size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
 
 std::string_view StripWhitespace(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r");
@@ -80,13 +71,13 @@ std::string FormatScramVerifier(const ScramVerifier& verifier) {
 }
 
 absl::StatusOr<ScramVerifier> ParseScramVerifier(std::string_view text) {
-  const std::vector<std::string_view> parts = Split(text, '$');
+  const std::vector<std::string_view> parts = SplitText(text, '$');
   if (parts.size() != 3 || parts[0] != kScramMechanism) {
     return absl::InvalidArgumentError(
         "expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>");
   }
-  const std::vector<std::string_view> count_salt = Split(parts[1], ':');
-  const std::vector<std::string_view> keys = Split(parts[2], ':');
+  const std::vector<std::string_view> count_salt = SplitText(parts[1], ':');
+  const std::vector<std::string_view> keys = SplitText(parts[2], ':');
   if (count_salt.size() != 2 || keys.size() != 2) {
     return absl::InvalidArgumentError(
         "expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>");
@@ -177,7 +168,7 @@ absl::StatusOr<ScramCredentials> ParseScramCredentials(std::string_view text) {
   ScramCredentials::UserMap users;
   std::string server_keys;
   size_t line_number = 0;
-  for (std::string_view line : Split(text, '\n')) {
+  for (std::string_view line : SplitText(text, '\n')) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const std::string_view trimmed = StripWhitespace(line);

@@ -5,19 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/scram_crypto.h"
+#include "core/text.h"
 
 namespace ringmq {
 namespace {
-
-std::vector<std::string_view> Split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    const size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
 
 absl::Status Malformed(std::string_view why) { return absl::InvalidArgumentError(absl::StrCat("SCRAM: ", std::string(why))); }
 
@@ -66,7 +57,7 @@ bool IsScramPrintable(std::string_view text) {
 absl::StatusOr<ScramClientFirst> ParseScramClientFirst(std::string_view message) {
   if (message.size() > kMaxScramMessageSize) return Malformed("client-first-message too long");
   // gs2-header = gs2-cbind-flag "," [authzid] ","
-  const std::vector<std::string_view> parts = Split(message, ',');
+  const std::vector<std::string_view> parts = SplitText(message, ',');
   if (parts.size() < 4) return Malformed("client-first-message needs gs2 header, n= and r=");
   if (parts[0] != "n" && parts[0] != "y") {
     return Malformed(parts[0].starts_with("p=") ? "channel binding is not supported (only gs2 flags n and y)"
@@ -97,7 +88,7 @@ absl::StatusOr<ScramClientFinal> ParseScramClientFinal(std::string_view message)
   const size_t proof_at = message.rfind(",p=");
   if (proof_at == std::string_view::npos) return Malformed("client-final-message without proof");
   const std::string_view without_proof = message.substr(0, proof_at);
-  const std::vector<std::string_view> parts = Split(without_proof, ',');
+  const std::vector<std::string_view> parts = SplitText(without_proof, ',');
   if (parts.size() < 2) return Malformed("client-final-message needs c= and r=");
   const std::optional<std::string_view> binding = Attribute(parts[0], 'c');
   const std::optional<std::string_view> nonce = Attribute(parts[1], 'r');

@@ -6,18 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "core/password_file.h"
 #include "core/password_hash.h"
+#include "core/text.h"
 
 namespace ringmq {
 namespace {
-
-absl::string_view Absl(std::string_view text) { return {text.data(), text.size()}; }
-
-std::string_view TrimBlanks(std::string_view text) {
-  constexpr std::string_view kBlanks = " \t\n\v\f\r";
-  size_t first = text.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
-}
 
 struct UserLine {
   std::string_view user;
@@ -77,7 +69,7 @@ absl::StatusOr<std::string> DeleteUser(std::string_view text, std::string_view u
       out.append(with_break);
     }
   });
-  if (!found) return absl::NotFoundError(absl::StrCat("user '", Absl(user), "' is not in the file"));
+  if (!found) return absl::NotFoundError(absl::StrCat("user '", AbslView(user), "' is not in the file"));
   return out;
 }
 
@@ -96,7 +88,7 @@ absl::StatusOr<std::string> HashPlainTextLines(std::string_view text, const Line
       error = absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": ", valid.message()));
     } else if (PasswordHash::Parse(parsed->field).ok()) {
       error = absl::FailedPreconditionError(
-          absl::StrCat("line ", line_number, ": the password of '", Absl(parsed->user),
+          absl::StrCat("line ", line_number, ": the password of '", AbslView(parsed->user),
                        "' is already hashed; -U is for plain-text files"));
     } else {
       AppendLine(out, hash(parsed->user, parsed->field));
