@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/password_file.h"
 
 namespace ringmq {
@@ -115,7 +116,8 @@ TEST(CredentialCache, NewPasswordReplacesTheRememberedOne) {
 
 TEST(CredentialCache, StaysWithinCapacityAndKeepsRecentlyUsedUsers) {
   std::vector<std::pair<std::string, std::string>> users;
-  for (int i = 0; i < 10; ++i) users.push_back({"u" + std::to_string(i), "p" + std::to_string(i)});
+  // absl::StrCat, not operator+: GCC 12 warns (-Wrestrict) on "u" + std::to_string(i).
+  for (int i = 0; i < 10; ++i) users.push_back({absl::StrCat("u", i), absl::StrCat("p", i)});
   PasswordFile file = MakeFile(users);
   CredentialCache cache(4);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cache.Verify(file, users[i].first, users[i].second));
