@@ -44,24 +44,27 @@ LoginVerdict AccessControl::CheckLogin(const ConnectPacket& connect) {
     return {LoginOutcome::kRefused, ReasonCode::kNotAuthorized, "anonymous login refused (--allow_anonymous)"};
   }
   if (policy_->passwords == nullptr) return {};
-  bool deferred = false;
-  const bool verified = VerifyPassword(*connect.username, connect.password.value_or(std::string_view()), deferred);
-  if (deferred) return {LoginOutcome::kDeferred, ReasonCode::kSuccess, {}};
-  if (verified) return {};
+  switch (VerifyPassword(*connect.username, connect.password.value_or(std::string_view()))) {
+    case LoginOutcome::kAccepted:
+      return {};
+    case LoginOutcome::kDeferred:
+      return {LoginOutcome::kDeferred, ReasonCode::kSuccess, {}};
+    case LoginOutcome::kRefused:
+      break;
+  }
   return {LoginOutcome::kRefused, RefusedLogin(connect.version), "bad username or password"};
 }
 
-bool AccessControl::VerifyPassword(std::string_view username, std::string_view password, bool& deferred) {
-  if (cache_.Remembers(*policy_->passwords, username, password)) return true;
+LoginOutcome AccessControl::VerifyPassword(std::string_view username, std::string_view password) {
+  if (cache_.Remembers(*policy_->passwords, username, password)) return LoginOutcome::kAccepted;
   if (hashed_this_turn_ns_ >= kHashBudgetNs) {
-    deferred = true;
     deferred_this_turn_ = true;
-    return false;
+    return LoginOutcome::kDeferred;
   }
   const int64_t start = ThreadCpuNs();
   const bool verified = cache_.Verify(*policy_->passwords, username, password);
   hashed_this_turn_ns_ += ThreadCpuNs() - start;
-  return verified;
+  return verified ? LoginOutcome::kAccepted : LoginOutcome::kRefused;
 }
 
 bool AccessControl::MayTakeOver(const Session& existing, std::optional<std::string_view> login) const {

@@ -111,7 +111,8 @@ class AccessControl {
 
   void MakeAclCache();
   void SetCheckEachMessage(Login& login, bool check);
-  bool VerifyPassword(std::string_view username, std::string_view password, bool& deferred);
+  // kDeferred: a hash is needed and this turn's budget is spent.
+  LoginOutcome VerifyPassword(std::string_view username, std::string_view password);
   // The session's login record, or nullptr. Remembers the last one: a shard handles a client's
   // packets in bursts, and the hash lookup was ~2 % of broker CPU per PUBLISH with an ACL.
   Login* Find(const Session& session) const {
