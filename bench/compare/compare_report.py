@@ -155,12 +155,12 @@ def notes_cell(pair: dict[str, dict | None]) -> str:
     return "; ".join(notes) if notes else "clean"
 
 
-def sustainable_table(runs: list[dict]) -> list[str]:
-    out = ["### Sustainable throughput (`--e2e_window`: lossless, publishers pause on undelivered messages)", "",
-           "| scenario | msg/s ringmq | msg/s mosquitto | ratio | msg per broker CPU-s ringmq "
+def throughput_rows(runs: list[dict], cases: list[tuple[str, str]]) -> list[str]:
+    """Rate, rate per broker CPU-second and p99 of both brokers, one row per case."""
+    out = ["| scenario | msg/s ringmq | msg/s mosquitto | ratio | msg per broker CPU-s ringmq "
            "| msg per broker CPU-s mosquitto | ratio | p99 ringmq | p99 mosquitto | loss, errors |",
            "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
-    for case, title in cases_of(runs, "sustainable"):
+    for case, title in cases:
         pair = {b: best_run(runs, case, b) for b in BROKERS}
         rate = {b: field(pair[b], "received_per_s") for b in BROKERS}
         cpu = {b: field(pair[b], "msgs_per_broker_cpu_s") for b in BROKERS}
@@ -170,6 +170,11 @@ def sustainable_table(runs: list[dict]) -> list[str]:
                    f"| {count(cpu['mosquitto'])} | {ratio(cpu['ringmq'], cpu['mosquitto'])} "
                    f"| {ms(p99['ringmq'])} | {ms(p99['mosquitto'])} | {notes_cell(pair)} |")
     return out
+
+
+def sustainable_table(runs: list[dict]) -> list[str]:
+    return (["### Sustainable throughput (`--e2e_window`: lossless, publishers pause on undelivered messages)", ""]
+            + throughput_rows(runs, cases_of(runs, "sustainable")))
 
 
 def bounded_cell(run: dict | None) -> str:
@@ -283,19 +288,7 @@ def access_cases(runs: list[dict], scenario: str) -> list[tuple[str, str]]:
 
 
 def access_throughput_rows(runs: list[dict]) -> list[str]:
-    out = ["| scenario | msg/s ringmq | msg/s mosquitto | ratio | msg per broker CPU-s ringmq "
-           "| msg per broker CPU-s mosquitto | ratio | p99 ringmq | p99 mosquitto | loss, errors |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
-    for case, title in access_cases(runs, "pairs"):
-        pair = {b: best_run(runs, case, b) for b in BROKERS}
-        rate = {b: field(pair[b], "received_per_s") for b in BROKERS}
-        cpu = {b: field(pair[b], "msgs_per_broker_cpu_s") for b in BROKERS}
-        p99 = {b: field(pair[b], "p99_us") for b in BROKERS}
-        out.append(f"| {title} | {count(rate['ringmq'])} | {count(rate['mosquitto'])} "
-                   f"| {ratio(rate['ringmq'], rate['mosquitto'])} | {count(cpu['ringmq'])} "
-                   f"| {count(cpu['mosquitto'])} | {ratio(cpu['ringmq'], cpu['mosquitto'])} "
-                   f"| {ms(p99['ringmq'])} | {ms(p99['mosquitto'])} | {notes_cell(pair)} |")
-    return out
+    return throughput_rows(runs, access_cases(runs, "pairs"))
 
 
 def acl_cost_rows(runs: list[dict]) -> list[str]:
