@@ -107,6 +107,22 @@ class Broker:
                     return None
                 self._cond.wait(min(remaining, 0.2))
 
+    def wait_for_log_count(self, pattern: str, want: int, timeout: float = 10.0,
+                           from_line: int = 0) -> int:
+        """Lines matching pattern at index >= from_line, once want of them are there (or timeout).
+        A client's CONNACK can reach it before the broker's log line about it does, so tests
+        that count lines must wait for them."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                count = sum(1 for line in self._lines[from_line:] if regex.search(line))
+                remaining = deadline - time.monotonic()
+                if count >= want or remaining <= 0 or \
+                        self.proc.poll() is not None and not self._reader.is_alive():
+                    return count
+                self._cond.wait(min(remaining, 0.2))
+
     def announced_listeners(self) -> list[str]:
         """Every 'HOST:PORT' the broker has logged as listening on."""
         return [f"{m.group(1)}:{m.group(2)}" for m in LISTENING_RE.finditer(self.log)]

@@ -309,22 +309,12 @@ def test_require_enhanced_auth(start_broker, scram_file, clients, raw5, paho5, u
         paho.disconnect(timeout=2)
     # SCRAM still gets in.
     assert login(clients(broker), f"{uid}-scram", "alice", USERS["alice"])[0] == 0
-    assert count_log_lines(broker, r"no authentication method \(--require_enhanced_auth\)", 4, mark) == 4
+    assert broker.wait_for_log_count(r"no authentication method \(--require_enhanced_auth\)", 4, from_line=mark) == 4
 
 
 def connect_311_with_password(client_id: str, user: str, password: str) -> bytes:
     header = mb.utf8("MQTT") + bytes([4, 0xC2]) + (60).to_bytes(2, "big")  # user name, password, clean
     return mb.packet(mb.CONNECT << 4, header + mb.utf8(client_id) + mb.utf8(user) + mb.utf8(password))
-
-
-def count_log_lines(broker, pattern: str, want: int, from_line: int, timeout: float = 10.0) -> int:
-    """Lines matching pattern from from_line on, once want are there (or timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        count = sum(1 for line in broker.log.splitlines()[from_line:] if re.search(pattern, line))
-        if count >= want or time.monotonic() > deadline:
-            return count
-        time.sleep(0.05)
 
 
 def run_broker(*flags: str) -> subprocess.CompletedProcess:
