@@ -18,6 +18,7 @@
 #include "net/metrics_server.h"
 #include "net/monotonic_clock.h"
 #include "net/shard.h"
+#include "net/transport/transport_factory.h"
 
 namespace ringmq {
 namespace {
@@ -51,13 +52,13 @@ bool IsLoopback(const ListenAddress& address) {
   return address.host == "::1" || address.host.starts_with("127.");
 }
 
-void WarnIfOpenToAnyone(const AccessPolicy& policy, const std::vector<ListenAddress>& listen) {
+void WarnIfOpenToAnyone(const AccessPolicy& policy, const std::vector<ListenUrl>& listen) {
   if (policy.authenticates() && !policy.allow_anonymous) return;
-  for (const ListenAddress& address : listen) {
-    if (IsLoopback(address)) continue;
+  for (const ListenUrl& url : listen) {
+    if (IsLoopback(url.address)) continue;
     Log(LogLevel::kWarning,
         "%s: clients may connect without logging in (%s); see --password_file, --allow_anonymous, --acl_file",
-        address.ToString(), policy.authenticates() ? "--allow_anonymous" : "no --password_file");
+        url.ToString(), policy.authenticates() ? "--allow_anonymous" : "no --password_file");
   }
 }
 
@@ -103,8 +104,10 @@ absl::Status RunBroker(BrokerConfig config) {
   const int shard_count = config.shards;
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
-  for (ListenAddress& address : config.listen) {
-    absl::StatusOr<std::vector<int>> fds = OpenListeners(address, shard_count, config.connect_timeout_s);
+  absl::StatusOr<std::vector<TransformFactory>> factories = MakeTransformFactories(config);
+  if (!factories.ok()) return factories.status();
+  for (ListenUrl& url : config.listen) {
+    absl::StatusOr<std::vector<int>> fds = OpenListeners(url.address, shard_count, config.connect_timeout_s);
     if (!fds.ok()) return fds.status();
     for (int shard = 0; shard < shard_count; ++shard) listen_fds[shard].push_back((*fds)[shard]);
   }
@@ -113,6 +116,7 @@ absl::Status RunBroker(BrokerConfig config) {
   BrokerShared shared;
   shared.start_ms = MonotonicMs();
   shared.access_policies = &policies;
+  shared.transform_factories = *std::move(factories);
   if (config.max_connections_per_ip > 0) shared.per_ip = std::make_unique<PerIpConnections>(config.max_connections_per_ip);
   if (config.max_connect_rate > 0) {
     for (size_t i = 0; i < config.listen.size(); ++i) {
@@ -144,8 +148,9 @@ absl::Status RunBroker(BrokerConfig config) {
     });
     if (config.pin_threads && !cpus.empty()) PinToCpu(threads.back(), cpus[i % cpus.size()]);
   }
-  for (const ListenAddress& address : config.listen) {
-    Log(LogLevel::kInfo, "listening on %s", address.ToString());
+  for (const ListenUrl& url : config.listen) {
+    // HOST:PORT first: scripts and tests read the bound port from it.
+    Log(LogLevel::kInfo, "listening on %s, %s", url.address.ToString(), DescribeListener(url));
   }
   Log(LogLevel::kInfo, "%s running with %d shards", VersionLine(), shard_count);
   Log(LogLevel::kInfo, "access: %s", DescribePolicy(*policies.Current(), config.access));

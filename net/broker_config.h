@@ -18,6 +18,33 @@ struct ListenAddress {
   std::string ToString() const;  // host:port, IPv6 in brackets
 };
 
+// A --listen URL (parsed in net/transport/listen_url.h): where, and which transports its
+// connections stack (bottom to top: PROXY header, TLS, WebSocket).
+enum class ListenScheme : uint8_t { kMqtt, kMqtts, kWs, kWss };
+struct ListenUrl {
+  ListenScheme scheme = ListenScheme::kMqtt;
+  ListenAddress address;
+  std::string path;             // ws/wss: the HTTP path of the upgrade; empty otherwise
+  bool proxy_protocol = false;  // ?proxy_protocol=1: each connection starts with a PROXY v1/v2 header
+  bool tls() const { return scheme == ListenScheme::kMqtts || scheme == ListenScheme::kWss; }
+  bool websocket() const { return scheme == ListenScheme::kWs || scheme == ListenScheme::kWss; }
+  bool plain() const { return scheme == ListenScheme::kMqtt && !proxy_protocol; }
+  std::string ToString() const;  // scheme://host:port/path?proxy_protocol=1
+};
+
+// The transports' settings (--tls_*, --ws_*), shared by every listener that uses them.
+struct TransportConfig {
+  std::string tls_cert_file;  // PEM, full chain
+  std::string tls_key_file;
+  std::string tls_ca_file;    // CA bundle that client certificates are checked against
+  bool tls_require_client_cert = false;
+  bool tls_identity_as_username = false;  // the client certificate's CN becomes the MQTT username
+  std::string tls_min_version = "1.2";
+  std::string tls_ciphers;       // TLS 1.2 cipher list, OpenSSL syntax; empty: OpenSSL's default
+  std::string tls_ciphersuites;  // TLS 1.3 suites; empty: OpenSSL's default
+  std::vector<std::string> ws_allowed_origins;  // empty: any Origin (or none)
+};
+
 // The files of the access policy (net/access_policy.h), re-read on SIGHUP.
 struct AccessFiles {
   std::string password_file;  // empty: no passwords are checked
@@ -30,7 +57,8 @@ struct AccessFiles {
 };
 
 struct BrokerConfig {
-  std::vector<ListenAddress> listen;
+  std::vector<ListenUrl> listen;
+  TransportConfig transport;
   int shards = 1;
   int64_t max_connections = 100000;
   uint32_t max_packet_size = 1 << 20;

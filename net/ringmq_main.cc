@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "net/broker.h"
 #include "net/build_info.h"
 #include "net/listener.h"
+#include "net/transport/listen_url.h"
 #include "net/log.h"
 #include "net/ring.h"
 #include "net/scram_file.h"
@@ -49,8 +51,10 @@ std::string AbslUnparseFlag(const ListenList& list) { return absl::StrJoin(list.
 // The default (0.0.0.0:1883) is applied in ConfigFromFlags: Abseil may pass the default value through
 // the parser too, and it must not join the addresses given explicitly.
 ABSL_FLAG(ringmq::ListenList, listen, ringmq::ListenList{},
-          "Address to accept MQTT connections on, host:port ([v6]:port for IPv6; port 0 = ephemeral, "
-          "printed at start-up). Repeat the flag, or separate with commas, for several listeners.");
+          "Listener URL to accept MQTT connections on: host:port or mqtt://host:port (plain TCP), mqtts://host:port "
+          "(TLS), ws://host:port/path or wss://host:port/path (WebSocket, path /mqtt if none), [v6]:port for IPv6; "
+          "append ?proxy_protocol=1 when a load balancer sends a PROXY v1/v2 header first. Port 0 = ephemeral, "
+          "printed at start-up. Repeat the flag, or separate with commas, for several listeners.");
 ABSL_FLAG(int, shards, 0, "Shards (threads, each with its own io_uring); 0 = one per CPU this process may run on.");
 ABSL_FLAG(int64_t, max_connections, 100000, "Connections open at once, across all shards; more are refused.");
 ABSL_FLAG(uint32_t, max_packet_size, 1 << 20,
@@ -184,6 +188,28 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "host:port ([v6]:port) to serve Prometheus metrics on, at GET /metrics over HTTP (port 0 = ephemeral, "
           "logged at start-up). Empty = no endpoint: off by default because the metrics are not authenticated, so "
           "the operator chooses where they are reachable (typically a loopback or management address).");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate (full chain, server certificate first) of the mqtts:// and wss:// listeners; needed by them.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA certificates that client certificates are verified against (mutual TLS); empty = client "
+          "certificates are not asked for.");
+ABSL_FLAG(bool, tls_require_client_cert, false,
+          "TLS clients must present a certificate signed by --tls_ca_file; the handshake fails without one. "
+          "Off by default: most fleets log in with passwords over server-authenticated TLS.");
+ABSL_FLAG(bool, tls_identity_as_username, false,
+          "The client certificate's Common Name becomes the MQTT username (before --password_file and the ACL "
+          "apply), as mosquitto's use_identity_as_username; needs --tls_require_client_cert.");
+ABSL_FLAG(std::string, tls_min_version, "1.2",
+          "Oldest TLS version accepted: 1.2 or 1.3. 1.2 by default because many embedded TLS stacks still stop "
+          "there; older versions are broken and never accepted.");
+ABSL_FLAG(std::string, tls_ciphers, "",
+          "TLS 1.2 cipher list in OpenSSL syntax, passed through; empty = OpenSSL's default (its secure set).");
+ABSL_FLAG(std::string, tls_ciphersuites, "",
+          "TLS 1.3 cipher suites in OpenSSL syntax, passed through; empty = OpenSSL's default.");
+ABSL_FLAG(std::string, ws_allowed_origins, "",
+          "Comma-separated Origin header values a WebSocket upgrade may carry (e.g. https://dash.example.com); "
+          "others get 403. Empty = any: non-browser clients send no Origin, so restricting is the operator's call.");
 ABSL_FLAG(std::optional<bool>, allow_anonymous, std::nullopt,
           "true or false: let clients without a username connect. Unset: true without --password_file, false "
           "with it (mosquitto 2's model: with credentials configured, anonymous access is turned on knowingly).");
@@ -197,14 +223,42 @@ int DefaultShards() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+absl::Status TransportFromFlags(ringmq::TransportConfig& transport) {
+  transport.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  transport.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  transport.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  transport.tls_require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
+  transport.tls_identity_as_username = absl::GetFlag(FLAGS_tls_identity_as_username);
+  transport.tls_min_version = absl::GetFlag(FLAGS_tls_min_version);
+  transport.tls_ciphers = absl::GetFlag(FLAGS_tls_ciphers);
+  transport.tls_ciphersuites = absl::GetFlag(FLAGS_tls_ciphersuites);
+  for (absl::string_view origin : absl::StrSplit(absl::GetFlag(FLAGS_ws_allowed_origins), ',', absl::SkipWhitespace())) {
+    transport.ws_allowed_origins.emplace_back(absl::StripAsciiWhitespace(origin));
+  }
+  if (transport.tls_min_version != "1.2" && transport.tls_min_version != "1.3") {
+    return absl::InvalidArgumentError("--tls_min_version must be 1.2 or 1.3");
+  }
+  if (transport.tls_cert_file.empty() != transport.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (transport.tls_require_client_cert && transport.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError("--tls_require_client_cert needs --tls_ca_file to verify client certificates");
+  }
+  if (transport.tls_identity_as_username && !transport.tls_require_client_cert) {
+    return absl::InvalidArgumentError("--tls_identity_as_username needs --tls_require_client_cert");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   ringmq::BrokerConfig config;
   for (const std::string& text : absl::GetFlag(FLAGS_listen).addresses) {
-    absl::StatusOr<ringmq::ListenAddress> address = ringmq::ParseListenAddress(text);
-    if (!address.ok()) return address.status();
-    config.listen.push_back(*address);
+    absl::StatusOr<ringmq::ListenUrl> url = ringmq::ParseListenUrl(text);
+    if (!url.ok()) return url.status();
+    config.listen.push_back(*std::move(url));
   }
-  if (config.listen.empty()) config.listen.push_back(ringmq::ListenAddress{"0.0.0.0", 1883});
+  if (config.listen.empty()) config.listen.push_back(ringmq::ListenUrl{.address = {"0.0.0.0", 1883}});
+  if (absl::Status status = TransportFromFlags(config.transport); !status.ok()) return status;
   config.shards = absl::GetFlag(FLAGS_shards) > 0 ? absl::GetFlag(FLAGS_shards) : DefaultShards();
   if (config.shards > 64) return absl::InvalidArgumentError("--shards may be at most 64");
   config.max_connections = absl::GetFlag(FLAGS_max_connections);

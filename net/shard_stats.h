@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net/connection_limits.h"
+#include "net/transport/transport_factory.h"
 
 namespace ringmq {
 
@@ -96,6 +97,8 @@ struct BrokerShared {
   std::atomic<bool> stopping{false};
   std::atomic<int> shards_wills_sent{0};
   AccessPolicyStore* access_policies = nullptr;  // set before the shards start
+  // Per --listen URL, what makes an accepted connection's transports (empty function: plain TCP).
+  std::vector<TransformFactory> transform_factories;
   int64_t start_ms = 0;
 };
 

@@ -1,0 +1,140 @@
+#include "net/transport/transport_factory.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "net/transport/transform_chain.h"
+
+// Each transport is wired once its files are in the tree: the helpers' branches land one by one, and
+// until a transport's branch is merged its scheme is refused at start-up rather than half-served.
+#if __has_include("net/transport/proxy_transform.h")
+#include "net/transport/proxy_transform.h"
+#define RINGMQ_HAS_PROXY_TRANSPORT 1
+#endif
+#if __has_include("net/transport/tls_transform.h") && __has_include("net/transport/tls_context.h")
+#include "net/transport/tls_context.h"
+#include "net/transport/tls_transform.h"
+#define RINGMQ_HAS_TLS_TRANSPORT 1
+#endif
+#if __has_include("net/transport/websocket_transform.h")
+#include "net/transport/websocket_transform.h"
+#define RINGMQ_HAS_WEBSOCKET_TRANSPORT 1
+#endif
+
+namespace ringmq {
+namespace {
+
+using LayerMaker = std::function<std::unique_ptr<StreamTransform>()>;
+
+absl::Status NotBuilt(const ListenUrl& url, absl::string_view transport) {
+  return absl::UnimplementedError(absl::StrCat("--listen ", url.ToString(), ": the ", transport,
+                                               " transport is not built into this ringmq yet"));
+}
+
+// The TLS context every TLS listener shares, loaded on first need.
+class TlsLayers {
+ public:
+  explicit TlsLayers(const TransportConfig& config) : config_(config) {}
+  absl::StatusOr<LayerMaker> Maker(const ListenUrl& url) {
+    if (config_.tls_cert_file.empty() || config_.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--listen ", url.ToString(),
+                                                     " needs a certificate: give --tls_cert_file and --tls_key_file"));
+    }
+#ifdef RINGMQ_HAS_TLS_TRANSPORT
+    if (context_ == nullptr) {
+      TlsOptions options;
+      options.cert_file = config_.tls_cert_file;
+      options.key_file = config_.tls_key_file;
+      options.ca_file = config_.tls_ca_file;
+      options.require_client_cert = config_.tls_require_client_cert;
+      options.min_version = config_.tls_min_version;
+      options.ciphers = config_.tls_ciphers;
+      options.ciphersuites = config_.tls_ciphersuites;
+      absl::StatusOr<std::shared_ptr<const TlsContext>> context = LoadTlsContext(options);
+      if (!context.ok()) return context.status();
+      context_ = *std::move(context);
+    }
+    return LayerMaker([context = context_] { return NewTlsTransform(context); });
+#else
+    return NotBuilt(url, "TLS");
+#endif
+  }
+
+ private:
+  const TransportConfig& config_;
+#ifdef RINGMQ_HAS_TLS_TRANSPORT
+  std::shared_ptr<const TlsContext> context_;
+#endif
+};
+
+absl::StatusOr<LayerMaker> ProxyMaker(const ListenUrl& url) {
+#ifdef RINGMQ_HAS_PROXY_TRANSPORT
+  (void)url;
+  return LayerMaker([] { return NewProxyProtocolTransform(); });
+#else
+  return NotBuilt(url, "PROXY protocol");
+#endif
+}
+
+absl::StatusOr<LayerMaker> WebSocketMaker(const ListenUrl& url, const BrokerConfig& config) {
+#ifdef RINGMQ_HAS_WEBSOCKET_TRANSPORT
+  WebSocketOptions options;
+  options.path = url.path;
+  options.allowed_origins = config.transport.ws_allowed_origins;
+  options.max_message_size = config.max_packet_size;
+  return LayerMaker([options] { return NewWebSocketTransform(options); });
+#else
+  (void)config;
+  return NotBuilt(url, "WebSocket");
+#endif
+}
+
+TransformFactory Stack(std::vector<LayerMaker> makers) {
+  if (makers.empty()) return nullptr;
+  if (makers.size() == 1) return std::move(makers.front());  // no chain around a single layer
+  return [makers = std::move(makers)]() -> std::unique_ptr<StreamTransform> {
+    auto chain = std::make_unique<TransformChain>();
+    for (const LayerMaker& make : makers) {
+      if (!chain->Add(make()).ok()) return nullptr;  // unreachable: at most three makers
+    }
+    return chain;
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TransformFactory>> MakeTransformFactories(const BrokerConfig& config) {
+  std::vector<TransformFactory> factories;
+  TlsLayers tls(config.transport);
+  for (const ListenUrl& url : config.listen) {
+    std::vector<LayerMaker> makers;
+    if (url.proxy_protocol) {
+      absl::StatusOr<LayerMaker> proxy = ProxyMaker(url);
+      if (!proxy.ok()) return proxy.status();
+      makers.push_back(*std::move(proxy));
+    }
+    if (url.tls()) {
+      absl::StatusOr<LayerMaker> layer = tls.Maker(url);
+      if (!layer.ok()) return layer.status();
+      makers.push_back(*std::move(layer));
+    }
+    if (url.websocket()) {
+      absl::StatusOr<LayerMaker> layer = WebSocketMaker(url, config);
+      if (!layer.ok()) return layer.status();
+      makers.push_back(*std::move(layer));
+    }
+    factories.push_back(Stack(std::move(makers)));
+  }
+  return factories;
+}
+
+std::string DescribeListener(const ListenUrl& url) {
+  std::string layers;
+  if (url.proxy_protocol) layers = "proxy";
+  if (url.tls()) absl::StrAppend(&layers, layers.empty() ? "" : "+", "tls");
+  if (url.websocket()) absl::StrAppend(&layers, layers.empty() ? "" : "+", "ws");
+  return absl::StrCat(url.ToString(), " (", layers.empty() ? "plain TCP" : layers, ")");
+}
+
+}  // namespace ringmq

@@ -1,0 +1,29 @@
+// Per listener, what makes an accepted connection's transports: nothing for a plain mqtt:// listener
+// (no transform, no call on the data path), otherwise [PROXY if ?proxy_protocol=1] + [TLS if mqtts or
+// wss] + [WebSocket if ws or wss], bottom to top, in a TransformChain when there is more than one.
+//
+// Thread ownership: built by the main thread before the shards start; the factories are then called by
+// every shard thread at accept (they only read immutable shared state: the TLS context, the options).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "net/broker_config.h"
+#include "net/transport/stream_transform.h"
+
+namespace ringmq {
+
+// Empty (false) for plain TCP.
+using TransformFactory = std::function<std::unique_ptr<StreamTransform>()>;
+
+// One factory per listener of `config.listen`, in the same order. Loads the TLS context once when a
+// listener needs it. A listener whose transport is not part of this build is a start-up error.
+absl::StatusOr<std::vector<TransformFactory>> MakeTransformFactories(const BrokerConfig& config);
+
+// How each listener is announced at start-up: "mqtts://0.0.0.0:8883 (tls)".
+std::string DescribeListener(const ListenUrl& url);
+
+}  // namespace ringmq
