@@ -55,10 +55,16 @@ struct alignas(8) Connection {
   uint32_t max_packet_size_out = 0;     // MQTT 5: the client's limit; 0 = none
   int64_t last_activity_ms = 0;  // before CONNECT: when the connection was accepted
   uint32_t serial = 0;           // tells a connection from a later one at the same address
-  bool awaiting_suback = false;  // a SUBACK waits for every shard to know the new routes
-  bool recv_cancel_sent = false;  // input paused: the armed receive is being cancelled
-  bool peer_was_sending = false;  // it sent something within a second of our close: reset, not FIN
-  bool incomplete_timer_armed = false;  // keep-alive 0: a wheel entry watches its incomplete packet
+  bool awaiting_suback : 1 = false;  // a SUBACK waits for every shard to know the new routes
+  bool recv_cancel_sent : 1 = false;  // input paused: the armed receive is being cancelled
+  bool peer_was_sending : 1 = false;  // it sent something within a second of our close: reset, not FIN
+  bool incomplete_timer_armed : 1 = false;  // keep-alive 0: a wheel entry watches its incomplete packet
+  // Its bytes pass through transports (PROXY, TLS, WebSocket) kept in the shard's stream table; plain
+  // TCP connections have none, and their data path never looks there.
+  bool has_stream : 1 = false;
+  // Closing after our last packet (a DISCONNECT, a refusing CONNACK): input is read and discarded
+  // until the peer closes or the close grace ends, so the peer reads that packet before any reset.
+  bool draining : 1 = false;
   Session* session = nullptr;
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.

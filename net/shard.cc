@@ -211,24 +211,40 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
   const int fd = c.res;
   stats_.connections_accepted.Add(1);
   if (RefusedForMemory(fd)) return;
-  Admission admission = Admit(static_cast<size_t>(listener - listeners_.data()), fd);
+  const size_t index = static_cast<size_t>(listener - listeners_.data());
+  // Behind a load balancer the socket's peer is the balancer: the client is counted once the PROXY
+  // header names it.
+  const bool proxied = config_.listen[index].proxy_protocol;
+  Admission admission = Admit(index, fd, !proxied);
   if (!admission.admitted) {
     close(fd);
     return;
   }
-  AdoptSocket(fd, {}, admission.counted_peer);  // TCP_NODELAY is inherited from the listening socket
+  const TransformFactory& factory = shared_.transform_factories[index];
+  // TCP_NODELAY is inherited from the listening socket.
+  AdoptSocket(Adopted{.fd = fd,
+                      .counted_peer = admission.counted_peer,
+                      .transform = factory ? factory() : nullptr,
+                      .listener = static_cast<uint8_t>(index),
+                      .count_proxied_peer = proxied && shared_.per_ip != nullptr});
 }
 
-void Shard::AdoptSocket(int fd, std::string_view already_received, std::optional<PeerAddress> counted_peer) {
+void Shard::AdoptSocket(Adopted adopted) {
   auto* conn = new Connection();
-  conn->fd = fd;
+  conn->fd = adopted.fd;
   conn->serial = ++connection_serial_;
   conn->last_activity_ms = now_ms_;
   connections_.insert(conn);
-  if (counted_peer.has_value()) counted_peers_.emplace(conn, *counted_peer);
+  if (adopted.counted_peer.has_value()) counted_peers_.emplace(conn, *adopted.counted_peer);
   accepted_since_tick_.push_back(ConnectionTimer::For(*conn));  // the CONNECT timeout
-  if (!already_received.empty()) {
-    ConsumeInput(conn, AsBytes(already_received));
+  if (adopted.transform != nullptr) {
+    AttachStream(conn, std::make_unique<Stream>(Stream{.transform = std::move(adopted.transform),
+                                                       .wire = std::move(adopted.wire),
+                                                       .listener = adopted.listener,
+                                                       .count_proxied_peer = adopted.count_proxied_peer}));
+  }
+  if (!adopted.already_received.empty()) {
+    ConsumeInput(conn, AsBytes(adopted.already_received));
   }
   if (conn->state == Connection::State::kClosing) {
     MarkForRelease(conn);
@@ -251,18 +267,26 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
   }
   if (c.res > 0 && c.has_buffer()) {
     if (conn->state != Connection::State::kClosing) {
-      ConsumeInput(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
+      ConsumeWire(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
       ReleaseIoIfIdle(conn);
-    }
+    }  // closing: discarded (draining)
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
+    if (conn->state == Connection::State::kClosing) {
+      // The peer read our last packet and closed: nothing of its input is lost, a FIN will do.
+      conn->draining = false;
+      conn->peer_was_sending = false;
+      if (conn->io != nullptr) conn->io->inbound.clear();
+    }
     Close(conn, "connection closed by peer");
   } else if (c.res == -ENOBUFS) {  // the provided-buffer ring ran dry: re-armed below
     stats_.recv_buffers_exhausted.Add(1);
   } else if (c.res < 0 && c.res != -ECANCELED) {  // cancelled: input paused
+    conn->draining = false;
     Close(conn, std::strerror(-c.res));
   }
   if (conn->state == Connection::State::kClosing) {
+    if (conn->draining && !conn->recv_armed && conn->fd >= 0) ArmRecv(conn);
     MarkForRelease(conn);
     return;
   }
@@ -279,7 +303,7 @@ void Shard::ConsumeArrivedInput(Connection* conn) {
     const ssize_t n = recv(conn->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n == 0) Close(conn, "connection closed by peer");
     if (n <= 0) return;
-    ConsumeInput(conn, std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
+    ConsumeWire(conn, std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
   }
 }
 
@@ -371,6 +395,15 @@ void Shard::HandOff(Connection* conn, std::span<const uint8_t> from_connect) {
   handoff->fd = conn->fd;
   handoff->received.assign(AsText(from_connect));
   if (auto peer = counted_peers_.extract(conn)) handoff->counted_peer = peer.mapped();
+  if (conn->has_stream) {
+    // Safe to move between threads: the stream is established (its CONNECT was read through it), no
+    // call into it is pending, and this shard never touches it again.
+    auto stream = streams_.extract(conn);
+    handoff->transform = std::move(stream.mapped()->transform);
+    handoff->wire = std::move(stream.mapped()->wire);
+    handoff->listener = stream.mapped()->listener;
+    conn->has_stream = false;
+  }
   conn->fd = -1;  // the socket now belongs to the home shard
   conn->state = Connection::State::kClosing;
   connections_.erase(conn);
@@ -393,6 +426,10 @@ void Shard::FlushOutputs() {
 }
 
 void Shard::StartSend(Connection* conn) {
+  if (conn->has_stream) {
+    StartStreamSend(conn);
+    return;
+  }
   if (conn->send_in_flight || conn->io == nullptr || conn->fd < 0) return;
   IoBuffers& io = *conn->io;
   if (!io.queue.empty()) {
@@ -418,7 +455,9 @@ void Shard::OnSend(Connection* conn, int32_t res) {
     io.out.clear();
     io.sending.clear();
     io.queue.Clear();
+    conn->draining = false;
     Close(conn, std::strerror(-res));
+    if (Stream* stream = StreamOf(conn)) stream->wire.clear();  // its closing form cannot go out either
   } else {
     stats_.bytes_sent.Add(static_cast<uint64_t>(res));
     if (io.sending.empty()) {
@@ -440,23 +479,37 @@ void Shard::OnSend(Connection* conn, int32_t res) {
     ReleaseIoIfIdle(conn);
   }
   if (conn->state == Connection::State::kClosing) {
-    if (!conn->send_in_flight && conn->fd >= 0) shutdown(conn->fd, SHUT_RDWR);
+    // The last packet is out: a FIN follows it. A draining connection keeps reading until the peer
+    // closes too (or the close grace ends); the others are done.
+    if (!conn->send_in_flight && conn->fd >= 0) shutdown(conn->fd, conn->draining ? SHUT_WR : SHUT_RDWR);
     MarkForRelease(conn);
   }
 }
 
 void Shard::Close(Connection* conn, std::string_view why) {
   if (conn->state == Connection::State::kClosing) return;
-  Log(LogLevel::kDebug, "shard %d: closing fd %d (%s): %s", index_, conn->fd,
+  Log(LogLevel::kDebug, "shard %d: closing fd %d%s (%s): %s", index_, conn->fd, PeerText(conn),
       conn->session ? LogText(conn->session->client_id()) : std::string("-"), LogText(why));
   if (conn->session != nullptr) DetachSession(conn, conn->will_due);
   conn->state = Connection::State::kClosing;
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
   ScheduleDeadline(conn);            // the close grace, likely shorter than the deadline before
-  if (conn->pending_output() > 0 && conn->fd >= 0) {
-    // Let the last CONNACK/DISCONNECT go out first; reading stops now.
-    shutdown(conn->fd, SHUT_RD);
+  if (conn->has_stream) FinishStream(conn);
+  const Stream* stream = conn->has_stream ? StreamOf(conn) : nullptr;
+  const bool output_pending = conn->pending_output() > 0 || (stream != nullptr && !stream->wire.empty());
+  if (output_pending && conn->fd >= 0) {
+    // The last CONNACK/DISCONNECT goes out first, then a FIN. Meanwhile input is read and discarded
+    // (draining) while the receive is armed: closing a socket with unread input sends a reset, which
+    // can reach a client still sending before it reads that packet (a broken pipe instead of the
+    // reason code). Reads stop at the peer's FIN or at the close grace (kCloseGraceMs), whose Abort
+    // also resets a peer that does not read at all (a zero window).
+    conn->draining = !conn->reading_paused;  // a paused peer gets the reset it always got
+    if (!conn->draining) {
+      shutdown(conn->fd, SHUT_RD);
+    } else if (!conn->recv_armed) {
+      ArmRecv(conn);
+    }
     MarkForFlush(conn);
   } else if (conn->fd >= 0) {
     shutdown(conn->fd, SHUT_RDWR);
@@ -520,6 +573,7 @@ void Shard::Release(Connection* conn) {
     ReleaseAdmission(peer ? std::optional<PeerAddress>(peer.mapped()) : std::nullopt);
   }
   if (conn->reading_paused) std::erase(paused_, conn);
+  if (conn->has_stream) streams_.erase(conn);
   ForgetLimits(conn);
   connections_.erase(conn);
   delete conn;
@@ -600,6 +654,7 @@ void Shard::OnConnectionDue(const ConnectionTimer& timer) {
   if (now_ms_ < *deadline) {  // it was active since the entry was scheduled
     // Once a keep-alive period: buffers of bursts that have passed go back.
     if (conn->session != nullptr) conn->session->ReleaseIdleMemory();
+    if (Stream* stream = StreamOf(conn)) stream->transform->ReleaseIdleBuffers();
     connection_deadlines_.Schedule(timer, *deadline);
     if (incomplete_packet_timer) conn->incomplete_timer_armed = true;
     return;

@@ -108,8 +108,26 @@ class Shard {
   // --- event loop and sockets (shard.cc) ---
   void Dispatch(const Completion& c);
   void OnAccept(Listener* listener, const Completion& c);
-  void AdoptSocket(int fd, std::string_view already_received, std::optional<PeerAddress> counted_peer);
+  // A socket accepted here or handed over by another shard, with its transports if it has any.
+  struct Adopted {
+    int fd = -1;
+    std::string_view already_received;  // MQTT bytes (decoded already when there is a transform)
+    std::optional<PeerAddress> counted_peer;
+    std::unique_ptr<StreamTransform> transform;
+    std::string wire;  // the transform's bytes not yet sent
+    uint8_t listener = 0;
+    bool count_proxied_peer = false;  // --max_connections_per_ip applies once the PROXY header is read
+  };
+  void AdoptSocket(Adopted adopted);
   void OnRecv(Connection* conn, const Completion& c);
+  // Bytes from the socket: straight to ConsumeInput on plain TCP, through the transports otherwise.
+  void ConsumeWire(Connection* conn, std::span<const uint8_t> data) {
+    if (conn->has_stream) {
+      ConsumeStream(conn, data);
+    } else {
+      ConsumeInput(conn, data);
+    }
+  }
   void OnSend(Connection* conn, int32_t res);
   void ArmRecv(Connection* conn);
   void ArmAccept(Listener* listener);
@@ -135,6 +153,28 @@ class Shard {
   void ReleaseClosed();
   void Release(Connection* conn);
   void Abort(Connection* conn);
+
+  // --- the stream layer: connections with transports (shard_stream.cc) ---
+  struct Stream {
+    std::unique_ptr<StreamTransform> transform;
+    std::string wire;  // bytes for the socket not yet handed to it, in the order they were made
+    uint8_t listener = 0;  // index of the --listen URL that accepted the connection
+    bool count_proxied_peer = false;  // --max_connections_per_ip waits for the PROXY header
+  };
+  Stream* StreamOf(const Connection* conn) const;
+  void AttachStream(Connection* conn, std::unique_ptr<Stream> stream);
+  void ConsumeStream(Connection* conn, std::span<const uint8_t> data);
+  // The handshake completed: the PROXY header's peer is counted (and logged), or refused.
+  bool OnStreamEstablished(Connection* conn, Stream& stream);
+  void StartStreamSend(Connection* conn);
+  // MQTT output (io.out and the queue's borrowed payloads, read from their Message) into stream.wire.
+  absl::Status EncodeStreamOutput(Connection* conn, Stream& stream);
+  // The connection closes: its last MQTT output, then the transports' closing form, go to the wire.
+  void FinishStream(Connection* conn);
+  // --tls_identity_as_username: the name the CONNECT's username is replaced by (nullopt: keep it);
+  // an error when the listener wants one and the client presented none.
+  absl::StatusOr<std::optional<std::string>> StreamIdentity(const Connection* conn) const;
+  std::string PeerText(const Connection* conn) const;  // the PROXY header's peer, for log lines
 
   // --- input backpressure (shard_flow.cc) ---
   bool ShouldPauseInput(const Connection* conn) const;
@@ -237,7 +277,8 @@ class Shard {
     std::optional<PeerAddress> counted_peer;  // counted against --max_connections_per_ip
   };
   // --max_connect_rate, --max_connections, --max_connections_per_ip for a socket just accepted.
-  Admission Admit(size_t listener_index, int fd);
+  // `count_peer` false: the socket's peer is a load balancer; the PROXY header's peer is counted later.
+  Admission Admit(size_t listener_index, int fd, bool count_peer);
   // A socket counted by Admit is closed for good (not handed to another shard).
   void ReleaseAdmission(const std::optional<PeerAddress>& counted_peer);
   // The session's client went away: keeps the session (counted, its expiry scheduled) unless
@@ -365,6 +406,10 @@ class Shard {
   std::vector<Connection*> flush_list_;
   std::vector<Connection*> release_list_;
   std::vector<std::unique_ptr<IoBuffers>> io_pool_;
+  // The transports of the connections that have some (Connection::has_stream); stable addresses, as
+  // a handler may look up another connection's stream while holding one.
+  absl::flat_hash_map<Connection*, std::unique_ptr<Stream>> streams_;
+  std::string stream_up_;  // MQTT bytes a Receive decoded, reused between calls
   // Sessions by client id; the key is the session's own client_id(), so it is stored once.
   struct SessionKey {
     using is_transparent = void;

@@ -30,7 +30,7 @@ void ReportRefusal(std::atomic<int64_t>& last_report_ms, int64_t now_ms, std::st
 
 }  // namespace
 
-Shard::Admission Shard::Admit(size_t listener_index, int fd) {
+Shard::Admission Shard::Admit(size_t listener_index, int fd, bool count_peer) {
   if (stopping_) return {};
   if (!shared_.connect_rates.empty() && !shared_.connect_rates[listener_index]->TryAccept(now_ms_)) {
     static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
@@ -49,7 +49,7 @@ Shard::Admission Shard::Admit(size_t listener_index, int fd) {
     return {};
   }
   Admission admission{.admitted = true};
-  if (shared_.per_ip == nullptr) return admission;
+  if (shared_.per_ip == nullptr || !count_peer) return admission;
   // A socket whose peer is gone already cannot be counted, and will be closed on its first receive.
   admission.counted_peer = PeerAddressOfSocket(fd);
   if (admission.counted_peer.has_value() && !shared_.per_ip->TryAdd(*admission.counted_peer)) {

@@ -16,6 +16,7 @@
 #include "absl/container/inlined_vector.h"
 #include "core/message.h"
 #include "net/connection_limits.h"
+#include "net/transport/stream_transform.h"
 #include "routing/route_table.h"
 #include "routing/spsc_queue.h"
 
@@ -52,8 +53,13 @@ struct RetainEnvelope {
 // byte read so far move to the home shard, which owns the session.
 struct HandoffEnvelope {
   int fd = -1;
-  std::string received;
+  std::string received;  // MQTT bytes from the CONNECT on (decoded already when there is a transform)
   std::optional<PeerAddress> counted_peer;  // the socket's --max_connections_per_ip count moves with it
+  // The connection's transports, established (a CONNECT is only read through an established stream),
+  // and wire bytes they produced that are not sent yet (a TLS 1.3 session ticket), sent first there.
+  std::unique_ptr<StreamTransform> transform;
+  std::string wire;
+  uint8_t listener = 0;  // the index of the --listen URL that accepted it
 };
 
 // A shard's subscription interest changed (first subscriber of a filter, or last one gone).

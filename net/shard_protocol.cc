@@ -135,8 +135,20 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
     ProtocolError(conn, decoded.error.reason, decoded.error.detail);
     return false;
   }
+  conn->version = decoded.packet.version;
+  std::string identity;  // --tls_identity_as_username: the CONNECT's username views it from here
+  if (conn->has_stream) {
+    absl::StatusOr<std::optional<std::string>> stream_identity = StreamIdentity(conn);
+    if (!stream_identity.ok()) {
+      RefuseConnect(conn, ReasonCode::kNotAuthorized, std::string(stream_identity.status().message()));
+      return false;
+    }
+    if (stream_identity->has_value()) {
+      identity = **std::move(stream_identity);
+      decoded.packet.username = identity;  // before the password file and the ACL look at it
+    }
+  }
   const ConnectPacket& connect = decoded.packet;
-  conn->version = connect.version;
   if (connect.will.has_value() && TooManyLevels(connect.will->topic)) {
     RefuseConnect(conn, IsV5(connect.version) ? ReasonCode::kTopicNameInvalid : ReasonCode::kServerUnavailable,
                   "will topic has more levels than --max_topic_levels");

@@ -236,7 +236,13 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
       ReleaseAdmission((*handoff)->counted_peer);
       return;
     }
-    AdoptSocket((*handoff)->fd, (*handoff)->received, (*handoff)->counted_peer);
+    HandoffEnvelope& moved = **handoff;
+    AdoptSocket(Adopted{.fd = moved.fd,
+                        .already_received = moved.received,
+                        .counted_peer = moved.counted_peer,
+                        .transform = std::move(moved.transform),
+                        .wire = std::move(moved.wire),
+                        .listener = moved.listener});
   }
 }
 
