@@ -229,8 +229,10 @@ def start_broker(flags: dict[str, object] | None = None, listen: list[str] | Non
 
 
 def _host_of(address: str) -> str:
-    """'127.0.0.1:0' -> '127.0.0.1', '[::1]:0' -> '::1'."""
-    return address.rsplit(":", 1)[0].strip("[]")
+    """'127.0.0.1:0' -> '127.0.0.1', '[::1]:0' -> '::1', and listener URLs
+    ('mqtt://127.0.0.1:0?proxy_protocol=1', 'ws://[::1]:0/mqtt') likewise."""
+    rest = address.split("://", 1)[-1].split("?", 1)[0].split("/", 1)[0]
+    return rest.rsplit(":", 1)[0].strip("[]")
 
 
 def _free_port(host: str) -> int:
