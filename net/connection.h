@@ -62,8 +62,9 @@ struct alignas(8) Connection {
   // Its bytes pass through transports (PROXY, TLS, WebSocket) kept in the shard's stream table; plain
   // TCP connections have none, and their data path never looks there.
   bool has_stream : 1 = false;
-  // Closing after our last packet (a DISCONNECT, a refusing CONNACK): input is read and discarded
-  // until the peer closes or the close grace ends, so the peer reads that packet before any reset.
+  // A DISCONNECT or a refusing CONNACK is queued, the last packet it gets: once closing, its input is
+  // read and discarded until the peer closes or the close grace ends, so the peer reads that packet
+  // before any reset (Shard::Close).
   bool draining : 1 = false;
   Session* session = nullptr;
 

@@ -272,8 +272,9 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
     }  // closing: discarded (draining)
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
-    if (conn->state == Connection::State::kClosing) {
-      // The peer read our last packet and closed: nothing of its input is lost, a FIN will do.
+    if (conn->state == Connection::State::kClosing && conn->draining) {
+      // Draining (nothing shut our reading down): this is the peer's FIN. It read our last packet
+      // and closed, so nothing of its input is lost and a FIN will do.
       conn->draining = false;
       conn->peer_was_sending = false;
       if (conn->io != nullptr) conn->io->inbound.clear();
@@ -499,12 +500,13 @@ void Shard::Close(Connection* conn, std::string_view why) {
   const Stream* stream = conn->has_stream ? StreamOf(conn) : nullptr;
   const bool output_pending = conn->pending_output() > 0 || (stream != nullptr && !stream->wire.empty());
   if (output_pending && conn->fd >= 0) {
-    // The last CONNACK/DISCONNECT goes out first, then a FIN. Meanwhile input is read and discarded
-    // (draining) while the receive is armed: closing a socket with unread input sends a reset, which
-    // can reach a client still sending before it reads that packet (a broken pipe instead of the
-    // reason code). Reads stop at the peer's FIN or at the close grace (kCloseGraceMs), whose Abort
-    // also resets a peer that does not read at all (a zero window).
-    conn->draining = !conn->reading_paused;  // a paused peer gets the reset it always got
+    // The last output goes out first, then a FIN. After a DISCONNECT or a refusing CONNACK, input
+    // is read and discarded meanwhile (draining): closing a socket with unread input sends a reset,
+    // which can reach a client still sending before it reads that packet (a broken pipe instead of
+    // the reason code). Reads stop at the peer's FIN or at the close grace (kCloseGraceMs), whose
+    // Abort also resets a peer that does not read at all (a zero window). A paused peer, and one
+    // whose last packet says nothing (3.1.1 has no DISCONNECT), get the reset they always got.
+    conn->draining = conn->draining && !conn->reading_paused;
     if (!conn->draining) {
       shutdown(conn->fd, SHUT_RD);
     } else if (!conn->recv_armed) {
@@ -512,6 +514,7 @@ void Shard::Close(Connection* conn, std::string_view why) {
     }
     MarkForFlush(conn);
   } else if (conn->fd >= 0) {
+    conn->draining = false;
     shutdown(conn->fd, SHUT_RDWR);
   }
   MarkForRelease(conn);

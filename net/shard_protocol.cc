@@ -299,6 +299,7 @@ void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_presen
   connack.session_present = session_present && reason == ReasonCode::kSuccess;
   connack.properties = props;
   EncodeConnack(connack, conn->version, Out(conn));
+  conn->draining = reason != ReasonCode::kSuccess;  // a refusal is its last packet
   MarkForFlush(conn);
 }
 
@@ -316,6 +317,7 @@ void Shard::SendDisconnect(Connection* conn, ReasonCode reason, std::string_view
     EncodeDisconnect(packet, conn->version, bytes);
   }
   Out(conn).append(bytes);
+  conn->draining = true;  // it must be able to read this before the connection ends
   MarkForFlush(conn);
 }
 
