@@ -132,13 +132,3 @@ def test_a_client_that_never_stops_sending_is_cut_after_the_grace(start_broker, 
         elapsed = time.monotonic() - start
         assert ended, "the broker kept a closing connection open for 10 s"
         assert 1.0 < elapsed < 6.0, f"closed after {elapsed:.1f} s"
-
-
-def test_plain_mqtt_url_listener(start_broker, uid):
-    broker = start_broker(listen=["mqtt://127.0.0.1:0", "[::1]:0"])
-    assert any("mqtt://127.0.0.1:" in line and "(plain TCP)" in line for line in broker.log.splitlines())
-    for host, port in broker.listeners:
-        sock = socket.create_connection((host, port), timeout=10)
-        with sock:
-            sock.sendall(mb.connect(f"{uid}-{port}"))
-            assert mb.parse(sock.recv(65536))[0].connack()[1] == 0
