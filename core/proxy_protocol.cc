@@ -31,6 +31,7 @@ constexpr size_t kV2Inet4AddressSize = 12;   // two addresses of 4 bytes, two po
 constexpr size_t kV2Inet6AddressSize = 36;   // two addresses of 16 bytes, two ports
 constexpr size_t kV2UnixAddressSize = 216;   // two paths of 108 bytes
 constexpr size_t kV2TlvHeaderSize = 3;       // type, 16-bit length
+constexpr uint8_t kV2TypeCrc32c = 0x03;
 
 ProxyParseResult NeedMore() { return {}; }
 
@@ -193,7 +194,7 @@ bool ValidFamilyAndTransport(uint8_t family, uint8_t transport) {
   if (family == kV2FamilyUnspec || transport == kV2TransportUnspec) {
     return family == kV2FamilyUnspec && transport == kV2TransportUnspec;
   }
-  return family <= kV2FamilyUnix && transport <= kV2TransportDgram;
+  return family <= kV2FamilyUnix && (transport == kV2TransportStream || transport == kV2TransportDgram);
 }
 
 ProxyAddresses ReadInetAddresses(const uint8_t* block, uint8_t family) {
@@ -215,19 +216,45 @@ ProxyAddresses ReadInetAddresses(const uint8_t* block, uint8_t family) {
   return addresses;
 }
 
+// CRC-32C (Castagnoli, reflected), bit by bit: only a header carrying PP2_TYPE_CRC32C pays for it.
+uint32_t Crc32c(std::span<const uint8_t> bytes, size_t zeroed_from, size_t zeroed_size) {
+  uint32_t crc = 0xffffffff;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const bool zeroed = i >= zeroed_from && i < zeroed_from + zeroed_size;
+    crc ^= zeroed ? 0 : bytes[i];
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0x82f63b78 & (0 - (crc & 1)));
+  }
+  return ~crc;
+}
+
+// The spec: a receiver that supports the checksum must verify it, computed over the whole header
+// with the checksum's own four bytes taken as zero.
+std::optional<std::string> CheckCrc32c(std::span<const uint8_t> header, size_t value_offset, size_t length) {
+  if (length != 4) return absl::StrCat("v2 CRC32C TLV has ", length, " bytes, not 4");
+  const uint32_t sent = (uint32_t{header[value_offset]} << 24) | (uint32_t{header[value_offset + 1]} << 16) |
+                        (uint32_t{header[value_offset + 2]} << 8) | header[value_offset + 3];
+  if (Crc32c(header, value_offset, 4) != sent) return std::string("v2 header fails its CRC32C checksum");
+  return std::nullopt;
+}
+
 // TLVs are skipped, but each must lie inside the declared length: a header whose TLVs overrun it is
-// corrupt (or lies about its length) and everything after it would be misread.
-std::optional<std::string> CheckTlvs(std::span<const uint8_t> tlvs) {
-  while (!tlvs.empty()) {
-    if (tlvs.size() < kV2TlvHeaderSize) {
-      return absl::StrCat("v2 header ends inside a TLV header (", tlvs.size(), " bytes left)");
+// corrupt (or lies about its length) and everything after it would be misread. A CRC32C TLV is
+// checked.
+std::optional<std::string> CheckTlvs(std::span<const uint8_t> header, size_t tlvs_offset) {
+  size_t at = tlvs_offset;
+  while (at < header.size()) {
+    const size_t left = header.size() - at;
+    if (left < kV2TlvHeaderSize) return absl::StrCat("v2 header ends inside a TLV header (", left, " bytes left)");
+    const uint8_t type = header[at];
+    const size_t length = ReadBigEndian16(header.data() + at + 1);
+    if (length > left - kV2TlvHeaderSize) {
+      return absl::StrFormat("v2 TLV of type 0x%02x claims %d bytes, only %d left in the header", type, length,
+                             left - kV2TlvHeaderSize);
     }
-    const size_t length = ReadBigEndian16(tlvs.data() + 1);
-    if (length > tlvs.size() - kV2TlvHeaderSize) {
-      return absl::StrFormat("v2 TLV of type 0x%02x claims %d bytes, only %d left in the header", tlvs[0], length,
-                             tlvs.size() - kV2TlvHeaderSize);
+    if (type == kV2TypeCrc32c) {
+      if (std::optional<std::string> bad = CheckCrc32c(header, at + kV2TlvHeaderSize, length)) return bad;
     }
-    tlvs = tlvs.subspan(kV2TlvHeaderSize + length);
+    at += kV2TlvHeaderSize + length;
   }
   return std::nullopt;
 }
@@ -266,13 +293,12 @@ ProxyParseResult ParseV2(std::span<const uint8_t> received) {
   header.version = 2;
   // LOCAL: the balancer speaks for itself (a health check); the spec says to skip the block unread.
   if (!proxied) return Complete(header, header_size);
-  const std::span<const uint8_t> payload = received.subspan(kProxyV2FixedSize, length);
-  const size_t address_size = AddressBlockSize(family);
-  if (std::optional<std::string> bad_tlv = CheckTlvs(payload.subspan(address_size)); bad_tlv.has_value()) {
+  const std::span<const uint8_t> whole = received.first(header_size);
+  if (std::optional<std::string> bad_tlv = CheckTlvs(whole, kProxyV2FixedSize + AddressBlockSize(family))) {
     return Invalid(std::move(*bad_tlv));
   }
   if (family == kV2FamilyInet || family == kV2FamilyInet6) {
-    header.addresses = ReadInetAddresses(payload.data(), family);
+    header.addresses = ReadInetAddresses(whole.data() + kProxyV2FixedSize, family);
   }
   return Complete(header, header_size);
 }

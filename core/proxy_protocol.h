@@ -2,7 +2,7 @@
 // writes before the first byte of a connection it forwards, so that the server learns the client's
 // address instead of the balancer's. Version 1 is one text line ("PROXY TCP4 src dst sport dport\r\n",
 // at most 107 bytes); version 2 is binary (a 12-byte signature, then version/command, family/transport,
-// a length, the addresses and optional TLVs).
+// a length, the addresses and optional TLVs, of which a CRC32C checksum is verified).
 //
 // The parser takes every byte received so far and says whether they hold a whole header, need more,
 // or can never become one; it keeps no state, so the caller may call it again as bytes trickle in (one

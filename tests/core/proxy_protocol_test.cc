@@ -358,5 +358,77 @@ TEST(ProxyProtocolV2, TheConnectionsBytesAreNotPartOfTheHeader) {
   EXPECT_EQ(Bytes(stream.begin() + static_cast<std::ptrdiff_t>(result.header_size), stream.end()), kConnect);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Headers captured from HAProxy 2.6.12 (Debian 12) forwarding 127.0.0.1 to a loopback backend.
+
+TEST(ProxyProtocolHaproxy, SendProxy) {
+  const ProxyParseResult result = ExpectCompleteAtEverySplit(FromText("PROXY TCP4 127.0.0.1 127.0.0.1 45008 35975\r\n"));
+  ASSERT_TRUE(result.header.addresses.has_value());
+  EXPECT_EQ(result.header.addresses->source.address, Mapped(127, 0, 0, 1));
+  EXPECT_EQ(result.header.addresses->source.port, 45008);
+  EXPECT_EQ(result.header.addresses->destination.port, 35975);
+}
+
+TEST(ProxyProtocolHaproxy, SendProxyV2) {
+  const Bytes header = {
+    0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00,
+    0x0c, 0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0xd7, 0xd0, 0xb9, 0x33,
+  };
+  const ProxyParseResult result = ExpectCompleteAtEverySplit(header);
+  ASSERT_TRUE(result.header.addresses.has_value());
+  EXPECT_EQ(result.header.addresses->source.address, Mapped(127, 0, 0, 1));
+  EXPECT_EQ(result.header.addresses->source.port, 55248);
+  EXPECT_EQ(result.header.addresses->destination.port, 47411);
+}
+
+TEST(ProxyProtocolHaproxy, SendProxyV2WithTlvs) {
+  // proxy-v2-options ssl,unique-id,authority,crc32c: a CRC32C, a unique id and an SSL TLV (the
+  // connection was not TLS, so no authority).
+  const Bytes header = {
+    0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00,
+    0x47, 0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0xa3, 0xfa, 0x9f, 0x2f, 0x03, 0x00,
+    0x04, 0x25, 0xf4, 0xf1, 0x53, 0x05, 0x00, 0x29, 0x37, 0x46, 0x30, 0x30, 0x30, 0x30, 0x30,
+    0x31, 0x3a, 0x41, 0x33, 0x46, 0x41, 0x5f, 0x37, 0x46, 0x30, 0x30, 0x30, 0x30, 0x30, 0x31,
+    0x3a, 0x39, 0x46, 0x32, 0x46, 0x5f, 0x36, 0x42, 0x31, 0x35, 0x32, 0x36, 0x34, 0x36, 0x5f,
+    0x30, 0x30, 0x30, 0x30, 0x20, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00,
+  };
+  const ProxyParseResult result = ExpectCompleteAtEverySplit(header);
+  EXPECT_EQ(result.header_size, 87u);
+  ASSERT_TRUE(result.header.addresses.has_value());
+  EXPECT_EQ(result.header.addresses->source.port, 41978);
+  EXPECT_EQ(result.header.addresses->destination.port, 40751);
+}
+
+TEST(ProxyProtocolHaproxy, Crc32cIsVerified) {
+  Bytes header = {
+    0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00,
+    0x47, 0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0xa3, 0xfa, 0x9f, 0x2f, 0x03, 0x00,
+    0x04, 0x25, 0xf4, 0xf1, 0x53, 0x05, 0x00, 0x29, 0x37, 0x46, 0x30, 0x30, 0x30, 0x30, 0x30,
+    0x31, 0x3a, 0x41, 0x33, 0x46, 0x41, 0x5f, 0x37, 0x46, 0x30, 0x30, 0x30, 0x30, 0x30, 0x31,
+    0x3a, 0x39, 0x46, 0x32, 0x46, 0x5f, 0x36, 0x42, 0x31, 0x35, 0x32, 0x36, 0x34, 0x36, 0x5f,
+    0x30, 0x30, 0x30, 0x30, 0x20, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00,
+  };
+  ASSERT_EQ(Parse(header).status, ProxyParseStatus::kComplete);
+  // Any byte after the fixed fields changed fails the check, the checksum's own included; all but the
+  // TLV's type byte (28: 0x03 becomes 0x02, an authority TLV, which carries no checksum) and its
+  // length (29, 30: the TLV no longer fits, or is no longer 4 bytes), refused by other checks.
+  constexpr size_t kCrcTlvType = 28;
+  for (size_t i = kProxyV2FixedSize; i < header.size(); ++i) {
+    if (i == kCrcTlvType) continue;
+    Bytes changed = header;
+    changed[i] ^= 0x01;
+    const ProxyParseResult result = Parse(changed);
+    EXPECT_EQ(result.status, ProxyParseStatus::kInvalid) << i;
+    if (i != 29 && i != 30) {
+      EXPECT_NE(result.reason.find("CRC32C"), std::string::npos) << i << ": " << result.reason;
+    }
+  }
+  // A CRC32C TLV must hold four bytes.
+  const Bytes addresses(kV2Tcp4.begin() + 16, kV2Tcp4.end());
+  EXPECT_NE(ExpectInvalidAtEverySplit(V2Header(0x21, 0x11, Concat({addresses, {0x03, 0x00, 0x03, 1, 2, 3}})))
+                .find("not 4"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ringmq

@@ -243,6 +243,10 @@ def proxy_seeds() -> list[bytes]:
         proxy_v2(1, 0x00, b""),
         proxy_v2(0, 0x00, b""),
         proxy_v2(0, 0x11, bytes(12)),
+        # HAProxy 2.6 send-proxy-v2 with proxy-v2-options ssl,unique-id,authority,crc32c.
+        bytes.fromhex("0d0a0d0a000d0a515549540a211100477f0000017f000001a3fa9f2f03000425f4f15305002937463030"
+                      "303030313a413346415f37463030303030313a394632465f36423135323634365f3030303020000500"
+                      "00000000"),
     ]
     return v1 + v2 + [header + mb.connect("p") for header in v1[:2] + v2]
 
