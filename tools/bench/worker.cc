@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "core/frame.h"
 #include "tools/bench/payload_stamp.h"
 
