@@ -271,14 +271,15 @@ ProxyParseResult ParseV2(std::span<const uint8_t> received) {
   if (command != kV2CommandLocal && command != kV2CommandProxy) {
     return Invalid(absl::StrCat("v2 header has command ", command, ", neither LOCAL (0) nor PROXY (1)"));
   }
-  if (!ValidFamilyAndTransport(family, transport)) {
+  const bool proxied = command == kV2CommandProxy;
+  // LOCAL: the spec has the receiver ignore the family, like the rest of the block.
+  if (proxied && !ValidFamilyAndTransport(family, transport)) {
     return Invalid(absl::StrFormat("v2 header has family/transport 0x%02x", received[13]));
   }
   if (length > kProxyV2MaxPayloadSize) {
     return Invalid(absl::StrCat("v2 header claims ", length, " bytes after its first 16, more than the ",
                                 kProxyV2MaxPayloadSize, " accepted"));
   }
-  const bool proxied = command == kV2CommandProxy;
   // Checked before the payload arrives: a header too short for its own addresses is refused at once.
   if (proxied && length < AddressBlockSize(family)) {
     return Invalid(absl::StrCat("v2 header claims ", length, " bytes after its first 16, too few for its ",

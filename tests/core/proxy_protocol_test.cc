@@ -252,6 +252,8 @@ TEST(ProxyProtocolV2, LocalSkipsItsBlockUnread) {
   result = ExpectCompleteAtEverySplit(V2Header(0x20, 0x11, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xff}));
   EXPECT_FALSE(result.header.addresses.has_value());
   EXPECT_EQ(result.header_size, 16u + 13u);
+  // "The family is ignored" for LOCAL: even one the spec does not define.
+  EXPECT_FALSE(ExpectCompleteAtEverySplit(V2Header(0x20, 0x41, {1, 2})).header.addresses.has_value());
 }
 
 TEST(ProxyProtocolV2, UnspecAndUnixHaveNoIpAddresses) {
