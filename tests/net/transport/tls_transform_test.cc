@@ -5,8 +5,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <atomic>
+#include <filesystem>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "tests/net/transport/memory_tls_client.h"
 #include "tests/net/transport/test_pki.h"
@@ -336,6 +339,43 @@ TEST_F(TlsTransformTest, AReloadServesTheNewCertificateWhileOldConnectionsKeepTh
   MemoryTlsClient returning(client_ctx_.get(), session.get());
   ASSERT_TRUE(Exchange(returning, *resumed, up_).ok());
   EXPECT_TRUE(SSL_session_reused(returning.ssl()));
+}
+
+// Shards share one context (and the holder): connections on two threads handshake, resume and carry
+// data while the main thread reloads the certificate under them.
+TEST_F(TlsTransformTest, ShardsShareTheContextWhileItIsReloaded) {
+  TlsContextHolder holder(Context());
+  std::atomic<int> failures{0};
+  std::atomic<int> resumed{0};
+  auto shard = [&](int id) {
+    testing::SslSessionPtr session;
+    for (int i = 0; i < 12; ++i) {
+      std::unique_ptr<StreamTransform> server = NewTlsTransform(holder.Current());
+      MemoryTlsClient client(client_ctx_.get(), session.get());
+      std::string up;
+      const std::string message = "shard " + std::to_string(id) + " message " + std::to_string(i);
+      bool ok = Exchange(client, *server, up).ok();
+      client.Write(message);
+      ok = ok && Exchange(client, *server, up).ok() && up == message;
+      if (!ok) failures.fetch_add(1);
+      if (SSL_session_reused(client.ssl())) resumed.fetch_add(1);
+      session = client.Session();
+      client.Shutdown();
+    }
+  };
+  std::thread first(shard, 1);
+  std::thread second(shard, 2);
+  for (int reload = 0; reload < 4; ++reload) {
+    pki_.WriteServer("reload " + std::to_string(reload), pki_.server_chain_file() + ".next", pki_.server_key_file() + ".next");
+    // rename(2) swaps each file whole, as a deploy should, so a reload never reads half a file.
+    std::filesystem::rename(pki_.server_chain_file() + ".next", pki_.server_chain_file());
+    std::filesystem::rename(pki_.server_key_file() + ".next", pki_.server_key_file());
+    EXPECT_TRUE(holder.Reload().ok());
+  }
+  first.join();
+  second.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(resumed.load(), 0);
 }
 
 TEST_F(TlsTransformTest, ClosesWithCloseNotifyBothWays) {
