@@ -123,6 +123,21 @@ void EnableStatelessResumption(SSL_CTX* ctx) {
                                  kSessionIdContext.size());
 }
 
+absl::Status LoadTicketKeys(SSL_CTX* ctx, const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot read TLS ticket key file ", path));
+  TicketKeys keys;
+  file.read(reinterpret_cast<char*>(keys.data()), keys.size());
+  if (static_cast<size_t>(file.gcount()) != keys.size() || file.get() != std::ifstream::traits_type::eof()) {
+    return absl::InvalidArgumentError(absl::StrCat("TLS ticket key file ", path, " must hold exactly ", keys.size(),
+                                                   " bytes (make one with: openssl rand 80)"));
+  }
+  if (SSL_CTX_set_tlsext_ticket_keys(ctx, keys.data(), keys.size()) != 1) {
+    return OpenSslError(absl::StrCat("cannot use the TLS ticket keys of ", path));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SslCtxPtr> BuildSslCtx(const TlsOptions& options) {
   absl::StatusOr<int> floor = ProtocolFloor(options.min_version);
   if (!floor.ok()) return floor.status();
@@ -140,6 +155,9 @@ absl::StatusOr<SslCtxPtr> BuildSslCtx(const TlsOptions& options) {
   if (absl::Status status = ApplyCiphers(ctx.get(), options); !status.ok()) return status;
   if (absl::Status status = ApplyClientCertificatePolicy(ctx.get(), options); !status.ok()) return status;
   EnableStatelessResumption(ctx.get());
+  if (!options.ticket_key_file.empty()) {
+    if (absl::Status status = LoadTicketKeys(ctx.get(), options.ticket_key_file); !status.ok()) return status;
+  }
   return ctx;
 }
 
@@ -185,6 +203,7 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> ReloadTlsContext(const TlsOpti
                                                                    const TlsContext& previous) {
   absl::StatusOr<SslCtxPtr> ctx = BuildSslCtx(options);
   if (!ctx.ok()) return ctx.status();
+  if (!options.ticket_key_file.empty()) return Finish(*std::move(ctx), options);  // the file's keys rule
   TicketKeys keys;
   if (SSL_CTX_get_tlsext_ticket_keys(previous.ssl_ctx(), keys.data(), keys.size()) != 1 ||
       SSL_CTX_set_tlsext_ticket_keys(ctx->get(), keys.data(), keys.size()) != 1) {

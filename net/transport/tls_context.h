@@ -26,6 +26,10 @@ struct TlsOptions {
   std::string min_version = "1.2";   // "1.2" or "1.3"
   std::string ciphers;       // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default
   std::string ciphersuites;  // TLS 1.3 suites, e.g. "TLS_AES_128_GCM_SHA256"; empty: OpenSSL's default
+  // 80 secret bytes (`openssl rand 80`, nginx's format) sealing session tickets, so that tickets
+  // survive a broker restart and are shared by brokers behind one balancer; re-read on reload (a
+  // rotation). Empty: random keys made at start-up, kept across reloads, lost at restart.
+  std::string ticket_key_file;
 };
 
 // Whether this kernel can take over record encryption (kTLS, TCP_ULP "tls").
@@ -60,8 +64,8 @@ class TlsContext {
 // Reads the files and builds the context. Errors name the file or option at fault.
 absl::StatusOr<std::shared_ptr<const TlsContext>> LoadTlsContext(const TlsOptions& options);
 
-// As LoadTlsContext, but the new context takes over `previous`'s session-ticket keys, so clients
-// holding tickets from before a reload still resume.
+// As LoadTlsContext, but without a ticket key file the new context takes over `previous`'s
+// session-ticket keys, so clients holding tickets from before a reload still resume.
 absl::StatusOr<std::shared_ptr<const TlsContext>> ReloadTlsContext(const TlsOptions& options,
                                                                    const TlsContext& previous);
 

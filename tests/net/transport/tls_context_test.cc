@@ -123,6 +123,27 @@ TEST(LoadTlsContext, RequiringClientCertificatesNeedsACaFile) {
   EXPECT_TRUE(LoadTlsContext(options).ok());
 }
 
+TEST(LoadTlsContext, TakesTicketKeysFromAFileOf80Bytes) {
+  TestPki pki;
+  TlsOptions options = OptionsFor(pki);
+  options.ticket_key_file = pki.dir() + "/ticket.key";
+  EXPECT_EQ(std::string(LoadTlsContext(options).status().message()),
+            "cannot read TLS ticket key file " + options.ticket_key_file);
+  for (const size_t size : {0, 48, 79, 81}) {
+    std::ofstream(options.ticket_key_file, std::ios::binary | std::ios::trunc) << std::string(size, 'k');
+    EXPECT_THAT(std::string(LoadTlsContext(options).status().message()),
+                StartsWith("TLS ticket key file " + options.ticket_key_file + " must hold exactly 80 bytes"))
+        << size;
+  }
+  const std::string keys(80, 'k');
+  std::ofstream(options.ticket_key_file, std::ios::binary | std::ios::trunc) << keys;
+  absl::StatusOr<std::shared_ptr<const TlsContext>> context = LoadTlsContext(options);
+  ASSERT_TRUE(context.ok()) << context.status();
+  std::string loaded(80, '\0');
+  SSL_CTX_get_tlsext_ticket_keys((*context)->ssl_ctx(), loaded.data(), loaded.size());
+  EXPECT_EQ(loaded, keys);
+}
+
 TEST(ProbeKernelTls, DescribesWhatTheListenerGets) {
   KernelTlsSupport support = ProbeKernelTls();
   // The answer depends on the kernel; the line must say which and that records stay in user space.

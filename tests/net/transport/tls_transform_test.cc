@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -242,7 +243,9 @@ TEST_F(TlsTransformTest, RefusesGarbage) {
     absl::Status status = server->Receive(Bytes(garbage), {up_, down});
     EXPECT_THAT(std::string(status.message()), StartsWith("TLS handshake failed: ")) << seed;
     // Noise that looks like a TLS record gets a fatal alert record back (5-byte header, 2-byte alert).
-    if (seed % 2 == 0) EXPECT_EQ(down.size(), 7u) << seed;
+    if (seed % 2 == 0) {
+      EXPECT_EQ(down.size(), 7u) << seed;
+    }
     EXPECT_TRUE(up_.empty());
   }
 }
@@ -286,6 +289,29 @@ TEST_F(TlsTransformTest, ResumesASessionOnAnotherConnectionOfTheContext) {
     ASSERT_TRUE(Exchange(client, *second, up_).ok());
     EXPECT_EQ(up_, "resumed");
     up_.clear();
+  }
+}
+
+// Two contexts loaded separately (two broker processes, or one before and after a restart) with the
+// same ticket key file resume each other's sessions; without the file they cannot.
+TEST_F(TlsTransformTest, ATicketKeyFileLetsSessionsSurviveARestart) {
+  TlsOptions options;
+  options.ticket_key_file = pki_.dir() + "/ticket.key";
+  std::ofstream(options.ticket_key_file, std::ios::binary) << RandomBytes(80, 7);
+  for (const bool with_file : {true, false}) {
+    if (!with_file) options.ticket_key_file.clear();
+    testing::SslSessionPtr session;
+    {
+      std::unique_ptr<StreamTransform> before_restart = NewTlsTransform(Context(options));
+      MemoryTlsClient client(client_ctx_.get());
+      ASSERT_TRUE(Exchange(client, *before_restart, up_).ok());
+      session = client.Session();
+      client.Shutdown();
+    }
+    std::unique_ptr<StreamTransform> after_restart = NewTlsTransform(Context(options));
+    MemoryTlsClient client(client_ctx_.get(), session.get());
+    ASSERT_TRUE(Exchange(client, *after_restart, up_).ok());
+    EXPECT_EQ(SSL_session_reused(client.ssl()), with_file);
   }
 }
 
