@@ -5,11 +5,13 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509err.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <utility>
@@ -161,9 +163,36 @@ absl::StatusOr<SslCtxPtr> BuildSslCtx(const TlsOptions& options) {
   return ctx;
 }
 
+std::string DescribeCertificate(X509* certificate) {
+  char common_name[256] = "none";
+  X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, common_name, sizeof(common_name));
+  EVP_PKEY* key = X509_get0_pubkey(certificate);
+  std::tm expiry{};
+  char expires[32] = "?";
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &expiry) == 1) {
+    std::strftime(expires, sizeof(expires), "%Y-%m-%d %H:%M UTC", &expiry);
+  }
+  // An expired certificate still loads (clients that do not check dates keep working), but says so.
+  const bool expired = X509_cmp_current_time(X509_get0_notAfter(certificate)) < 0;
+  return absl::StrCat("certificate CN=", common_name, " (", key != nullptr ? EVP_PKEY_get0_type_name(key) : "?", " ",
+                      key != nullptr ? EVP_PKEY_get_bits(key) : 0, " bits, ", expired ? "EXPIRED " : "expires ",
+                      expires, ")");
+}
+
+std::string Describe(SSL_CTX* ctx, const TlsOptions& options) {
+  std::string clients = "client certificates not asked for";
+  if (!options.ca_file.empty()) {
+    clients = absl::StrCat("client certificates ", options.require_client_cert ? "required" : "verified if presented",
+                           " (CA file ", options.ca_file, ")");
+  }
+  return absl::StrCat(DescribeCertificate(SSL_CTX_get0_certificate(ctx)), ", TLS ", options.min_version, "+, ",
+                      clients, options.ticket_key_file.empty() ? "" : ", ticket keys from ", options.ticket_key_file);
+}
+
 absl::StatusOr<std::shared_ptr<const TlsContext>> Finish(SslCtxPtr ctx, const TlsOptions& options) {
+  std::string description = Describe(ctx.get(), options);
   // Probed at every load, so that an operator who loads the kernel's tls module sees it after a reload.
-  return std::make_shared<const TlsContext>(ctx.release(), options, ProbeKernelTls());
+  return std::make_shared<const TlsContext>(ctx.release(), options, ProbeKernelTls(), std::move(description));
 }
 
 }  // namespace

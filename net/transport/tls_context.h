@@ -43,8 +43,11 @@ KernelTlsSupport ProbeKernelTls();
 
 class TlsContext {
  public:
-  TlsContext(SSL_CTX* ctx, TlsOptions options, KernelTlsSupport kernel_tls)
-      : ctx_(ctx), options_(std::move(options)), kernel_tls_(std::move(kernel_tls)) {}
+  TlsContext(SSL_CTX* ctx, TlsOptions options, KernelTlsSupport kernel_tls, std::string description)
+      : ctx_(ctx),
+        options_(std::move(options)),
+        kernel_tls_(std::move(kernel_tls)),
+        description_(std::move(description)) {}
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
@@ -54,11 +57,15 @@ class TlsContext {
   const TlsOptions& options() const { return options_; }
   bool kernel_tls_available() const { return kernel_tls_.available; }
   const std::string& kernel_tls_description() const { return kernel_tls_.description; }
+  // For the start-up and SIGHUP log lines, e.g. "certificate CN=broker.example (EC 256 bits, expires
+  // 2027-03-01), TLS 1.2+, client certificates required (CA file /etc/ringmq/ca.pem)".
+  const std::string& description() const { return description_; }
 
  private:
   SSL_CTX* const ctx_;
   const TlsOptions options_;
   const KernelTlsSupport kernel_tls_;
+  const std::string description_;
 };
 
 // Reads the files and builds the context. Errors name the file or option at fault.

@@ -29,6 +29,22 @@ TEST(LoadTlsContext, LoadsAFullChainAndItsKey) {
   ASSERT_TRUE(context.ok()) << context.status();
   EXPECT_NE((*context)->ssl_ctx(), nullptr);
   EXPECT_EQ((*context)->options().cert_file, pki.server_chain_file());
+  EXPECT_THAT((*context)->description(), StartsWith("certificate CN=localhost (EC 256 bits, expires 20"));
+  EXPECT_THAT((*context)->description(), HasSubstr(" UTC), TLS 1.2+, client certificates not asked for"));
+}
+
+TEST(LoadTlsContext, DescribesTheClientCertificatePolicy) {
+  TestPki pki(testing::KeyType::kRsa2048);
+  TlsOptions options = OptionsFor(pki);
+  options.ca_file = pki.root_ca_file();
+  options.min_version = "1.3";
+  absl::StatusOr<std::shared_ptr<const TlsContext>> context = LoadTlsContext(options);
+  ASSERT_TRUE(context.ok());
+  EXPECT_THAT((*context)->description(), StartsWith("certificate CN=localhost (RSA 2048 bits, expires "));
+  EXPECT_THAT((*context)->description(),
+              HasSubstr(", TLS 1.3+, client certificates verified if presented (CA file " + options.ca_file + ")"));
+  options.require_client_cert = true;
+  EXPECT_THAT((*LoadTlsContext(options))->description(), HasSubstr("client certificates required (CA file "));
 }
 
 TEST(LoadTlsContext, LoadsAnRsaChain) {
