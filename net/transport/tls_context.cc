@@ -1,24 +1,16 @@
 #include "net/transport/tls_context.h"
 
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509err.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <ctime>
 #include <fstream>
-#include <iterator>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "net/transport/openssl_error.h"
 
 namespace ringmq {
@@ -36,13 +28,6 @@ struct SslCtxDeleter {
   void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
 };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-
-std::string ReadFirstLine(const char* path) {
-  std::ifstream file(path);
-  std::string line;
-  std::getline(file, line);
-  return std::string(absl::StripAsciiWhitespace(line));
-}
 
 absl::StatusOr<int> ProtocolFloor(const std::string& min_version) {
   if (min_version == "1.2") return TLS1_2_VERSION;
@@ -196,29 +181,6 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> Finish(SslCtxPtr ctx, const Tl
 }
 
 }  // namespace
-
-KernelTlsSupport ProbeKernelTls() {
-  std::string ulps = ReadFirstLine("/proc/sys/net/ipv4/tcp_available_ulp");
-  if (ulps.empty()) ulps = "none";
-  bool listed = false;
-  for (absl::string_view name : absl::StrSplit(ulps, ' ', absl::SkipEmpty())) listed |= name == "tls";
-  // The module may load on demand even when not listed yet: ask the kernel on a socket that is not
-  // connected. ENOTCONN means the "tls" ULP exists (it attaches only to established sockets).
-  bool attachable = false;
-  if (int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); fd >= 0) {
-    attachable = setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) == 0 || errno == ENOTCONN;
-    close(fd);
-  }
-  KernelTlsSupport support;
-  support.available = listed || attachable;
-  // Keys are never handed to the kernel yet (OpenSSL cannot do it over memory BIOs), so records are
-  // encrypted in user space either way; the line says what an operator could gain.
-  support.description =
-      support.available
-          ? absl::StrCat("kernel TLS available (tcp_available_ulp: ", ulps, ") but not used yet: user-space TLS")
-          : absl::StrCat("kernel TLS unavailable (tcp_available_ulp: ", ulps, "): user-space TLS");
-  return support;
-}
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 

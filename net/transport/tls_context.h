@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "net/transport/kernel_tls.h"
 
 namespace ringmq {
 
@@ -31,15 +32,6 @@ struct TlsOptions {
   // rotation). Empty: random keys made at start-up, kept across reloads, lost at restart.
   std::string ticket_key_file;
 };
-
-// Whether this kernel can take over record encryption (kTLS, TCP_ULP "tls").
-struct KernelTlsSupport {
-  bool available = false;
-  std::string description;  // one line for the listener's log, e.g. "kernel TLS unavailable (...): user-space TLS"
-};
-
-// Probes /proc/sys/net/ipv4/tcp_available_ulp and a throwaway socket. Syscalls, no side effects.
-KernelTlsSupport ProbeKernelTls();
 
 class TlsContext {
  public:

@@ -252,6 +252,40 @@ TEST_F(TlsTransformTest, RefusesGarbage) {
   }
 }
 
+// Corrupted and truncated ClientHellos, arriving in pieces of random sizes: each is refused with a
+// reason or left waiting for more bytes, never crashes, never yields bytes for MQTT.
+TEST_F(TlsTransformTest, SurvivesCorruptedClientHellos) {
+  std::shared_ptr<const TlsContext> context = Context();
+  MemoryTlsClient genuine(client_ctx_.get());
+  genuine.Process();
+  const std::string hello = genuine.TakeCiphertext();
+  ASSERT_GT(hello.size(), 100u);
+  std::mt19937 random(42);
+  int refused = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string mutated = hello;
+    for (int flips = 1 + trial % 3; flips > 0; --flips) mutated[random() % mutated.size()] ^= 1 + random() % 255;
+    if (trial % 4 == 0) mutated.resize(random() % mutated.size());
+    std::unique_ptr<StreamTransform> server = NewTlsTransform(context);
+    absl::Status status;
+    for (size_t at = 0; at < mutated.size() && status.ok();) {
+      const size_t piece = 1 + random() % 64;
+      std::string down;
+      status = server->Receive(Bytes(std::string_view(mutated).substr(at, piece)), {up_, down});
+      at += piece;
+    }
+    if (!status.ok()) {
+      ++refused;
+      EXPECT_THAT(std::string(status.message()), StartsWith("TLS handshake failed: ")) << trial;
+    }
+    EXPECT_FALSE(server->established());
+    EXPECT_TRUE(up_.empty());
+  }
+  // Many flips land where a server cannot tell (the client random, a key share) and it answers; many
+  // truncations just wait for more. Enough must be refused for the test to have tried the error path.
+  EXPECT_GT(refused, 50);
+}
+
 TEST_F(TlsTransformTest, RefusesATamperedRecordAfterTheHandshake) {
   std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
   MemoryTlsClient client(client_ctx_.get());
