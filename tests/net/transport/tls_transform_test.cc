@@ -89,6 +89,25 @@ TEST_F(TlsTransformTest, HandshakesAndCarriesDataBothWays) {
   EXPECT_EQ(client.received(), kConnack);
 }
 
+// A client may send its first MQTT bytes right behind its Finished, in one segment: the server reads
+// them in the same Receive that completes the handshake.
+TEST_F(TlsTransformTest, ReadsDataThatArrivesWithTheClientFinished) {
+  std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
+  MemoryTlsClient client(client_ctx_.get());
+  client.Process();
+  std::string down;
+  ASSERT_TRUE(server->Receive(Bytes(client.TakeCiphertext()), {up_, down}).ok());
+  client.Feed(down);
+  client.Process();
+  ASSERT_TRUE(client.handshake_done());
+  client.Write(kPlainConnect);
+  down.clear();
+  ASSERT_TRUE(server->Receive(Bytes(client.TakeCiphertext()), {up_, down}).ok());
+  EXPECT_TRUE(server->established());
+  EXPECT_EQ(up_, kPlainConnect);
+  EXPECT_FALSE(down.empty());  // the session ticket, sent once the handshake is done
+}
+
 TEST_F(TlsTransformTest, TakesCiphertextOneByteAtATime) {
   std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
   MemoryTlsClient client(client_ctx_.get());
