@@ -133,8 +133,10 @@ absl::StatusOr<SslCtxPtr> BuildSslCtx(const TlsOptions& options) {
   if (ctx == nullptr) return OpenSslError("cannot create a TLS context");
   SSL_CTX_set_min_proto_version(ctx.get(), *floor);
   // Renegotiation (TLS 1.2) lets a client make the server redo expensive handshakes at will and is
-  // not needed by MQTT; the server's cipher order protects operators' --tls_ciphers choices.
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // not needed by MQTT; the server's cipher order protects operators' --tls_ciphers choices, except
+  // that a client putting ChaCha20 first (a device without AES instructions) gets it.
+  SSL_CTX_set_options(ctx.get(),
+                      SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
   // Idle connections give their 16 KiB+ record buffers back; a fleet is mostly idle connections.
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_dh_auto(ctx.get(), 1);

@@ -224,6 +224,21 @@ TEST_F(TlsTransformTest, ATls12OnlyClientIsRefusedByATls13Floor) {
   EXPECT_THAT(client.error(), HasSubstr("protocol version"));
 }
 
+TEST_F(TlsTransformTest, ServesChaChaToClientsThatPreferIt) {
+  std::shared_ptr<const TlsContext> context = Context();
+  std::unique_ptr<StreamTransform> server = NewTlsTransform(context);
+  MemoryTlsClient aes_client(client_ctx_.get());
+  ASSERT_TRUE(Exchange(aes_client, *server, up_).ok());
+  EXPECT_STREQ(SSL_get_cipher_name(aes_client.ssl()), "TLS_AES_256_GCM_SHA384");
+
+  SslCtxPtr no_aes_ctx = NewClientContext(pki_.root_ca_file());
+  SSL_CTX_set_ciphersuites(no_aes_ctx.get(), "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384");
+  std::unique_ptr<StreamTransform> other = NewTlsTransform(context);
+  MemoryTlsClient chacha_client(no_aes_ctx.get());
+  ASSERT_TRUE(Exchange(chacha_client, *other, up_).ok());
+  EXPECT_STREQ(SSL_get_cipher_name(chacha_client.ssl()), "TLS_CHACHA20_POLY1305_SHA256");
+}
+
 TEST_F(TlsTransformTest, ATls12ClientIsServedByDefault) {
   std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
   SslCtxPtr old_ctx = NewClientContext(pki_.root_ca_file(), nullptr, TLS1_2_VERSION);
