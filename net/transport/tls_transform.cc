@@ -204,6 +204,8 @@ class TlsTransform final : public StreamTransform {
       size_t length = 0;
       if (SSL_read_ex(ssl_, plaintext.data(), plaintext.size(), &length) == 1) {
         up.append(plaintext.data(), length);
+        // Input used up and nothing left inside OpenSSL: another read could only say WANT_READ.
+        if (window_.in.empty() && SSL_has_pending(ssl_) == 0) return absl::OkStatus();
         continue;
       }
       const int error = SSL_get_error(ssl_, 0);

@@ -491,6 +491,18 @@ TEST_F(TlsTransformTest, ClosesWithCloseNotifyBothWays) {
   EXPECT_TRUE(client.peer_closed());
 }
 
+TEST_F(TlsTransformTest, ReadsTheLastDataAndTheCloseNotifyOfOneSegment) {
+  std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
+  MemoryTlsClient client(client_ctx_.get());
+  ASSERT_TRUE(Exchange(client, *server, up_).ok());
+  client.Write("DISCONNECT");
+  client.Shutdown();
+  std::string down;
+  ASSERT_TRUE(server->Receive(Bytes(client.TakeCiphertext()), {up_, down}).ok());
+  EXPECT_EQ(up_, "DISCONNECT");
+  EXPECT_TRUE(server->peer_closed());
+}
+
 TEST_F(TlsTransformTest, CloseBeforeTheHandshakeWritesNothing) {
   std::unique_ptr<StreamTransform> server = NewTlsTransform(Context());
   std::string down;
