@@ -35,6 +35,7 @@ struct TlsOptions {
 
 class TlsContext {
  public:
+  // Takes over `ctx` (LoadTlsContext makes it).
   TlsContext(SSL_CTX* ctx, TlsOptions options, KernelTlsSupport kernel_tls, std::string description)
       : ctx_(ctx),
         options_(std::move(options)),
