@@ -21,6 +21,9 @@ namespace {
 // ticket keys (not the id) decide which tickets a context accepts.
 constexpr std::string_view kSessionIdContext = "ringmq";
 
+// RFC 8446 4.6.1: a TLS 1.3 ticket lifetime must not exceed seven days.
+constexpr uint32_t kMaxSessionLifetimeS = 7 * 86400;
+
 // The 80 bytes OpenSSL keeps per SSL_CTX to seal stateless tickets: name, HMAC key, AES key.
 using TicketKeys = std::array<unsigned char, 80>;
 
@@ -102,12 +105,18 @@ absl::Status ApplyClientCertificatePolicy(SSL_CTX* ctx, const TlsOptions& option
 // One TLS 1.3 ticket per handshake instead of OpenSSL's two: a device reconnects over one connection
 // at a time and so uses one ticket, and each ticket costs the server a session copy and an encryption
 // (resumed handshakes took 25 % less server CPU with one; build/bench/net/tls_bench).
-void EnableStatelessResumption(SSL_CTX* ctx) {
+absl::Status EnableStatelessResumption(SSL_CTX* ctx, uint32_t lifetime_s) {
+  if (lifetime_s == 0 || lifetime_s > kMaxSessionLifetimeS) {
+    return absl::InvalidArgumentError(absl::StrCat("TLS session lifetime ", lifetime_s, " s is out of range (1 to ",
+                                                   kMaxSessionLifetimeS, ")"));
+  }
+  SSL_CTX_set_timeout(ctx, static_cast<long>(lifetime_s));
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>(kSessionIdContext.data()),
                                  kSessionIdContext.size());
+  return absl::OkStatus();
 }
 
 absl::Status LoadTicketKeys(SSL_CTX* ctx, const std::string& path) {
@@ -143,7 +152,9 @@ absl::StatusOr<SslCtxPtr> BuildSslCtx(const TlsOptions& options) {
   if (absl::Status status = LoadCertificateAndKey(ctx.get(), options); !status.ok()) return status;
   if (absl::Status status = ApplyCiphers(ctx.get(), options); !status.ok()) return status;
   if (absl::Status status = ApplyClientCertificatePolicy(ctx.get(), options); !status.ok()) return status;
-  EnableStatelessResumption(ctx.get());
+  if (absl::Status status = EnableStatelessResumption(ctx.get(), options.session_lifetime_s); !status.ok()) {
+    return status;
+  }
   if (!options.ticket_key_file.empty()) {
     if (absl::Status status = LoadTicketKeys(ctx.get(), options.ticket_key_file); !status.ok()) return status;
   }

@@ -9,6 +9,7 @@
 
 #include <openssl/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,10 @@ struct TlsOptions {
   // survive a broker restart and are shared by brokers behind one balancer; re-read on reload (a
   // rotation). Empty: random keys made at start-up, kept across reloads, lost at restart.
   std::string ticket_key_file;
+  // How long a session ticket resumes. A day, not OpenSSL's two hours, so that a fleet reconnecting
+  // after a broker restart or an outage resumes; TLS 1.3 connections get a fresh ticket every half
+  // lifetime, so even a device connected for weeks holds a valid one. At most 7 days (RFC 8446).
+  uint32_t session_lifetime_s = 86400;
 };
 
 class TlsContext {

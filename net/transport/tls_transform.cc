@@ -5,6 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -124,6 +126,7 @@ class TlsTransform final : public StreamTransform {
     if (absl::Status usable = CheckUsable(); !usable.ok()) return usable;
     if (!established_) return absl::FailedPreconditionError("TLS: send before the handshake completed");
     OpenWindow window(window_, {}, down);
+    RefreshTicketIfDue();
     // Records are encrypted from the caller's bytes directly. The BIO never refuses a write, so
     // OpenSSL takes everything in one call (cut into records of at most 16 KiB); the loop is a guard.
     size_t done = 0;
@@ -188,11 +191,30 @@ class TlsTransform final : public StreamTransform {
     if (result == 1) {
       established_ = true;
       identity_ = VerifiedClientCommonName(ssl_);
+      ScheduleTicketRefresh();
       return absl::OkStatus();
     }
     const int error = SSL_get_error(ssl_, result);
     if (error == SSL_ERROR_WANT_READ) return absl::OkStatus();
     return Fail("TLS handshake failed", error);
+  }
+
+  // A TLS 1.3 connection gets a new session ticket every half lifetime, so that a device connected
+  // for longer than a ticket lives still holds one that resumes after a restart. (TLS 1.2 cannot send
+  // a ticket after the handshake.) The time is read per Send, which costs a vDSO call.
+  void ScheduleTicketRefresh() {
+    if (SSL_version(ssl_) != TLS1_3_VERSION) return;
+    ticket_refresh_s_ = std::max<int64_t>(1, SSL_CTX_get_timeout(SSL_get_SSL_CTX(ssl_)) / 2);
+    next_ticket_at_ = time(nullptr) + ticket_refresh_s_;
+  }
+
+  // The ticket goes out ahead of the record the caller is sending.
+  void RefreshTicketIfDue() {
+    if (ticket_refresh_s_ == 0) return;
+    const int64_t now = time(nullptr);
+    if (now < next_ticket_at_) return;
+    SSL_new_session_ticket(ssl_);
+    next_ticket_at_ = now + ticket_refresh_s_;
   }
 
   // Decrypts every complete record of the input into `up`. Each SSL_read takes at most one record
@@ -239,6 +261,8 @@ class TlsTransform final : public StreamTransform {
   bool established_ = false;
   bool peer_closed_ = false;
   bool failed_ = false;
+  int64_t ticket_refresh_s_ = 0;  // 0: no refresh (TLS 1.2)
+  int64_t next_ticket_at_ = 0;    // time(2) seconds
   std::optional<std::string> identity_;
 };
 

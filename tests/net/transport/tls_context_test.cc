@@ -128,6 +128,19 @@ TEST(LoadTlsContext, PassesCipherListsThroughAndRefusesInvalidOnes) {
               StartsWith("invalid TLS 1.3 ciphersuites \"TLS_NO_SUCH_SUITE\": "));
 }
 
+TEST(LoadTlsContext, TakesSessionLifetimesUpToSevenDays) {
+  TestPki pki;
+  TlsOptions options = OptionsFor(pki);
+  EXPECT_EQ(SSL_CTX_get_timeout((*LoadTlsContext(options))->ssl_ctx()), 86400);
+  options.session_lifetime_s = 7 * 86400;
+  EXPECT_TRUE(LoadTlsContext(options).ok());
+  for (const uint32_t lifetime : {0u, 7u * 86400 + 1}) {
+    options.session_lifetime_s = lifetime;
+    EXPECT_THAT(std::string(LoadTlsContext(options).status().message()),
+                HasSubstr("TLS session lifetime " + std::to_string(lifetime) + " s is out of range (1 to 604800)"));
+  }
+}
+
 TEST(LoadTlsContext, RequiringClientCertificatesNeedsACaFile) {
   TestPki pki;
   TlsOptions options = OptionsFor(pki);

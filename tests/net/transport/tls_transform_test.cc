@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -382,6 +383,33 @@ TEST_F(TlsTransformTest, ATicketKeyFileLetsSessionsSurviveARestart) {
     MemoryTlsClient client(client_ctx_.get(), session.get());
     ASSERT_TRUE(Exchange(client, *after_restart, up_).ok());
     EXPECT_EQ(SSL_session_reused(client.ssl()), with_file);
+  }
+}
+
+// A long-connected TLS 1.3 device gets a fresh ticket every half lifetime, so it can resume after
+// its first ticket expired. Lifetime 2 s; OpenSSL counts whole seconds, hence the waits over 3 s.
+TEST_F(TlsTransformTest, ALongConnectionGetsFreshTickets) {
+  TlsOptions options;
+  options.session_lifetime_s = 2;
+  std::shared_ptr<const TlsContext> context = Context(options);
+  std::unique_ptr<StreamTransform> server = NewTlsTransform(context);
+  MemoryTlsClient client(client_ctx_.get());
+  ASSERT_TRUE(Exchange(client, *server, up_).ok());
+  testing::SslSessionPtr first = client.Session();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  ASSERT_TRUE(ServerSend(*server, client, "PINGRESP").ok());
+  EXPECT_EQ(client.received(), "PINGRESP");
+  testing::SslSessionPtr refreshed = client.Session();
+  EXPECT_NE(refreshed.get(), first.get());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1900));  // `first` is now past its lifetime
+  client.Shutdown();
+
+  for (SSL_SESSION* session : {first.get(), refreshed.get()}) {
+    std::unique_ptr<StreamTransform> next = NewTlsTransform(context);
+    MemoryTlsClient returning(client_ctx_.get(), session);
+    ASSERT_TRUE(Exchange(returning, *next, up_).ok());
+    EXPECT_EQ(SSL_session_reused(returning.ssl()) == 1, session == refreshed.get());
   }
 }
 
