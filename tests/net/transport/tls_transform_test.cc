@@ -561,6 +561,9 @@ TEST_F(TlsTransformTest, IdleConnectionsKeepNoRecordBuffers) {
   up_ = std::string();
   down = std::string();
   const struct mallinfo2 after = mallinfo2();
+  if (after.uordblks == 0 && after.hblkhd == 0) {
+    GTEST_SKIP() << "the allocator does not report through glibc's mallinfo2 (valgrind or a sanitizer?)";
+  }
   const double per_connection =
       static_cast<double>((after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd)) / kConnections;
   EXPECT_LT(per_connection, 20 * 1024);
