@@ -38,6 +38,7 @@ absl::Status Ring::SetUp(const RingOptions& options, int shard_index) {
   };
   int err = 0;
   for (const SetupAttempt& attempt : attempts) {
+    if (!options.single_issuer && (attempt.flags & IORING_SETUP_SINGLE_ISSUER)) continue;
     io_uring_params params{};
     params.flags = attempt.flags | IORING_SETUP_CQSIZE;
     params.cq_entries = options.entries * 4;
@@ -168,7 +169,21 @@ void Ring::PrepCancel(void* target, Op op) {
   io_uring_sqe_set_data64(sqe, UserData(nullptr, Op::kCancel));
 }
 
+void Ring::PrepConnect(int fd, const sockaddr* address, socklen_t length, void* target) {
+  io_uring_sqe* sqe = NextSqe();
+  io_uring_prep_connect(sqe, fd, address, length);
+  io_uring_sqe_set_data64(sqe, UserData(target, Op::kConnect));
+}
+
+void Ring::PrepTimeout(__kernel_timespec* timeout, void* target) {
+  io_uring_sqe* sqe = NextSqe();
+  io_uring_prep_timeout(sqe, timeout, 0, 0);
+  io_uring_sqe_set_data64(sqe, UserData(target, Op::kTimeout));
+}
+
 void Ring::Submit() { io_uring_submit(&ring_); }
+
+void Ring::SubmitAndWait() { io_uring_submit_and_wait(&ring_, 1); }
 
 void Ring::SubmitAndWait(int64_t timeout_us) {
   __kernel_timespec ts{};

@@ -1,8 +1,9 @@
 // A shard's io_uring: set-up with feature fallback, the provided-buffer ring for receives, and every
-// raw SQE preparation of the broker in one place (helio's uring_proactor pattern), so no other file
-// touches an io_uring_sqe.
+// raw SQE preparation of the project in one place (helio's uring_proactor pattern), so no other file
+// touches an io_uring_sqe. ringmq-bench's workers use it too (connects and timer ticks are theirs).
 //
-// Thread ownership: owned by one shard thread; only that thread calls any method.
+// Thread ownership: owned by one shard (or load-generator worker) thread; only that thread calls any
+// method after Create.
 #pragma once
 
 #include <sys/socket.h>
@@ -20,13 +21,18 @@
 
 namespace ringmq {
 
-// Which kind of operation a completion belongs to; kept in the low bits of user_data.
-enum class Op : uint8_t { kAccept = 1, kRecv = 2, kSend = 3, kWake = 4, kCancel = 5 };
+// Which kind of operation a completion belongs to; kept in the low three bits of user_data, so a
+// target must be 8-byte aligned. kConnect and kTimeout are ringmq-bench's.
+enum class Op : uint8_t { kAccept = 1, kRecv = 2, kSend = 3, kWake = 4, kCancel = 5, kConnect = 6, kTimeout = 7 };
 
 struct RingOptions {
   unsigned entries = 4096;
   unsigned recv_buffer_count = 1024;  // power of two
   unsigned recv_buffer_size = 8192;
+  // SINGLE_ISSUER|DEFER_TASKRUN ties the ring to the thread that creates it. A ring created on one
+  // thread and driven by another (ringmq-bench sets its workers up on the main thread, so that a
+  // failure is reported before any starts) must do without: it gets COOP_TASKRUN or plain.
+  bool single_issuer = true;
 };
 
 struct Completion {
@@ -56,9 +62,14 @@ class Ring {
   void PrepSendmsgZc(int fd, const msghdr* msg, void* target);
   void PrepRead(int fd, void* buffer, size_t size, Op op, void* target);
   void PrepCancel(void* target, Op op);  // cancels the op with that user_data
+  void PrepConnect(int fd, const sockaddr* address, socklen_t length, void* target);
+  // A completion (kTimeout, res -ETIME) once `timeout` has passed; it must stay valid until submitted.
+  void PrepTimeout(__kernel_timespec* timeout, void* target);
 
   // Submits what is queued and waits until at least one completion or the timeout.
   void SubmitAndWait(int64_t timeout_us);
+  // The same without a time limit (for a loop that always has a timeout of its own armed).
+  void SubmitAndWait();
   void Submit();
   // Calls handle(const Completion&) for every completion available, returns how many.
   template <class Handler>

@@ -349,6 +349,7 @@ class Shard {
   void BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add);
   void SendEnvelope(int to, Envelope envelope);
   void DrainInbox();
+  void AnswerRouteBarriers();  // the barriers received, once every queue into this shard is drained
   void HandleEnvelope(Envelope&& envelope);
   void PublishQueuedEnvelopes();
   bool CrossShardBacklogged() const { return congested_; }
@@ -513,6 +514,7 @@ class Shard {
   };
   absl::flat_hash_map<uint64_t, PendingSuback> pending_subacks_;
   uint64_t next_barrier_id_ = 0;
+  std::vector<BarrierEnvelope> barrier_answers_;  // owed to other shards once the inbox is drained
   // OnConnect found the CONNECT must wait for the next turn's hashing budget (net/access_control.h):
   // ParsePackets keeps it, unparsed, with what follows it.
   bool connect_deferred_ = false;

@@ -202,13 +202,28 @@ bool Shard::BacklogCanMove() {
 }
 
 void Shard::DrainInbox() {
+  bool drained_every_queue = true;
   for (int from = 0; from < mesh_.shard_count(); ++from) {
     if (from == index_) continue;
     const size_t taken = mesh_.Queue(from, index_).ConsumeBatch(
         [this](Envelope&& envelope) { HandleEnvelope(std::move(envelope)); }, kInboxBatch);
     if (taken > 0) mesh_.WakeIfWaitingForSpace(from, index_);
+    drained_every_queue = drained_every_queue && taken < kInboxBatch;
   }
+  if (drained_every_queue) AnswerRouteBarriers();
   if (!congested_ && !paused_.empty()) resume_check_ = true;
+}
+
+void Shard::AnswerRouteBarriers() {
+  // A barrier is answered only after a drain that emptied every queue into this shard, so whatever
+  // any shard sent here before the barrier was sent has been handled - and what that caused (a
+  // retained update forwarded to its home shard before the publisher's PUBACK, re-sent from here to
+  // every replica) is queued to the asking shard ahead of the answer. A subscriber whose SUBSCRIBE
+  // came after that PUBACK therefore finds the retained message in its shard's replica.
+  for (const BarrierEnvelope& barrier : barrier_answers_) {
+    SendEnvelope(barrier.origin, BarrierEnvelope{index_, barrier.id, true});
+  }
+  barrier_answers_.clear();
 }
 
 void Shard::HandleEnvelope(Envelope&& envelope) {
@@ -226,7 +241,7 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
     if (barrier->answer) {
       CompleteRouteBarrier(barrier->id);
     } else {
-      SendEnvelope(barrier->origin, BarrierEnvelope{index_, barrier->id, true});
+      barrier_answers_.push_back(*barrier);
     }
   } else if (auto* hold = std::get_if<HoldEnvelope>(&envelope)) {
     ApplyPublisherHold(hold->publisher_id, hold->hold);

@@ -55,7 +55,10 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
     if (result.retained.has_value()) retained_requests.push_back(std::move(*result.retained));
   }
   for (size_t i = 0; i < subscribe.subscriptions.size(); ++i) suback.reasons[i] = suback.reasons[last[i]];
-  if (routes_changed && mesh_.shard_count() > 1) {
+  // Retained messages are looked up only after a barrier too: a retained message whose PUBACK the
+  // publisher already has may still be on its way to this shard's replica through its home shard
+  // (see AnswerRouteBarriers).
+  if ((routes_changed || !retained_requests.empty()) && mesh_.shard_count() > 1) {
     std::string packet;
     EncodeSuback(suback, conn->version, packet);
     SendSubackAfterRouteBarrier(conn, std::move(packet), std::move(retained_requests));

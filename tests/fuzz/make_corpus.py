@@ -7,7 +7,9 @@ The seeds are the byte vectors the tests already use:
     build/, so build them first: ninja -C build tests/decoder_test tests/decode_connect_test ...),
   - the packets of the integration helpers (tests/integration/mqtt_bytes.py, mqtt5_bytes.py) and the
     malformed packets of tests/integration/test_malformed.py, alone and as whole sessions,
-  - the string literals of tests/core/topic_test.cc and utf8_test.cc.
+  - the string literals of tests/core/topic_test.cc and utf8_test.cc,
+  - PROXY protocol headers: the v1 lines of tests/core/proxy_protocol_test.cc and v2 headers of every
+    family, alone and followed by a CONNECT.
 Each corpus directory is rewritten from scratch, so the output depends only on those sources.
 
 Usage: /usr/bin/python3 tests/fuzz/make_corpus.py [BUILD_DIR]
@@ -221,6 +223,34 @@ def write_corpus(target: str, seeds: list[bytes]) -> int:
     return len(names)
 
 
+def proxy_v2(command: int, family_transport: int, payload: bytes) -> bytes:
+    signature = b"\r\n\r\n\x00\r\nQUIT\n"
+    return signature + bytes([0x20 | command, family_transport]) + len(payload).to_bytes(2, "big") + payload
+
+
+def proxy_seeds() -> list[bytes]:
+    """PROXY protocol headers: the unit tests' v1 lines, and v2 headers of each family, with TLVs."""
+    v1 = [line for line in c_string_literals(ROOT / "tests" / "core" / "proxy_protocol_test.cc")
+          if line.startswith(b"PROXY")]
+    ports = (51234).to_bytes(2, "big") + (1883).to_bytes(2, "big")
+    tlvs = b"\x01\x00\x02h2" + b"\x04\x00\x03\x00\x00\x00" + b"\xea\x00\x04vpce"
+    v2 = [
+        proxy_v2(1, 0x11, bytes([203, 0, 113, 7, 10, 0, 0, 2]) + ports),
+        proxy_v2(1, 0x11, bytes([203, 0, 113, 7, 10, 0, 0, 2]) + ports + tlvs),
+        proxy_v2(1, 0x21, bytes(15) + b"\x01" + bytes(15) + b"\x02" + ports),
+        proxy_v2(1, 0x21, bytes(15) + b"\x01" + bytes(15) + b"\x02" + ports + tlvs),
+        proxy_v2(1, 0x31, b"/run/client".ljust(108, b"\x00") + b"/run/ringmq".ljust(108, b"\x00")),
+        proxy_v2(1, 0x00, b""),
+        proxy_v2(0, 0x00, b""),
+        proxy_v2(0, 0x11, bytes(12)),
+        # HAProxy 2.6 send-proxy-v2 with proxy-v2-options ssl,unique-id,authority,crc32c.
+        bytes.fromhex("0d0a0d0a000d0a515549540a211100477f0000017f000001a3fa9f2f03000425f4f15305002937463030"
+                      "303030313a413346415f37463030303030313a394632465f36423135323634365f3030303020000500"
+                      "00000000"),
+    ]
+    return v1 + v2 + [header + mb.connect("p") for header in v1[:2] + v2]
+
+
 def main() -> None:
     build_dir = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
     unit_packets = unit_test_packets(build_dir)
@@ -232,6 +262,7 @@ def main() -> None:
         "password_file": file_seeds("password_file_test.cc", "credential_cache_test.cc"),
         "acl": file_seeds("acl_test.cc") + [integration_acl()],
         "scram_credentials": file_seeds("scram_credentials_test.cc"),
+        "proxy_protocol": proxy_seeds(),
     }
     for target, target_seeds in seeds.items():
         count = write_corpus(target, target_seeds)

@@ -61,7 +61,10 @@ def test_unlimited_publishers_lose_nothing_with_default_limits(start_broker, uid
     receivers = 1
     assert result["sent"] > 0 and result["received"] == result["sent"] * receivers, result
     assert result["lost"] == 0 and result["dup"] == 0 and result["errors"] == 0, result
-    assert sys_value(broker, "$SYS/broker/messages/dropped", lambda v: True) == 0
+    # The QoS 0 run before may drop by its policy (--max_queued_bytes) on a busy machine; nothing else may.
+    qos12_reasons = [r for r in DROP_REASONS if not r.startswith("qos0")]
+    by_reason = {r: sys_value(broker, f"$SYS/broker/messages/dropped/{r}", lambda v: True) for r in qos12_reasons}
+    assert all(count == 0 for count in by_reason.values()), by_reason
 
 
 class FloodingPublisher:

@@ -8,6 +8,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "net/log.h"
 #include "tools/bench/bench_flags.h"
 #include "tools/bench/report.h"
 #include "tools/bench/run_driver.h"
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
   usage.contains_help_flags = [](absl::string_view path) { return absl::StrContains(path, "tools/bench/"); };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  // The broker's io_uring wrapper logs how it set the ring up; the load generator's stderr is for its
+  // progress and its problems only.
+  ringmq::SetLogLevel(ringmq::LogLevel::kWarning);
 
   absl::StatusOr<ringmq::bench::BenchConfig> config = ringmq::bench::ConfigFromFlags();
   if (!config.ok()) {

@@ -10,10 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "core/frame.h"
 #include "tools/bench/payload_stamp.h"
-#include "tools/bench/uring_ops.h"
 
 namespace ringmq::bench {
 namespace {
@@ -63,23 +61,18 @@ Worker::~Worker() {
   for (Connection& c : conns_) {
     if (c.fd >= 0) close(c.fd);
   }
-  buffers_.reset();  // unregisters from the ring, so before the ring goes
-  if (ring_ready_) io_uring_queue_exit(&ring_);
+  ring_.reset();  // ends what the kernel still holds before the buffers it points into go
 }
 
 absl::Status Worker::Init() {
-  io_uring_params params{};
-  params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
-  params.cq_entries = kRingEntries * 4;
-  params.flags |= IORING_SETUP_CQSIZE;
-  if (int err = io_uring_queue_init_params(kRingEntries, &ring_, &params); err < 0) {
-    return absl::InternalError(absl::StrCat("io_uring_queue_init: ", strerror(-err)));
-  }
-  ring_ready_ = true;
-  absl::StatusOr<std::unique_ptr<BufferRing>> buffers =
-      BufferRing::Create(ring_, /*group=*/0, kRecvBufferCount, kRecvBufferSize);
-  if (!buffers.ok()) return buffers.status();
-  buffers_ = std::move(*buffers);
+  RingOptions options;
+  options.entries = kRingEntries;
+  options.recv_buffer_count = kRecvBufferCount;
+  options.recv_buffer_size = kRecvBufferSize;
+  options.single_issuer = false;  // created here on the main thread, driven by the worker's own
+  absl::StatusOr<std::unique_ptr<Ring>> ring = Ring::Create(options, static_cast<int>(index_));
+  if (!ring.ok()) return ring.status();
+  ring_ = std::move(*ring);
   return absl::OkStatus();
 }
 
@@ -96,7 +89,7 @@ void Worker::Run() {
     if (phase_ == Phase::kStop) break;
     FlushDirty(MonotonicNowNs());
     ArmTicks();
-    io_uring_submit_and_wait(&ring_, 1);
+    ring_->SubmitAndWait();  // the slow tick is always armed, so this wakes within 100 ms
     ProcessCompletions();
   }
   ShutDown();
@@ -127,45 +120,40 @@ void Worker::ArmTicks() {
   // publisher or a connect waits for time to pass, so an idle worker wakes ten times a second.
   if (!slow_tick_armed_) {
     slow_tick_ = {.tv_sec = 0, .tv_nsec = kSlowTickNs};
-    PrepareTick(GetSqe(ring_), &slow_tick_, /*fast=*/false);
+    ring_->PrepTimeout(&slow_tick_, &slow_tick_);
     slow_tick_armed_ = true;
   }
   if (!fast_tick_armed_ && (!stalled_.empty() || connects_throttled_)) {
     fast_tick_ = {.tv_sec = 0, .tv_nsec = kFastTickNs};
-    PrepareTick(GetSqe(ring_), &fast_tick_, /*fast=*/true);
+    ring_->PrepTimeout(&fast_tick_, &fast_tick_);
     fast_tick_armed_ = true;
   }
 }
 
 void Worker::ProcessCompletions() {
   const int64_t now = MonotonicNowNs();
-  unsigned head;
-  unsigned count = 0;
-  io_uring_cqe* cqe;
-  io_uring_for_each_cqe(&ring_, head, cqe) {
-    Dispatch(*cqe, now);
-    ++count;
-  }
-  io_uring_cq_advance(&ring_, count);
-  buffers_->Commit();
+  ring_->ForEachCompletion([&](const Completion& completion) { Dispatch(completion, now); });
 }
 
-void Worker::Dispatch(const io_uring_cqe& cqe, int64_t now) {
-  const CompletionTag tag = DecodeTag(cqe.user_data);
-  switch (tag.op) {
-    case UringOp::kTick:
-      (tag.connection == kFastTickTag ? fast_tick_armed_ : slow_tick_armed_) = false;
+void Worker::Dispatch(const Completion& completion, int64_t now) {
+  switch (completion.op) {
+    case Op::kTimeout:
+      (completion.target == &fast_tick_ ? fast_tick_armed_ : slow_tick_armed_) = false;
       OnTick(now);
       return;
-    case UringOp::kConnect:
-      OnConnectDone(conns_[tag.connection], cqe.res, now);
+    case Op::kConnect:
+      OnConnectDone(*static_cast<Connection*>(completion.target), completion.res, now);
       return;
-    case UringOp::kRecv:
-      OnRecv(conns_[tag.connection], cqe, now);
+    case Op::kRecv:
+      OnRecv(*static_cast<Connection*>(completion.target), completion, now);
       return;
-    case UringOp::kSend:
-      OnSendDone(conns_[tag.connection], cqe.res, now);
+    case Op::kSend:
+      OnSendDone(*static_cast<Connection*>(completion.target), completion.res, now);
       return;
+    case Op::kAccept:
+    case Op::kWake:
+    case Op::kCancel:
+      return;  // the load generator issues none of these
   }
 }
 
@@ -188,9 +176,7 @@ void Worker::FlushDirty(int64_t now) {
 }
 
 void Worker::WaitAndProcess(int64_t timeout_ns) {
-  __kernel_timespec timeout{.tv_sec = timeout_ns / kSecondNs, .tv_nsec = timeout_ns % kSecondNs};
-  io_uring_cqe* cqe = nullptr;
-  io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &timeout, nullptr);
+  ring_->SubmitAndWait(timeout_ns / 1000);
   ProcessCompletions();
   FlushDirty(MonotonicNowNs());
 }
@@ -255,7 +241,7 @@ void Worker::Open(Connection& c, int64_t now) {
     const int bytes = static_cast<int>(config_.publisher_send_buffer);
     setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
   }
-  PrepareConnect(GetSqe(ring_), c.fd, reinterpret_cast<const sockaddr*>(&broker_.address), broker_.length, Slot(c));
+  ring_->PrepConnect(c.fd, reinterpret_cast<const sockaddr*>(&broker_.address), broker_.length, &c);
   ++outstanding_ops_;
 }
 
@@ -274,30 +260,30 @@ void Worker::OnConnectDone(Connection& c, int result, int64_t now) {
 }
 
 void Worker::ArmRecv(Connection& c) {
-  PrepareRecvMultishot(GetSqe(ring_), c.fd, buffers_->group(), Slot(c));
+  ring_->PrepRecv(c.fd, &c, /*multishot=*/true);  // single-shot where the kernel lacks multishot
   c.recv_armed = true;
   ++outstanding_ops_;
 }
 
-void Worker::OnRecv(Connection& c, const io_uring_cqe& cqe, int64_t now) {
-  if ((cqe.flags & IORING_CQE_F_MORE) == 0) {
+void Worker::OnRecv(Connection& c, const Completion& completion, int64_t now) {
+  if (!completion.more()) {
     c.recv_armed = false;
     --outstanding_ops_;
   }
-  if (cqe.flags & IORING_CQE_F_BUFFER) {
-    const uint16_t id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-    if (cqe.res > 0 && c.state != ConnState::kClosed) {
-      Consume(c, buffers_->Buffer(id, static_cast<uint32_t>(cqe.res)), now);
+  if (completion.has_buffer()) {
+    const uint16_t id = completion.buffer_id();
+    if (completion.res > 0 && c.state != ConnState::kClosed) {
+      Consume(c, ring_->BufferData(id, static_cast<size_t>(completion.res)), now);
     }
-    buffers_->Recycle(id);
+    ring_->ReturnBuffer(id);
   }
   if (c.state == ConnState::kClosed) return;
-  if (cqe.res == 0) {
+  if (completion.res == 0) {
     ConnectionLost(c, "connection closed by the broker");
     return;
   }
-  if (cqe.res < 0 && cqe.res != -ENOBUFS) {
-    ConnectionLost(c, strerror(-cqe.res));
+  if (completion.res < 0 && completion.res != -ENOBUFS) {
+    ConnectionLost(c, strerror(-completion.res));
     return;
   }
   // The multishot receive ends when the buffer ring ran dry (-ENOBUFS) or the kernel chose to stop.
@@ -423,7 +409,7 @@ void Worker::Flush(Connection& c, int64_t now) {
   c.tx_pending.clear();
   c.tx_sent = 0;
   c.last_tx_ns = now;
-  PrepareSend(GetSqe(ring_), c.fd, c.tx_sending.data(), c.tx_sending.size(), Slot(c));
+  ring_->PrepSend(c.fd, c.tx_sending.data(), c.tx_sending.size(), &c);
   c.send_in_flight = true;
   ++outstanding_ops_;
 }
@@ -438,7 +424,7 @@ void Worker::OnSendDone(Connection& c, int result, int64_t now) {
   }
   c.tx_sent += static_cast<size_t>(result);
   if (c.tx_sent < c.tx_sending.size()) {  // a short send: the rest goes first, in order
-    PrepareSend(GetSqe(ring_), c.fd, c.tx_sending.data() + c.tx_sent, c.tx_sending.size() - c.tx_sent, Slot(c));
+    ring_->PrepSend(c.fd, c.tx_sending.data() + c.tx_sent, c.tx_sending.size() - c.tx_sent, &c);
     c.send_in_flight = true;
     ++outstanding_ops_;
     return;

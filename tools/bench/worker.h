@@ -1,5 +1,5 @@
-// Worker: one ringmq-bench thread with its own io_uring, provided-buffer ring and share of the
-// connections. It opens them (IORING_OP_CONNECT, ramped up by --connect_rate), speaks MQTT through
+// Worker: one ringmq-bench thread with its own io_uring (net/ring.h, the broker's wrapper, with its
+// provided-buffer ring) and share of the connections. It opens them (IORING_OP_CONNECT, ramped up by --connect_rate), speaks MQTT through
 // ClientSession, publishes stamped messages while the run phase allows, and checks what its
 // subscribers receive (latency histogram, per-publisher sequence tracking).
 //
@@ -10,7 +10,6 @@
 // thread; progress() is read concurrently by the main thread; Finish() after the thread is joined.
 #pragma once
 
-#include <liburing.h>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -21,8 +20,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "net/ring.h"
 #include "tools/bench/bench_config.h"
-#include "tools/bench/buffer_ring.h"
 #include "tools/bench/client_session.h"
 #include "tools/bench/run_plan.h"
 #include "tools/bench/run_totals.h"
@@ -79,6 +78,8 @@ class Worker {
     // Subscriber side, keyed by publisher index.
     absl::flat_hash_map<uint32_t, SequenceTracker> trackers;
   };
+  // The ring keeps an operation's kind in the low three bits of its target's address.
+  static_assert(alignof(Connection) >= 8);
 
   bool Opening(const Connection& c) const {
     return c.state == ConnState::kTcpConnecting || c.state == ConnState::kMqttConnecting;
@@ -89,7 +90,7 @@ class Worker {
   void ObservePhase(int64_t now);
   void ArmTicks();
   void ProcessCompletions();
-  void Dispatch(const io_uring_cqe& cqe, int64_t now);
+  void Dispatch(const Completion& completion, int64_t now);
   void OnTick(int64_t now);
   void FlushDirty(int64_t now);
   void ShutDown();
@@ -99,7 +100,7 @@ class Worker {
   void StartConnects(int64_t now);
   void Open(Connection& c, int64_t now);
   void OnConnectDone(Connection& c, int result, int64_t now);
-  void OnRecv(Connection& c, const io_uring_cqe& cqe, int64_t now);
+  void OnRecv(Connection& c, const Completion& completion, int64_t now);
   void OnSendDone(Connection& c, int result, int64_t now);
   void ArmRecv(Connection& c);
   void Consume(Connection& c, std::span<const uint8_t> data, int64_t now);
@@ -124,10 +125,8 @@ class Worker {
   SharedState& shared_;
   const BrokerAddress broker_;
 
-  io_uring ring_{};
-  bool ring_ready_ = false;
-  std::unique_ptr<BufferRing> buffers_;
-  std::vector<Connection> conns_;
+  std::unique_ptr<Ring> ring_;  // with the receive buffers of all the worker's connections
+  std::vector<Connection> conns_;  // reserved once: a Connection's address is its ring target
   std::vector<uint32_t> dirty_;
   std::vector<uint32_t> stalled_;
   std::vector<uint32_t> stalled_scratch_;
