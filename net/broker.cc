@@ -18,6 +18,7 @@
 #include "net/metrics_server.h"
 #include "net/monotonic_clock.h"
 #include "net/shard.h"
+#include "net/transport/tls_context.h"
 #include "net/transport/transport_factory.h"
 
 namespace ringmq {
@@ -73,6 +74,16 @@ void ReloadAccessPolicy(const AccessFiles& files, AccessPolicyStore& store) {
   store.Replace(*std::move(policy));
 }
 
+// SIGHUP: certificate and key are read again for new TLS connections; existing ones keep theirs. A
+// file that fails to load leaves the context in force as it was.
+void ReloadTls(TlsContextHolder& tls) {
+  if (absl::Status status = tls.Reload(); !status.ok()) {
+    Log(LogLevel::kError, "SIGHUP: TLS certificate not reloaded, the previous one stays: %s", status.message());
+    return;
+  }
+  Log(LogLevel::kInfo, "SIGHUP: TLS certificate and key reloaded (%s)", tls.Current()->description());
+}
+
 // --metrics_listen: the Prometheus endpoint, on its own thread, reading the shards' counters.
 absl::StatusOr<std::unique_ptr<MetricsServer>> StartMetricsServer(ListenAddress address,
                                                                   const std::vector<ShardStats>& stats,
@@ -104,8 +115,8 @@ absl::Status RunBroker(BrokerConfig config) {
   const int shard_count = config.shards;
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
-  absl::StatusOr<std::vector<TransformFactory>> factories = MakeTransformFactories(config);
-  if (!factories.ok()) return factories.status();
+  absl::StatusOr<ListenerTransports> transports = MakeListenerTransports(config);
+  if (!transports.ok()) return transports.status();
   for (ListenUrl& url : config.listen) {
     absl::StatusOr<std::vector<int>> fds = OpenListeners(url.address, shard_count, config.connect_timeout_s);
     if (!fds.ok()) return fds.status();
@@ -116,7 +127,7 @@ absl::Status RunBroker(BrokerConfig config) {
   BrokerShared shared;
   shared.start_ms = MonotonicMs();
   shared.access_policies = &policies;
-  shared.transform_factories = *std::move(factories);
+  shared.transform_factories = std::move(transports->factories);
   if (config.max_connections_per_ip > 0) shared.per_ip = std::make_unique<PerIpConnections>(config.max_connections_per_ip);
   if (config.max_connect_rate > 0) {
     for (size_t i = 0; i < config.listen.size(); ++i) {
@@ -161,6 +172,7 @@ absl::Status RunBroker(BrokerConfig config) {
     sigwait(&signals, &signal_number);
     if (signal_number != SIGHUP) break;
     ReloadAccessPolicy(config.access, policies);
+    if (transports->tls != nullptr) ReloadTls(*transports->tls);
   }
   Log(LogLevel::kInfo, "received %s, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   shared.stopping.store(true, std::memory_order_release);

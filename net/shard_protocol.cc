@@ -274,8 +274,9 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   }
   ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
-  Log(LogLevel::kDebug, "shard %d: client %s connected (MQTT %s, keep-alive %d s, session present %d)", index_,
-      LogText(session->client_id()), VersionName(connect.version), connect.keep_alive, session_present);
+  Log(LogLevel::kDebug, "shard %d: client %s connected%s (MQTT %s, keep-alive %d s, session present %d)", index_,
+      LogText(session->client_id()), PeerText(conn), VersionName(connect.version), connect.keep_alive,
+      session_present);
   if (session_present) {
     ResendInflight(*session);
     PumpQueue(*session);

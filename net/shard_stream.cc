@@ -157,7 +157,9 @@ std::string Shard::PeerText(const Connection* conn) const {
   const Stream* stream = StreamOf(conn);
   if (stream == nullptr) return "";
   const std::optional<ProxiedPeer> peer = stream->transform->proxied_peer();
-  return peer.has_value() ? absl::StrCat(" from ", peer->address, ":", peer->port) : "";
+  if (!peer.has_value()) return "";
+  const bool v6 = peer->address.find(':') != std::string::npos;
+  return absl::StrCat(" from ", v6 ? "[" : "", peer->address, v6 ? "]:" : ":", peer->port);
 }
 
 }  // namespace ringmq

@@ -6,17 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "net/transport/transform_chain.h"
 
-// Each transport is wired once its files are in the tree: the helpers' branches land one by one, and
-// until a transport's branch is merged its scheme is refused at start-up rather than half-served.
-#if __has_include("net/transport/proxy_transform.h")
+#include "net/log.h"
 #include "net/transport/proxy_transform.h"
-#define RINGMQ_HAS_PROXY_TRANSPORT 1
-#endif
-#if __has_include("net/transport/tls_transform.h") && __has_include("net/transport/tls_context.h")
 #include "net/transport/tls_context.h"
 #include "net/transport/tls_transform.h"
-#define RINGMQ_HAS_TLS_TRANSPORT 1
-#endif
+
+// The WebSocket transport lands on its own branch: until its files are in the tree, ws:// and wss://
+// are refused at start-up rather than half-served.
 #if __has_include("net/transport/websocket_transform.h")
 #include "net/transport/websocket_transform.h"
 #define RINGMQ_HAS_WEBSOCKET_TRANSPORT 1
@@ -36,13 +32,13 @@ absl::Status NotBuilt(const ListenUrl& url, absl::string_view transport) {
 class TlsLayers {
  public:
   explicit TlsLayers(const TransportConfig& config) : config_(config) {}
+
   absl::StatusOr<LayerMaker> Maker(const ListenUrl& url) {
     if (config_.tls_cert_file.empty() || config_.tls_key_file.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("--listen ", url.ToString(),
                                                      " needs a certificate: give --tls_cert_file and --tls_key_file"));
     }
-#ifdef RINGMQ_HAS_TLS_TRANSPORT
-    if (context_ == nullptr) {
+    if (holder_ == nullptr) {
       TlsOptions options;
       options.cert_file = config_.tls_cert_file;
       options.key_file = config_.tls_key_file;
@@ -53,28 +49,22 @@ class TlsLayers {
       options.ciphersuites = config_.tls_ciphersuites;
       absl::StatusOr<std::shared_ptr<const TlsContext>> context = LoadTlsContext(options);
       if (!context.ok()) return context.status();
-      context_ = *std::move(context);
+      Log(LogLevel::kInfo, "TLS: %s", (*context)->description());
+      holder_ = std::make_shared<TlsContextHolder>(*std::move(context));
     }
-    return LayerMaker([context = context_] { return NewTlsTransform(context); });
-#else
-    return NotBuilt(url, "TLS");
-#endif
+    // A connection keeps the context it started from; a reload changes what later ones get.
+    return LayerMaker([holder = holder_] { return NewTlsTransform(holder->Current()); });
   }
+
+  std::shared_ptr<TlsContextHolder> holder() const { return holder_; }
 
  private:
   const TransportConfig& config_;
-#ifdef RINGMQ_HAS_TLS_TRANSPORT
-  std::shared_ptr<const TlsContext> context_;
-#endif
+  std::shared_ptr<TlsContextHolder> holder_;
 };
 
-absl::StatusOr<LayerMaker> ProxyMaker(const ListenUrl& url) {
-#ifdef RINGMQ_HAS_PROXY_TRANSPORT
-  (void)url;
-  return LayerMaker([] { return NewProxyProtocolTransform(); });
-#else
-  return NotBuilt(url, "PROXY protocol");
-#endif
+LayerMaker ProxyMaker() {
+  return [] { return NewProxyProtocolTransform(); };
 }
 
 absl::StatusOr<LayerMaker> WebSocketMaker(const ListenUrl& url, const BrokerConfig& config) {
@@ -104,16 +94,12 @@ TransformFactory Stack(std::vector<LayerMaker> makers) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<TransformFactory>> MakeTransformFactories(const BrokerConfig& config) {
-  std::vector<TransformFactory> factories;
+absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config) {
+  ListenerTransports transports;
   TlsLayers tls(config.transport);
   for (const ListenUrl& url : config.listen) {
     std::vector<LayerMaker> makers;
-    if (url.proxy_protocol) {
-      absl::StatusOr<LayerMaker> proxy = ProxyMaker(url);
-      if (!proxy.ok()) return proxy.status();
-      makers.push_back(*std::move(proxy));
-    }
+    if (url.proxy_protocol) makers.push_back(ProxyMaker());
     if (url.tls()) {
       absl::StatusOr<LayerMaker> layer = tls.Maker(url);
       if (!layer.ok()) return layer.status();
@@ -124,9 +110,10 @@ absl::StatusOr<std::vector<TransformFactory>> MakeTransformFactories(const Broke
       if (!layer.ok()) return layer.status();
       makers.push_back(*std::move(layer));
     }
-    factories.push_back(Stack(std::move(makers)));
+    transports.factories.push_back(Stack(std::move(makers)));
   }
-  return factories;
+  transports.tls = tls.holder();
+  return transports;
 }
 
 std::string DescribeListener(const ListenUrl& url) {

@@ -19,9 +19,18 @@ namespace ringmq {
 // Empty (false) for plain TCP.
 using TransformFactory = std::function<std::unique_ptr<StreamTransform>()>;
 
-// One factory per listener of `config.listen`, in the same order. Loads the TLS context once when a
-// listener needs it. A listener whose transport is not part of this build is a start-up error.
-absl::StatusOr<std::vector<TransformFactory>> MakeTransformFactories(const BrokerConfig& config);
+class TlsContextHolder;
+
+struct ListenerTransports {
+  std::vector<TransformFactory> factories;  // per listener of BrokerConfig::listen, in its order
+  // The TLS context every TLS listener's connections start from; null without TLS listeners.
+  // SIGHUP reloads it (certificate and key) for new connections; existing ones keep theirs.
+  std::shared_ptr<TlsContextHolder> tls;
+};
+
+// Loads the TLS context once when a listener needs it. A listener whose transport is not part of
+// this build is a start-up error.
+absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config);
 
 // How each listener is announced at start-up: "mqtts://0.0.0.0:8883 (tls)".
 std::string DescribeListener(const ListenUrl& url);

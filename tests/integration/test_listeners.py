@@ -92,7 +92,7 @@ def test_proxy_protocol_listener_takes_the_header_then_mqtt(start_broker, uid):
         assert connack_code(sock) == 0
         sock.sendall(mb.disconnect())
     # Logs name the client the header gave, not the balancer (this test, on 127.0.0.1).
-    assert broker.wait_for_log_count(r"from 203\.0\.113\.7:56324", 1)
+    assert broker.wait_for_log_count(rf"client {uid}-a connected from 203\.0\.113\.7:56324", 1)
 
 
 def test_proxy_protocol_listener_refuses_a_connection_without_the_header(start_broker, uid):
