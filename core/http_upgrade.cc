@@ -199,6 +199,12 @@ std::optional<size_t> FindRequestHeadEnd(std::string_view received, size_t searc
   return std::nullopt;
 }
 
+bool StartsLikeUpgradeRequest(std::string_view received) {
+  constexpr std::string_view kStart = "GET /";
+  const size_t compared = std::min(received.size(), kStart.size());
+  return received.substr(0, compared) == kStart.substr(0, compared);
+}
+
 UpgradeAnswer AnswerWebSocketUpgrade(std::string_view head, const WebSocketUpgradeOptions& options) {
   std::vector<std::string_view> lines = SplitText(head, '\n');
   const std::string_view request_line = WithoutCr(lines.front());

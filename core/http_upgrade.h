@@ -49,6 +49,10 @@ struct UpgradeAnswer {
 // head arriving in pieces is scanned once in all.
 std::optional<size_t> FindRequestHeadEnd(std::string_view received, size_t search_from = 0);
 
+// False once `received` cannot become an upgrade request: it does not start "GET /" (an MQTT client
+// on a WebSocket port, say), so it is refused at once instead of at the size bound or the timeout.
+bool StartsLikeUpgradeRequest(std::string_view received);
+
 // Judges a whole request head (as FindRequestHeadEnd delimits it).
 UpgradeAnswer AnswerWebSocketUpgrade(std::string_view head, const WebSocketUpgradeOptions& options);
 

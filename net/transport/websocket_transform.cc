@@ -63,12 +63,14 @@ class WebSocketTransform final : public StreamTransform {
     const size_t take = std::min(in.size(), kMaxUpgradeHeadBytes - head_.size());
     head_.append(reinterpret_cast<const char*>(in.data()), take);
     const std::optional<size_t> end = FindRequestHeadEnd(head_, scanned);
+    if (!end.has_value() && !StartsLikeUpgradeRequest(head_)) {
+      return RefuseUpgrade(AnswerWebSocketUpgrade(head_, UpgradeOptions()), sinks.down);
+    }
     if (!end.has_value()) {
       if (head_.size() < kMaxUpgradeHeadBytes) return absl::OkStatus();
       return RefuseUpgrade(HeadTooLargeAnswer(), sinks.down);
     }
-    const WebSocketUpgradeOptions options{.path = path_, .allowed_origins = allowed_origins_};
-    UpgradeAnswer answer = AnswerWebSocketUpgrade(std::string_view(head_).substr(0, *end), options);
+    UpgradeAnswer answer = AnswerWebSocketUpgrade(std::string_view(head_).substr(0, *end), UpgradeOptions());
     if (answer.status != UpgradeStatus::kAccepted) return RefuseUpgrade(std::move(answer), sinks.down);
     sinks.down += answer.response;
     state_ = State::kOpen;
@@ -79,6 +81,10 @@ class WebSocketTransform final : public StreamTransform {
     absl::Status status = ReceiveFrames(early, sinks);
     if (!status.ok()) return status;
     return ReceiveFrames(in.subspan(take), sinks);
+  }
+
+  WebSocketUpgradeOptions UpgradeOptions() const {
+    return WebSocketUpgradeOptions{.path = path_, .allowed_origins = allowed_origins_};
   }
 
   absl::Status RefuseUpgrade(UpgradeAnswer answer, std::string& down) {

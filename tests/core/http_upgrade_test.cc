@@ -164,6 +164,16 @@ TEST(WebSocketUpgrade, HeadTooLarge) {
   ExpectRefused(answer, UpgradeStatus::kHeadTooLarge, 431);
 }
 
+TEST(WebSocketUpgrade, StartsLikeUpgradeRequest) {
+  EXPECT_TRUE(StartsLikeUpgradeRequest(""));
+  EXPECT_TRUE(StartsLikeUpgradeRequest("GE"));
+  EXPECT_TRUE(StartsLikeUpgradeRequest("GET /"));
+  EXPECT_TRUE(StartsLikeUpgradeRequest(kRfcRequest));
+  EXPECT_FALSE(StartsLikeUpgradeRequest(std::string("\x10\x0d\x00\x04MQTT", 8)));  // an MQTT CONNECT
+  EXPECT_FALSE(StartsLikeUpgradeRequest("POST"));
+  EXPECT_FALSE(StartsLikeUpgradeRequest("GET http://"));
+}
+
 TEST(RequestHeadEnd, FoundAfterTheBlankLine) {
   EXPECT_EQ(FindRequestHeadEnd(kRfcRequest), kRfcRequest.size());
   EXPECT_EQ(FindRequestHeadEnd("GET / HTTP/1.1\n\nrest"), 16u);

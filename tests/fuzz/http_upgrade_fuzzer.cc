@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckResponse(answer);
   if (answer.status != ringmq::UpgradeStatus::kAccepted) return 0;
   FUZZ_CHECK(answer.subprotocol.empty() || answer.subprotocol == "mqtt" || answer.subprotocol == "mqttv3.1");
-  FUZZ_CHECK(head.starts_with("GET /mqtt"));
+  FUZZ_CHECK(head.starts_with("GET /mqtt") && ringmq::StartsLikeUpgradeRequest(head));
   const std::optional<std::string_view> accept = HeaderValue(answer.response, "Sec-WebSocket-Accept");
   FUZZ_CHECK(accept.has_value() && accept->size() == 28);
   return 0;

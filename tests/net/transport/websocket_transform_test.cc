@@ -199,6 +199,15 @@ TEST(WebSocketTransform, RefusedUpgradesAnswerInHttp) {
   EXPECT_TRUE(custom_path.transform->established());
 }
 
+// An MQTT client on a WebSocket port is answered at its first bytes, not at the bound or the timeout.
+TEST(WebSocketTransform, MqttWithoutUpgradeRefusedAtOnce) {
+  Peer peer;
+  const absl::Status status = peer.Receive(kConnect);
+  EXPECT_FALSE(status.ok());
+  EXPECT_TRUE(peer.down.starts_with("HTTP/1.1 400 ")) << peer.down;
+  EXPECT_FALSE(peer.transform->established());
+}
+
 TEST(WebSocketTransform, EndlessHeadGets431AtTheBound) {
   Peer peer;
   ASSERT_TRUE(peer.Receive("GET /mqtt HTTP/1.1\r\n").ok());
