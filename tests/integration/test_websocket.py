@@ -191,12 +191,15 @@ def test_disconnect_closes_the_connection(ws, uid):
     (wsb.client_frame(wsb.CLOSE, b"\x03"), 1002),
 ], ids=["text", "unmasked", "reserved-bit", "unknown-opcode", "stray-continuation", "long-ping",
         "fragmented-ping", "one-byte-close"])
-def test_protocol_violations_close_with_their_code(ws, uid, frame, code):
+def test_protocol_violations_close_with_their_code(ws, ws_broker, uid, frame, code):
     client = ws().upgraded()
     assert client.connect(f"{uid}-v").connack() == (False, 0)
+    from_line = ws_broker.log_line_count()
     client.send_raw(frame)
     assert client.wait_control(wsb.CLOSE) == wsb.close_payload(code)
     assert client.wait_socket_closed()
+    assert ws_broker.wait_for_log(rf"websocket: .*\(sent close {code}\)", from_line=from_line), \
+        "no log line saying why the connection was closed"
 
 
 def test_message_above_max_packet_size_gets_1009(own_broker, uid):
@@ -221,13 +224,16 @@ def test_message_above_max_packet_size_gets_1009(own_broker, uid):
     (mb.connect("mqtt-on-the-ws-port"), 400),
     (b"GET /mqtt HTTP/1.1\r\n" + b"X-Filler: " + b"a" * 9000 + b"\r\n", 431),
 ], ids=["path", "version", "plain-get", "short-key", "other-subprotocol", "mqtt-without-upgrade", "huge-head"])
-def test_refused_upgrades_answer_in_http_and_close(ws, request_bytes, status):
+def test_refused_upgrades_answer_in_http_and_close(ws, ws_broker, request_bytes, status):
     client = ws()
+    from_line = ws_broker.log_line_count()
     response = client.upgrade(request_bytes)
     assert response.status == status, response.status_line
     if status == 426:
         assert response.headers["sec-websocket-version"] == "13"
     assert client.wait_socket_closed()
+    assert ws_broker.wait_for_log(rf"websocket upgrade refused \({status}\): ", from_line=from_line), \
+        "no log line saying why the upgrade was refused"
 
 
 def test_origin_allow_list(own_broker, uid):

@@ -119,6 +119,9 @@ TEST(WebSocketTransform, PingGetsPongWithItsPayload) {
   EXPECT_EQ(peer.down, "\x8a\x0d" "are you there");
   EXPECT_EQ(peer.up, kConnect);
   peer.down.clear();
+  ASSERT_TRUE(peer.Receive(Frame(0x89, "alone")).ok());
+  EXPECT_EQ(peer.down, "\x8a\x05" "alone") << "a ping alone is answered by the call that read it";
+  peer.down.clear();
   ASSERT_TRUE(peer.Receive(Frame(0x8A, "unsolicited pong")).ok());
   EXPECT_TRUE(peer.down.empty());
 }
