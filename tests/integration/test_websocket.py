@@ -1,10 +1,11 @@
 """MQTT over WebSocket (`--listen ws://HOST:PORT/PATH`, RFC 6455 + MQTT section 6) against the real
 broker: MQTT.js in node and in headless Chromium, Paho's websockets transport, and a raw WebSocket
-client for the handshake, any framing of MQTT bytes, pings, closes and every refusal.
+client for the handshake, any framing of MQTT bytes, pings, closes and every refusal; and the same
+clients over `wss://` (TLS, a self-signed certificate made with the openssl tool).
 
 Each broker has a plain TCP listener beside the WebSocket one, so clients of both kinds exchange
-messages. While the broker refuses ws:// listeners (the stream wiring is not in this build yet) every
-test here is skipped with that reason, and they run as soon as it accepts them.
+messages. While the broker refuses ws:// (or wss://) listeners (the stream wiring or TLS is not in this
+build yet) those tests are skipped with that reason, and they run as soon as it accepts them.
 """
 
 from __future__ import annotations
@@ -32,15 +33,14 @@ from websocket_client import WebSocketClient
 pytestmark = pytest.mark.ringmq_only  # Debian's mosquitto here cannot open its websockets listener
 
 HERE = pathlib.Path(__file__).resolve().parent
-WS_LISTENING_RE = re.compile(r"listening on ([0-9.]+):(\d+), ws://")
-NOT_BUILT_RE = re.compile(r"[^\n]*--listen[^\n]*ws://[^\n]*|[^\n]*Unknown command line flag .ws_[^\n]*")
+NOT_BUILT_RE = re.compile(r"[^\n]*--listen[^\n]*wss?://[^\n]*|[^\n]*Unknown command line flag .(ws|tls)_[^\n]*")
 SHARDS = 4
 
 
-def start_ws_broker(flags: dict[str, object] | None = None) -> broker_process.Broker:
-    """A broker with a TCP listener and a ws://127.0.0.1:0/mqtt listener; .ws_port is the latter's.
-    Skips the test when the broker refuses ws:// listeners."""
-    argv = [str(broker_process.ringmq_binary()), "--listen", "127.0.0.1:0", "--listen", "ws://127.0.0.1:0/mqtt",
+def start_ws_broker(flags: dict[str, object] | None = None, scheme: str = "ws") -> broker_process.Broker:
+    """A broker with a TCP listener and a SCHEME://127.0.0.1:0/mqtt listener (ws or wss); .ws_port is
+    the latter's. Skips the test when the broker refuses such listeners."""
+    argv = [str(broker_process.ringmq_binary()), "--listen", "127.0.0.1:0", "--listen", f"{scheme}://127.0.0.1:0/mqtt",
             "--shards", str(SHARDS), "--log_level", "info"]
     for name, value in (flags or {}).items():
         argv.append(f"--{name}={value}")
@@ -49,12 +49,12 @@ def start_ws_broker(flags: dict[str, object] | None = None) -> broker_process.Br
     except broker_process.BrokerStartError as err:
         refusal = NOT_BUILT_RE.search(str(err))
         if refusal:
-            pytest.skip(f"WebSocket listeners not built yet (the broker says: {refusal.group(0)})")
+            pytest.skip(f"{scheme}:// listeners not built yet (the broker says: {refusal.group(0)})")
         pytest.fail(str(err), pytrace=False)
-    match = WS_LISTENING_RE.search(broker.log)
+    match = re.search(rf"listening on ([0-9.]+):(\d+), {scheme}://", broker.log)
     if match is None:
         broker.stop()
-        pytest.fail(f"no 'listening on HOST:PORT, ws://' line:\n{broker.log}", pytrace=False)
+        pytest.fail(f"no 'listening on HOST:PORT, {scheme}://' line:\n{broker.log}", pytrace=False)
     broker.ws_port = int(match.group(2))
     broker.listeners = [(host, port) for host, port in broker.listeners if port != broker.ws_port]
     return broker
@@ -88,8 +88,8 @@ def own_broker():
     """Factory for brokers with specific flags, stopped and checked at the end of the test."""
     started = []
 
-    def start(flags):
-        broker = start_ws_broker(flags)
+    def start(flags, scheme="ws"):
+        broker = start_ws_broker(flags, scheme)
         started.append(broker)
         return broker
 
@@ -295,12 +295,12 @@ def mqttjs_installed() -> pathlib.Path:
     return HERE / "node_modules" / "mqtt"
 
 
-@pytest.mark.parametrize("version", [4, 5], ids=["mqtt311", "mqtt5"])
-def test_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid, version):
-    tcp_client = paho(ws_broker)
+def run_mqttjs_scenario(broker, paho, uid: str, version: int, tls_args: list[str]) -> None:
+    """websocket.mjs against broker's WebSocket listener, answered by a Paho client on its TCP one."""
+    tcp_client = paho(broker)
     tcp_client.subscribe(f"{uid}/from-js", 1)
     script = HERE / "mqttjs" / "websocket.mjs"
-    node = subprocess.Popen(["node", str(script), "127.0.0.1", str(ws_broker.ws_port), uid, str(version)],
+    node = subprocess.Popen(["node", str(script), "127.0.0.1", str(broker.ws_port), uid, str(version)] + tls_args,
                             cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert tcp_client.expect(timeout=15)[0].payload == b"hello from mqtt.js"
@@ -312,6 +312,63 @@ def test_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid, version):
             node.communicate(timeout=5)
     assert node.returncode == 0, f"websocket.mjs failed:\n{stdout}\n{stderr[-3000:]}"
     assert stdout.strip().endswith("ok")
+
+
+@pytest.mark.parametrize("version", [4, 5], ids=["mqtt311", "mqtt5"])
+def test_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid, version):
+    run_mqttjs_scenario(ws_broker, paho, uid, version, [])
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key (PEM files), made with the openssl tool."""
+    directory = tmp_path_factory.mktemp("wss-pki")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
+    return str(cert), str(key)
+
+
+@pytest.fixture(scope="module")
+def wss_broker(certificate):
+    cert, key = certificate
+    broker = start_ws_broker({"tls_cert_file": cert, "tls_key_file": key}, scheme="wss")
+    yield broker
+    assert_clean_stop(broker)
+
+
+def test_wss_raw_client(wss_broker, certificate, uid):
+    """WebSocket over TLS: handshake, MQTT in fragmented frames, ping, close."""
+    client = WebSocketClient("127.0.0.1", wss_broker.ws_port, ca_file=certificate[0])
+    try:
+        client.upgraded()
+        connect = mb.connect(f"{uid}-wss")
+        client.send_raw(wsb.client_frame(wsb.BINARY, connect[:5], fin=False)
+                        + wsb.client_frame(wsb.PING, b"over tls") + wsb.client_frame(wsb.CONTINUATION, connect[5:]))
+        assert client.expect(mb.CONNACK).connack() == (False, 0)
+        assert client.wait_control(wsb.PONG) == b"over tls"
+        assert client.subscribe([(f"{uid}/t", 1)]) == [1]
+        client.send(mb.publish(f"{uid}/t", b"x" * 70_000, qos=1, packet_id=5))
+        assert client.expect(mb.PUBACK).packet_id() == 5
+        assert client.recv_publish_acked().payload() == b"x" * 70_000
+        client.send_raw(wsb.client_frame(wsb.CLOSE, wsb.close_payload(1000)))
+        assert client.wait_control(wsb.CLOSE) == wsb.close_payload(1000)
+    finally:
+        client.close()
+
+
+def test_wss_paho_and_mqttjs(wss_broker, certificate, paho, mqttjs_installed, uid):
+    ws_client = PahoClient("127.0.0.1", wss_broker.ws_port, f"{uid}-paho-wss", websocket_path="/mqtt")
+    ws_client.client.tls_set(ca_certs=certificate[0])
+    try:
+        assert ws_client.connect() == (False, 0)
+        ws_client.subscribe(f"{uid}/to-wss", 1)
+        paho(wss_broker).publish(f"{uid}/to-wss", b"over tcp", 1)
+        assert ws_client.expect()[0].payload == b"over tcp"
+    finally:
+        ws_client.disconnect(timeout=2)
+    run_mqttjs_scenario(wss_broker, paho, uid, 5, ["wss", certificate[0]])
 
 
 class _PageServer(http.server.ThreadingHTTPServer):

@@ -8,6 +8,7 @@ deadline. Owned by the test thread that made it.
 
 from __future__ import annotations
 
+import ssl
 import time
 
 import websocket_bytes as wsb
@@ -27,8 +28,12 @@ class HttpResponse:
 
 
 class WebSocketClient(RawClient):
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, ca_file: str | None = None):
+        """ca_file: speak TLS (wss://), verifying the broker's certificate against it."""
         super().__init__(host, port)
+        if ca_file is not None:
+            context = ssl.create_default_context(cafile=ca_file)
+            self.sock = context.wrap_socket(self.sock, server_hostname=host)
         self._wire = bytearray()  # server bytes not yet parsed into frames
         self.controls: list[tuple[int, bytes]] = []  # (opcode, payload) of the server's control frames
         self.close_code: int | None = None
