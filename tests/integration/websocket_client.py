@@ -35,6 +35,7 @@ class WebSocketClient(RawClient):
             context = ssl.create_default_context(cafile=ca_file)
             self.sock = context.wrap_socket(self.sock, server_hostname=host)
         self._wire = bytearray()  # server bytes not yet parsed into frames
+        self._data = bytearray()  # binary payload bytes not yet taken by RawClient's reader
         self.controls: list[tuple[int, bytes]] = []  # (opcode, payload) of the server's control frames
         self.close_code: int | None = None
 
@@ -67,26 +68,37 @@ class WebSocketClient(RawClient):
 
     def _recv_some(self, deadline: float) -> bytes:
         """The next binary payload bytes; b"" once the server closed (a close frame or the socket)."""
-        while True:
-            frames, rest = wsb.parse_server_frames(bytes(self._wire))
-            self._wire = bytearray(rest)
-            data = bytearray()
-            for fin, opcode, payload in frames:
-                assert fin, "the broker sends each Send as one whole frame"
-                if opcode in (wsb.BINARY, wsb.CONTINUATION):
-                    data += payload
-                else:
-                    self.controls.append((opcode, payload))
-                    if opcode == wsb.CLOSE:
-                        self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 0
-            if data:
-                return bytes(data)
-            if self.close_code is not None:
-                return b""
-            chunk = RawClient._recv_some(self, deadline)
-            if not chunk:
-                return b""
-            self._wire += chunk
+        while not self._data and self.close_code is None:
+            if not self._pump(deadline):
+                break
+        data = bytes(self._data)
+        self._data.clear()
+        return data
+
+    def _pump(self, deadline: float) -> bool:
+        """Sorts the next frames: binary payloads to _data, control frames to .controls (reading the
+        socket once when no whole frame is buffered). False when the socket closed."""
+        if self._sort_frames():
+            return True
+        chunk = RawClient._recv_some(self, deadline)
+        if not chunk:
+            return False
+        self._wire += chunk
+        self._sort_frames()
+        return True
+
+    def _sort_frames(self) -> bool:
+        frames, rest = wsb.parse_server_frames(bytes(self._wire))
+        self._wire = bytearray(rest)
+        for fin, opcode, payload in frames:
+            assert fin, "the broker sends each Send as one whole frame"
+            if opcode in (wsb.BINARY, wsb.CONTINUATION):
+                self._data += payload
+            else:
+                self.controls.append((opcode, payload))
+                if opcode == wsb.CLOSE:
+                    self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 0
+        return bool(frames)
 
     def wait_control(self, opcode: int, timeout: float = DEFAULT_TIMEOUT) -> bytes:
         """The payload of the next control frame of this opcode (MQTT bytes read meanwhile are kept)."""
@@ -98,10 +110,8 @@ class WebSocketClient(RawClient):
                     return payload
             if self.close_code is not None:
                 raise AssertionError(f"closed (code {self.close_code}) while waiting for opcode {opcode}")
-            data = self._recv_some(deadline)
-            if not data and self.close_code is None:
+            if not self._pump(deadline):
                 raise AssertionError(f"socket closed without a close frame while waiting for opcode {opcode}")
-            self._buf += data
 
     def wait_socket_closed(self, timeout: float = DEFAULT_TIMEOUT) -> bool:
         """True once the TCP connection ends (whatever frames come first); False if still open."""
