@@ -282,41 +282,28 @@ def test_paho_websocket_transport(ws_broker, paho, uid):
         ws_client.disconnect(timeout=2)
 
 
-@pytest.fixture(scope="module")
-def mqttjs_installed() -> pathlib.Path:
-    """The MQTT.js package directory (npm install in this directory when missing)."""
-    if shutil.which("node") is None:
-        pytest.fail("node is not installed (tools/install-deps.sh --test installs it)", pytrace=False)
-    if not (HERE / "node_modules" / "mqtt").is_dir():
-        result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=HERE,
-                                capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            pytest.fail(f"npm install failed:\n{result.stderr[-2000:]}", pytrace=False)
-    return HERE / "node_modules" / "mqtt"
-
-
-def run_mqttjs_scenario(broker, paho, uid: str, version: int, tls_args: list[str]) -> None:
+def run_mqttjs_scenario(node: str, broker, paho, uid: str, version: int, tls_args: list[str]) -> None:
     """websocket.mjs against broker's WebSocket listener, answered by a Paho client on its TCP one."""
     tcp_client = paho(broker)
     tcp_client.subscribe(f"{uid}/from-js", 1)
     script = HERE / "mqttjs" / "websocket.mjs"
-    node = subprocess.Popen(["node", str(script), "127.0.0.1", str(broker.ws_port), uid, str(version)] + tls_args,
+    script_run = subprocess.Popen([node, str(script), "127.0.0.1", str(broker.ws_port), uid, str(version)] + tls_args,
                             cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert tcp_client.expect(timeout=15)[0].payload == b"hello from mqtt.js"
         tcp_client.publish(f"{uid}/to-js", b"hello from paho", 1)
-        stdout, stderr = node.communicate(timeout=30)
+        stdout, stderr = script_run.communicate(timeout=30)
     finally:
-        if node.poll() is None:
-            node.kill()
-            node.communicate(timeout=5)
-    assert node.returncode == 0, f"websocket.mjs failed:\n{stdout}\n{stderr[-3000:]}"
+        if script_run.poll() is None:
+            script_run.kill()
+            script_run.communicate(timeout=5)
+    assert script_run.returncode == 0, f"websocket.mjs failed:\n{stdout}\n{stderr[-3000:]}"
     assert stdout.strip().endswith("ok")
 
 
 @pytest.mark.parametrize("version", [4, 5], ids=["mqtt311", "mqtt5"])
-def test_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid, version):
-    run_mqttjs_scenario(ws_broker, paho, uid, version, [])
+def test_mqttjs_over_websocket(ws_broker, paho, node, uid, version):
+    run_mqttjs_scenario(node, ws_broker, paho, uid, version, [])
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +345,7 @@ def test_wss_raw_client(wss_broker, certificate, uid):
         client.close()
 
 
-def test_wss_paho_and_mqttjs(wss_broker, certificate, paho, mqttjs_installed, uid):
+def test_wss_paho_and_mqttjs(wss_broker, certificate, paho, node, uid):
     ws_client = PahoClient("127.0.0.1", wss_broker.ws_port, f"{uid}-paho-wss", websocket_path="/mqtt")
     ws_client.client.tls_set(ca_certs=certificate[0])
     try:
@@ -368,7 +355,7 @@ def test_wss_paho_and_mqttjs(wss_broker, certificate, paho, mqttjs_installed, ui
         assert ws_client.expect()[0].payload == b"over tcp"
     finally:
         ws_client.disconnect(timeout=2)
-    run_mqttjs_scenario(wss_broker, paho, uid, 5, ["wss", certificate[0]])
+    run_mqttjs_scenario(node, wss_broker, paho, uid, 5, ["wss", certificate[0]])
 
 
 class _PageServer(http.server.ThreadingHTTPServer):
@@ -407,7 +394,7 @@ class _PageHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_browser_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid):
+def test_browser_mqttjs_over_websocket(ws_broker, paho, node, uid):
     """Headless Chromium runs MQTT.js's browser bundle against the ws:// listener and exchanges
     messages with a Paho client on the TCP listener."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -415,7 +402,7 @@ def test_browser_mqttjs_over_websocket(ws_broker, paho, mqttjs_installed, uid):
         pytest.fail("chromium is not installed (tools/install-deps.sh --test installs it)", pytrace=False)
     tcp_client = paho(ws_broker)
     tcp_client.subscribe(f"{uid}/from-browser", 1)
-    server = _PageServer(mqttjs_installed / "dist" / "mqtt.min.js")
+    server = _PageServer(HERE / "node_modules" / "mqtt" / "dist" / "mqtt.min.js")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     query = urllib.parse.urlencode({"url": f"ws://127.0.0.1:{ws_broker.ws_port}/mqtt", "id": f"{uid}-browser",
                                     "uid": uid})
