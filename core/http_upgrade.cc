@@ -63,12 +63,11 @@ bool SetOnce(std::optional<std::string_view>& slot, std::string_view value) {
   return true;
 }
 
+// RFC 9110's token characters: visible ASCII but the delimiters.
 bool IsHeaderName(std::string_view name) {
-  if (name.empty()) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return c > ' ' && c < 0x7F && c != '(' && c != ')' && c != '"' && c != ',' && c != '/' && c != ':' &&
-           c != ';' && c != '<' && c != '=' && c != '>' && c != '?' && c != '@' && c != '[' && c != '\\' &&
-           c != ']' && c != '{' && c != '}';
+  constexpr std::string_view kDelimiters = "\"(),/:;<=>?@[\\]{}";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return c > ' ' && c < 0x7F && kDelimiters.find(c) == std::string_view::npos;
   });
 }
 

@@ -130,6 +130,8 @@ TEST(WebSocketUpgrade, MalformedRequestsGet400) {
       With("Origin: http://example.com", "no colon here"),
       With("Origin: http://example.com", " folded: line"),
       With("Origin: http://example.com", "Bad Name: x"),
+      With("Origin: http://example.com", "Bad(Name): x"),
+      With("Origin: http://example.com", ": no name"),
   };
   for (const std::string& request : malformed) {
     SCOPED_TRACE(request);
