@@ -470,9 +470,13 @@ def transports_table(runs: list[dict]) -> list[str]:
     out += transport_pairs_rows(runs) + ["", "Connections (opened as fast as accepted, then held idle):", ""]
     out += transport_connect_rows(runs) + [""]
     out += transport_summary_rows(runs)
-    unavailable = sorted({r["unavailable"] for r in runs if r.get("unavailable")})
+    # One line per broker and listener kind (the refusal quotes a port that differs per run).
+    unavailable: dict[tuple[str, str], str] = {}
+    for r in runs:
+        if r.get("unavailable"):
+            unavailable.setdefault((r["broker"], r["unavailable"].split(":", 1)[0]), r["unavailable"])
     if unavailable:
-        out += ["", "Not available: " + "; ".join(unavailable)]
+        out += ["", "Not available: " + "; ".join(unavailable.values())]
     return out
 
 
