@@ -149,6 +149,7 @@ def test_pairs_exchange_every_message_with_mosquitto(certs, mosquitto, transport
     run_pairs_without_loss(certs, mosquitto, transport, uid)
 
 
+@pytest.mark.ringmq_only
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_pairs_exchange_every_message_with_ringmq(certs, ringmq, transport, uid):
     run_pairs_without_loss(certs, ringmq, transport, uid)
@@ -185,6 +186,7 @@ def run_bench_table(certs: pathlib.Path, target: TransportBroker, transport: str
     return proc.stdout
 
 
+@pytest.mark.ringmq_only
 def test_session_resumption_with_ringmq(certs, ringmq, uid):
     resumed = run_connects(certs, ringmq, "tls", resumption=True, uid=uid)
     assert resumed["tls_full_handshakes"] >= 1 and resumed["tls_resumed"] >= 18, resumed
