@@ -559,6 +559,11 @@ if ((access)); then
 elif ((transports)); then
   total_runs=$(((4 + 3) * 2 * reps))
   make_certificates
+  # What one core's crypto allows a server's full TLS 1.3 handshake with this certificate: one ECDSA
+  # P-256 signature and two P-256 ECDH operations (key share generation and derivation).
+  handshake_ceiling=$(openssl speed -seconds 1 ecdsap256 ecdhp256 2>/dev/null | awk '
+    /ecdsa \(nistp256\)/ { sign = $(NF - 1) } /ecdh \(nistp256\)/ { ecdh = $NF }
+    END { if (sign > 0 && ecdh > 0) printf "%.0f (ECDSA P-256 sign %.0f/s, ECDH P-256 %.0f/s)", 1 / (1 / sign + 2 / ecdh), sign, ecdh }') || handshake_ceiling=""
 else
   bounded_rows=4
   # The bounded rows take between one and ${#bounded_windows[@]} runs each: counted at their most.
@@ -620,6 +625,8 @@ if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitte
          "$(openssl version | awk '{ print $2 }'). Each broker also keeps a plain listener. RSS per idle TLS" \
          "connection: (broker RSS after the connections are up - before) / connections, from the full-handshake" \
          "row. WebSocket rows: one masked binary frame per generator flush (up to 64 KiB of MQTT packets)."
+    echo "- One core's crypto ceiling for full handshakes (\`openssl speed\`, 1 sign + 2 ECDH per handshake):" \
+         "${handshake_ceiling:-not measured} per second; compare the full-handshake connects per broker CPU-s."
   fi
   echo
   "${report[@]}" table "$runs_file"
