@@ -66,7 +66,7 @@ class TransportBroker:
 
 
 def start_mosquitto(certs: pathlib.Path, tmp_path: pathlib.Path, require_certificate: bool = False):
-    ports = {name: free_port() for name in ["tcp", *TRANSPORTS]}
+    ports = {name: free_port() for name in ["tcp", *TRANSPORTS, "tls12"]}
     lines = ["allow_anonymous true", "persistence false", "log_dest stderr", "user root",
              "per_listener_settings false", "set_tcp_nodelay true", f"listener {ports['tcp']} 127.0.0.1"]
     for transport in TRANSPORTS:
@@ -77,6 +77,9 @@ def start_mosquitto(certs: pathlib.Path, tmp_path: pathlib.Path, require_certifi
             lines += [f"certfile {certs / 'server.pem'}", f"keyfile {certs / 'server.key'}"]
             if require_certificate:
                 lines += [f"cafile {certs / 'ca.pem'}", "require_certificate true"]
+    # TLS 1.2 only: session tickets of the older protocol (TLS 1.3 sends its tickets after the handshake).
+    lines += [f"listener {ports['tls12']} 127.0.0.1", f"certfile {certs / 'server.pem'}",
+              f"keyfile {certs / 'server.key'}", "tls_version tlsv1.2"]
     config = tmp_path / "mosquitto.conf"
     config.write_text("\n".join(lines) + "\n")
     broker = broker_process.Broker("mosquitto", ["/usr/sbin/mosquitto", "-c", str(config)], 1, [],
@@ -155,9 +158,10 @@ def test_pairs_exchange_every_message_with_ringmq(certs, ringmq, transport, uid)
     run_pairs_without_loss(certs, ringmq, transport, uid)
 
 
-def run_connects(certs: pathlib.Path, target: TransportBroker, transport: str, resumption: bool, uid: str):
+def run_connects(certs: pathlib.Path, target: TransportBroker, transport: str, resumption: bool, uid: str,
+                 listener: str | None = None):
     # One connect at a time: the ticket of the first connection arrives before the second starts.
-    proc = run_bench(*transport_args(certs, transport, target.ports[transport]), "--scenario", "conn",
+    proc = run_bench(*transport_args(certs, transport, target.ports[listener or transport]), "--scenario", "conn",
                      "--clients", "20", "--connect_concurrency", "1", "--duration", "0.5", "--warmup", "0",
                      "--drain", "0", "--progress=false", f"--tls_session_resumption={str(resumption).lower()}",
                      "--client_id_prefix", f"{uid}-")
@@ -167,11 +171,11 @@ def run_connects(certs: pathlib.Path, target: TransportBroker, transport: str, r
     return result
 
 
-@pytest.mark.parametrize("transport", ["tls", "wss"])
-def test_session_resumption_with_mosquitto(certs, mosquitto, transport, uid):
-    full = run_connects(certs, mosquitto, transport, resumption=False, uid=uid)
+@pytest.mark.parametrize("transport,listener", [("tls", "tls"), ("wss", "wss"), ("tls", "tls12")])
+def test_session_resumption_with_mosquitto(certs, mosquitto, transport, listener, uid):
+    full = run_connects(certs, mosquitto, transport, resumption=False, uid=uid, listener=listener)
     assert full["tls_full_handshakes"] == 20 and full["tls_resumed"] == 0, full
-    resumed = run_connects(certs, mosquitto, transport, resumption=True, uid=uid)
+    resumed = run_connects(certs, mosquitto, transport, resumption=True, uid=uid, listener=listener)
     # The first connection has no ticket yet; every later one offers the newest ticket it was given.
     assert resumed["tls_full_handshakes"] >= 1 and resumed["tls_resumed"] >= 18, resumed
     assert resumed["tls_full_handshakes"] + resumed["tls_resumed"] == 20, resumed
