@@ -9,9 +9,10 @@ build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmim
 # sanitizer runtimes and is only a recommendation of clang-14, which --no-install-recommends skips.
 # prometheus: tests/integration/test_metrics.py scrapes the broker with a real Prometheus server (and
 # checks the exposition with its promtool). haproxy: tests/integration/test_proxy_protocol.py puts it
-# in front of the broker with send-proxy / send-proxy-v2.
+# in front of the broker with send-proxy / send-proxy-v2. chromium: test_websocket.py runs MQTT.js's browser bundle
+# in it, headless, over the broker's ws:// listener.
 test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest clang-14 libfuzzer-14-dev libclang-rt-14-dev
-               prometheus haproxy)
+               prometheus haproxy chromium)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -11,7 +11,10 @@ broker_peak_rss_kb (VmHWM of the broker, which is started fresh for every run), 
 runs baseline (the case giving the sustainable rate to compare with), and for latency-bounded runs
 window (the --e2e_window of that run: run.sh tries smaller windows until p99 is within the bound).
 The access section (run.sh --access) holds QoS 0 pairs rows open and with a password file + ACL (the
-latter with baseline = the open case) and connect-storm rows (scenario conn).
+latter with baseline = the open case) and connect-storm rows (scenario conn). The transports section
+(run.sh --transports) holds QoS 0 pairs over tcp, tls, ws and wss, TLS connect rows (full handshakes,
+resumed) and the plain-TCP connect storm; a run whose broker refused the listener URL carries
+"unavailable" (why) instead of figures and shows as "not available".
 """
 
 from __future__ import annotations
@@ -22,9 +25,15 @@ import math
 import sys
 
 BROKERS = ("ringmq", "mosquitto")
-SECTIONS = ("sustainable", "bounded", "connections", "latency", "overload", "access")
+SECTIONS = ("sustainable", "bounded", "connections", "latency", "overload", "access", "transports")
 P99_BOUND_US = 5000  # the issue's latency bound for sustainable rates
 ACL_TARGET = 0.90  # issue 11: ringmq with ACL on keeps >= 90 % of its QoS 0 pairs rate with ACL off
+# Issue 10's transport targets.
+TLS_PAIRS_TARGET = 10.0     # ringmq's TLS QoS 0 pairs rate >= 10x mosquitto's
+TLS_RSS_TARGET = 0.5        # RSS per idle TLS connection <= half of mosquitto's
+WS_SHARE_TARGET = 0.80      # ringmq's WebSocket pairs rate >= 80 % of its plain-TCP rate
+STORM_TARGET = 1.5          # plain-TCP connect storm >= 1.5x mosquitto
+RESUMED_TARGET = 3.0        # resumed handshakes per broker CPU-s >= 3x full ones
 
 
 def load_runs(path: str) -> list[dict]:
@@ -65,6 +74,8 @@ def command_record(args: argparse.Namespace) -> int:
     stdout = sys.stdin.read()
     found = [line for line in stdout.splitlines() if line.startswith('{"scenario":')]
     run = json.loads(found[-1]) if found else {"error": "no JSON line from ringmq-bench"}
+    if args.unavailable:
+        run = {"error": args.unavailable, "unavailable": args.unavailable}
     run.update(case=args.case, title=args.title, section=args.section, broker=args.broker, rep=args.rep,
                exit=args.exit)
     run["command"] = args.command_line
@@ -352,10 +363,128 @@ def access_table(runs: list[dict]) -> list[str]:
     return out[:-1]
 
 
+# ------------------------------------------------------------------------------------------------
+# transports
+
+def unavailable_run(runs: list[dict], case: str, broker: str) -> dict | None:
+    return next((r for r in runs if r["case"] == case and r["broker"] == broker and r.get("unavailable")), None)
+
+
+def transport_cell(runs: list[dict], case: str, broker: str, name: str, show=count) -> str:
+    run = best_run(runs, case, broker)
+    if run is None:
+        return "not available" if unavailable_run(runs, case, broker) else "no result"
+    note = loss_note(run)
+    return show(run.get(name)) + (f" ({note})" if note else "")
+
+
+def target_cell(value: float | None, target: float, higher_is_better: bool = True, unit: str = "x") -> str:
+    if value is None:
+        return "n/a"
+    met = value >= target if higher_is_better else value <= target
+    shown = f"{value:.2f}x" if unit == "x" else f"{100 * value:.0f} %"
+    goal = f"{target:.2f}x" if unit == "x" else f"{100 * target:.0f} %"
+    return f"**{shown}** (target {'≥' if higher_is_better else '≤'} {goal}: {'met' if met else 'missed'})"
+
+
+def quotient(runs: list[dict], num: tuple[str, str], den: tuple[str, str], name: str) -> float | None:
+    """field `name` of the best run of num (case, broker) divided by that of den."""
+    a, b = (field(best_run(runs, case, broker), name) for case, broker in (num, den))
+    return a / b if a is not None and b else None
+
+
+def transport_pairs_rows(runs: list[dict]) -> list[str]:
+    out = ["| transport, conditions | msg/s ringmq | msg/s mosquitto | ringmq / mosquitto | msg per broker CPU-s ringmq "
+           "| msg per broker CPU-s mosquitto | ringmq: share of its TCP rate | mosquitto: share of its TCP rate |",
+           "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for case, title in cases_of(runs, "transports"):
+        if not case.startswith("pairs-"):
+            continue
+        transport = case.rsplit("-", 1)[1]
+        vs = quotient(runs, (case, "ringmq"), (case, "mosquitto"), "received_per_s")
+        ratio_text = target_cell(vs, TLS_PAIRS_TARGET) if transport == "tls" else (
+            "n/a" if vs is None else f"**{vs:.2f}x**")
+        shares = {}
+        for b in BROKERS:
+            share = quotient(runs, (case, b), ("pairs-q0-64-tcp", b), "received_per_s")
+            if transport == "tcp":
+                shares[b] = "-"
+            elif b == "ringmq" and transport == "ws":
+                shares[b] = target_cell(share, WS_SHARE_TARGET, unit="%")
+            else:
+                shares[b] = "n/a" if share is None else f"{100 * share:.0f} %"
+        out.append(f"| {title} | {transport_cell(runs, case, 'ringmq', 'received_per_s')} "
+                   f"| {transport_cell(runs, case, 'mosquitto', 'received_per_s')} | {ratio_text} "
+                   f"| {transport_cell(runs, case, 'ringmq', 'msgs_per_broker_cpu_s')} "
+                   f"| {transport_cell(runs, case, 'mosquitto', 'msgs_per_broker_cpu_s')} "
+                   f"| {shares['ringmq']} | {shares['mosquitto']} |")
+    return out
+
+
+def handshakes(run: dict | None) -> str:
+    if run is None:
+        return "n/a"
+    return f"{run.get('tls_full_handshakes', 0)} full / {run.get('tls_resumed', 0)} resumed"
+
+
+def transport_connect_rows(runs: list[dict]) -> list[str]:
+    out = ["| connections, conditions | connects/s ringmq | connects/s mosquitto | ratio "
+           "| connects per broker CPU-s ringmq | connects per broker CPU-s mosquitto | ratio "
+           "| handshakes ringmq | handshakes mosquitto |",
+           "|---|--:|--:|--:|--:|--:|--:|---|---|"]
+    for case, title in cases_of(runs, "transports"):
+        if case.startswith("pairs-"):
+            continue
+        rate = quotient(runs, (case, "ringmq"), (case, "mosquitto"), "connects_per_s")
+        cpu = quotient(runs, (case, "ringmq"), (case, "mosquitto"), "connects_per_broker_cpu_s")
+        rate_text = target_cell(rate, STORM_TARGET) if case == "tcp-connect-storm" else (
+            "n/a" if rate is None else f"**{rate:.2f}x**")
+        handshake = {b: handshakes(best_run(runs, case, b)) if case.startswith("tls") else "-" for b in BROKERS}
+        out.append(f"| {title} | {transport_cell(runs, case, 'ringmq', 'connects_per_s')} "
+                   f"| {transport_cell(runs, case, 'mosquitto', 'connects_per_s')} | {rate_text} "
+                   f"| {transport_cell(runs, case, 'ringmq', 'connects_per_broker_cpu_s')} "
+                   f"| {transport_cell(runs, case, 'mosquitto', 'connects_per_broker_cpu_s')} "
+                   f"| {'n/a' if cpu is None else f'**{cpu:.2f}x**'} | {handshake['ringmq']} | {handshake['mosquitto']} |")
+    return out
+
+
+def transport_summary_rows(runs: list[dict]) -> list[str]:
+    """The issue's per-broker figures: resumed vs full handshakes, RSS per idle TLS connection."""
+    out = ["| figure | ringmq | mosquitto | target |", "|---|--:|--:|---|"]
+    resumed = {b: quotient(runs, ("tls-connect-resumed", b), ("tls-connect-full", b), "connects_per_broker_cpu_s")
+               for b in BROKERS}
+    out.append("| resumed / full TLS connects per broker CPU-s | "
+               + " | ".join("n/a" if resumed[b] is None else f"{resumed[b]:.2f}x" for b in BROKERS)
+               + f" | ringmq: {target_cell(resumed['ringmq'], RESUMED_TARGET)} |")
+    rss = {b: rss_per_connection_bytes(best_run(runs, "tls-connect-full", b)) for b in BROKERS}
+    rss_ratio = rss["ringmq"] / rss["mosquitto"] if rss["ringmq"] is not None and rss["mosquitto"] else None
+    out.append("| RSS per idle TLS connection (full-handshake row) | "
+               + " | ".join("not available" if rss[b] is None else f"{rss[b]:.0f} B" for b in BROKERS)
+               + f" | {target_cell(rss_ratio, TLS_RSS_TARGET, higher_is_better=False)} |")
+    return out
+
+
+def transports_table(runs: list[dict]) -> list[str]:
+    out = ["### Transports: TLS and WebSocket (the same certificate for both brokers)", "",
+           "QoS 0 pairs, sustainable (`--e2e_window`):", ""]
+    out += transport_pairs_rows(runs) + ["", "Connections (opened as fast as accepted, then held idle):", ""]
+    out += transport_connect_rows(runs) + [""]
+    out += transport_summary_rows(runs)
+    # One line per broker and listener kind (the refusal quotes a port that differs per run).
+    unavailable: dict[tuple[str, str], str] = {}
+    for r in runs:
+        if r.get("unavailable"):
+            unavailable.setdefault((r["broker"], r["unavailable"].split(":", 1)[0]), r["unavailable"])
+    if unavailable:
+        out += ["", "Not available: " + "; ".join(unavailable.values())]
+    return out
+
+
 def command_table(args: argparse.Namespace) -> int:
     runs = [r for r in load_runs(args.file) if "section" in r]
     builders = {"sustainable": sustainable_table, "bounded": bounded_table, "connections": connections_table,
-                "latency": latency_table, "overload": overload_table, "access": access_table}
+                "latency": latency_table, "overload": overload_table, "access": access_table,
+                "transports": transports_table}
     blocks = [builders[s](runs) for s in SECTIONS if any(r["section"] == s for r in runs)]
     print("\n\n".join("\n".join(block) for block in blocks))
     return 0
@@ -378,6 +507,7 @@ def main() -> int:
     record.add_argument("--baseline", default="")
     record.add_argument("--offered-per-s", type=float)
     record.add_argument("--window", type=int)
+    record.add_argument("--unavailable", default="", help="the broker refused the row's listener: why")
     record.set_defaults(run=command_record)
 
     value = commands.add_parser("value", help="print a field of the best run of a case")

@@ -7,6 +7,7 @@
 #   bash bench/compare/run.sh            full mode (12 to 18 minutes on 2 cores)
 #   bash bench/compare/run.sh --quick    smoke test: short runs, few clients (2 to 3 minutes)
 #   bash bench/compare/run.sh --access   only the access-control rows (about 5 minutes; with --quick, under 1)
+#   bash bench/compare/run.sh --transports  only the TLS / WebSocket rows (about 5 minutes; --quick: under 1.5)
 #
 # --access: QoS 0 pairs 64 B sustainable rate open (no files) and with a password file plus a 100-rule
 # ACL (users, %u/%c patterns, denies, $ rules; it grants the benchmark's topics through a %u pattern),
@@ -14,6 +15,13 @@
 # a distinct user per connection or one user for all. Both brokers get the same two files
 # (ringmq: --password_file --acl_file --allow_anonymous=false; mosquitto: password_file, acl_file,
 # allow_anonymous false); rows alternate brokers and open/ACL within each repetition.
+# --transports: openssl makes a CA and a server certificate for 127.0.0.1 in the temp dir; every run
+# starts its broker with a plain listener plus the listener of the row's transport (ringmq: --listen
+# mqtts:// | ws://.../mqtt | wss://.../mqtt with --tls_cert_file/--tls_key_file; mosquitto: listener
+# with certfile/keyfile and/or protocol websockets). Rows: QoS 0 pairs 64 B over TCP, TLS, WebSocket and
+# WebSocket over TLS; TLS connects (full handshakes, then resumed ones) with RSS per idle TLS connection;
+# the plain-TCP connect storm (64 connects in flight per generator thread). A broker that refuses the
+# listener URL gets "not available" in its cells instead of aborting the run.
 # Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
 # scenario, default 2, 3 with --access; the best one is reported), --threads N (load-generator
 # threads, default 1), --window W (end-to-end window per publisher in the pairs and fan-out rows,
@@ -23,11 +31,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
 
 invocation="bash bench/compare/run.sh${*:+ $*}"
 mode=full
 access=0  # 1: only the access-control rows
+transports=0  # 1: only the TLS / WebSocket rows
 build_dir=${RINGMQ_BUILD_DIR:-build}
 reps=""
 threads=1
@@ -36,6 +45,7 @@ while (($# > 0)); do
   case $1 in
     --quick) mode=quick ;;
     --access) access=1 ;;
+    --transports) transports=1 ;;
     --build-dir) build_dir=${2:?--build-dir needs a value}; shift ;;
     --build-dir=*) build_dir=${1#*=} ;;
     --reps) reps=${2:?--reps needs a value}; shift ;;
@@ -75,6 +85,7 @@ if [[ $mode == full ]]; then
   duration=8 warmup=1.5 drain=3 connect_timeout=30
   pairs=100 fan=1000 conn_hold=3
   reps=${reps:-$((access ? 3 : 2))}
+  transports_duration=4 tls_connections=5000 storm_connections=10000
   bounded_windows=(100 50 20 10 5 2)
   access_users=3000
 else
@@ -84,6 +95,7 @@ else
   reps=${reps:-1}
   bounded_windows=(100 5)
   access_users=300
+  transports_duration=1.5 tls_connections=500 storm_connections=1000
 fi
 fanin_window=10   # fan-in: 1000 publishers x 10 = 10 000 undelivered messages at most
 fanin_few=$((fan / 10))  # fan-in 100 -> 1 with 100 undelivered per publisher: the issue's FlashMQ shape
@@ -154,11 +166,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits (at most 10 s) until the broker listens on $broker_port.
+# Waits (at most 10 s) until the broker listens on $broker_port. A broker that exits at start-up ends
+# the comparison, except for a TLS/WebSocket listener (--transports): that row is "not available".
 wait_for_listener() {
   local name=$1 tries
   for ((tries = 0; tries < 200; ++tries)); do
     if ! kill -0 "$broker_pid" 2>/dev/null; then
+      wait "$broker_pid" 2>/dev/null || true
+      broker_pid=""
+      if [[ $broker_transport != tcp ]]; then
+        broker_refusal=$(grep -m1 -iE 'error|invalid|unknown|unsupported|refus|cannot' "$work/broker.log" ||
+          head -n 1 "$work/broker.log")
+        return 1
+      fi
       echo "run.sh: $name exited at start-up:" >&2
       cat "$work/broker.log" >&2
       exit 1
@@ -170,21 +190,69 @@ wait_for_listener() {
   exit 1
 }
 
-# run_one sets broker_access=on for the rows with the password file and the ACL (--access mode).
+# run_one sets broker_access=on for the rows with the password file and the ACL (--access mode), and
+# broker_transport to the listener the row's clients use (--transports mode: tls, ws or wss).
 broker_access=off
+broker_transport=tcp
+broker_refusal=""
+tls_dir=$work/tls
+
+# A CA and a server certificate for 127.0.0.1 (EC P-256, as fleets' brokers mostly use now), made once.
+make_certificates() {
+  mkdir -p "$tls_dir"
+  (
+    cd "$tls_dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ringmq bench CA" \
+      -keyout ca.key -out ca.pem
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
+      -keyout server.key -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext \
+      -out server.pem
+  ) >/dev/null 2>&1
+}
+
+# ringmq's --listen value for a transport on a port.
+ringmq_listen_url() {
+  case $1 in
+    tcp) echo "127.0.0.1:$2" ;;
+    tls) echo "mqtts://127.0.0.1:$2" ;;
+    ws) echo "ws://127.0.0.1:$2/mqtt" ;;
+    wss) echo "wss://127.0.0.1:$2/mqtt" ;;
+  esac
+}
 
 start_ringmq() {
   broker_port=$(free_port)
-  local access_args=()
+  local access_args=() listen_args=(--listen "127.0.0.1:$broker_port")
   if [[ $broker_access == on ]]; then
     access_args=(--password_file="$access_dir/passwd" --acl_file="$access_dir/acl" --allow_anonymous=false)
   fi
-  "$ringmq_bin" --listen "127.0.0.1:$broker_port" --log_level=error --sys_interval=0 \
+  if [[ $broker_transport != tcp ]]; then
+    # The plain listener stays (as an operator's would); the row's clients use the other one.
+    broker_port=$(free_port)
+    listen_args+=(--listen "$(ringmq_listen_url "$broker_transport" "$broker_port")")
+    if [[ $broker_transport == tls || $broker_transport == wss ]]; then
+      listen_args+=(--tls_cert_file "$tls_dir/server.pem" --tls_key_file "$tls_dir/server.key")
+    fi
+  fi
+  "$ringmq_bin" "${listen_args[@]}" --log_level=error --sys_interval=0 \
     --max_inflight=$max_inflight --max_queued_messages=$max_queued_messages \
     --max_queued_bytes=$max_queued_bytes --max_packet_size=$max_packet_size \
     --max_connections=$max_connections "${access_args[@]}" >"$work/broker.log" 2>&1 &
   broker_pid=$!
   wait_for_listener ringmq
+}
+
+# mosquitto's lines for the row's listener (after the plain one in the config).
+mosquitto_transport_listener() {
+  [[ $broker_transport != tcp ]] || return 0
+  broker_port=$(free_port)
+  echo "listener $broker_port 127.0.0.1"
+  if [[ $broker_transport == ws || $broker_transport == wss ]]; then echo "protocol websockets"; fi
+  if [[ $broker_transport == tls || $broker_transport == wss ]]; then
+    printf 'certfile %s\nkeyfile %s\n' "$tls_dir/server.pem" "$tls_dir/server.key"
+  fi
 }
 
 start_mosquitto() {
@@ -206,6 +274,7 @@ max_packet_size $max_packet_size
 listener $broker_port 127.0.0.1
 max_connections $max_connections
 EOF
+  mosquitto_transport_listener >>"$work/mosquitto.conf"
   if [[ $broker_access == on ]]; then
     printf 'password_file %s\nacl_file %s\n' "$access_dir/passwd" "$access_dir/acl" >>"$work/mosquitto.conf"
   fi
@@ -224,14 +293,16 @@ peak_rss_kb() {
 run_number=0
 total_runs=0
 
-# run_one SECTION CASE TITLE BROKER REP [--access on|off] [--baseline CASE] [--offered RATE] -- BENCH_ARGS...
+# run_one SECTION CASE TITLE BROKER REP [--access on|off] [--transport tls|ws|wss] [--baseline CASE]
+#         [--offered RATE] -- BENCH_ARGS...
 run_one() {
   local section=$1 case=$2 title=$3 broker=$4 rep=$5
   shift 5
-  local extra=() broker_access=off
+  local extra=() broker_access=off broker_transport=tcp
   while [[ $1 != -- ]]; do
     case $1 in
       --access) broker_access=$2 ;;
+      --transport) broker_transport=$2 ;;
       --baseline) extra+=(--baseline "$2") ;;
       --offered) extra+=(--offered-per-s "$2") ;;
       --window) extra+=(--window "$2") ;;
@@ -241,14 +312,24 @@ run_one() {
   shift
   local bench_args=("$@")
   run_number=$((run_number + 1))
-  "start_$broker"
-  local status=0
-  timeout --kill-after=5 "$run_time_limit" "$bench_bin" --host 127.0.0.1 --port "$broker_port" \
-    --broker_pid "$broker_pid" --progress=false "${bench_args[@]}" >"$work/bench.out" 2>"$work/bench.err" ||
-    status=$?
-  local peak
-  peak=$(peak_rss_kb "$broker_pid")
-  stop_broker
+  if [[ $broker_transport != tcp ]]; then
+    bench_args+=(--transport "$broker_transport")
+    if [[ $broker_transport == tls || $broker_transport == wss ]]; then bench_args+=(--tls_ca_file "$tls_dir/ca.pem"); fi
+  fi
+  local status=0 peak=""
+  if "start_$broker"; then
+    timeout --kill-after=5 "$run_time_limit" "$bench_bin" --host 127.0.0.1 --port "$broker_port" \
+      --broker_pid "$broker_pid" --progress=false "${bench_args[@]}" >"$work/bench.out" 2>"$work/bench.err" ||
+      status=$?
+    peak=$(peak_rss_kb "$broker_pid")
+    stop_broker
+  else
+    # The broker refused the listener (e.g. a build without TLS or WebSocket listeners).
+    status=125
+    : >"$work/bench.out"
+    echo "$broker refused the $broker_transport listener: $broker_refusal" >"$work/bench.err"
+    extra+=(--unavailable "$broker refused the $broker_transport listener: $broker_refusal")
+  fi
   "${report[@]}" record --out "$runs_file" --section "$section" --case "$case" --title "$title" \
     --broker "$broker" --rep "$rep" --exit "$status" --peak-rss-kb "${peak:-0}" \
     --command-line "ringmq-bench ${bench_args[*]}" "${extra[@]}" <"$work/bench.out"
@@ -432,9 +513,57 @@ run_access_rows() {
   done
 }
 
+# ------------------------------------------------------------------------------------------------
+# Transports (--transports): TLS and WebSocket rows, and the plain-TCP connect storm.
+
+tls_connections=$((tls_connections < idle_connections ? tls_connections : idle_connections))
+storm_connections=$((storm_connections < idle_connections ? storm_connections : idle_connections))
+storm_concurrency=64  # connects in flight per generator thread: the issue's connect-storm condition
+
+# Each repetition runs the four pairs rows on one broker, then on the other, and the connect rows
+# likewise, so a row's two brokers ran seconds apart on the shared machine.
+run_transport_rows() {
+  local pairs_args=(--scenario pairs --clients "$pairs" --qos 0 --size 64 --e2e_window "$pairs_window"
+    --duration "$transports_duration" --warmup "$warmup" --drain "$drain" --connect_timeout "$connect_timeout"
+    --threads "$threads")
+  local tls_conn_args=(--scenario conn --clients "$tls_connections" --duration "$conn_hold" --warmup 0 --drain 0
+    --connect_timeout 90 --threads "$threads")
+  local conditions="$pairs pairs, QoS 0, 64 B, window $pairs_window, $threads generator thread(s)"
+  local rep broker transport
+  for ((rep = 1; rep <= reps; ++rep)); do
+    for broker in ringmq mosquitto; do
+      for transport in tcp tls ws wss; do
+        run_one transports "pairs-q0-64-$transport" "$transport: $conditions" "$broker" "$rep" \
+          --transport "$transport" --baseline pairs-q0-64-tcp -- "${pairs_args[@]}"
+      done
+    done
+    for broker in ringmq mosquitto; do
+      run_one transports tls-connect-full \
+        "TLS, $tls_connections connections, full handshakes, 32 in flight per thread, $threads thread(s)" \
+        "$broker" "$rep" --transport tls -- "${tls_conn_args[@]}" --tls_session_resumption=false
+      run_one transports tls-connect-resumed \
+        "TLS, $tls_connections connections, resuming the thread's newest ticket, 32 in flight per thread, $threads thread(s)" \
+        "$broker" "$rep" --transport tls --baseline tls-connect-full -- "${tls_conn_args[@]}" \
+        --tls_session_resumption=true
+      run_one transports tcp-connect-storm \
+        "plain TCP, $storm_connections connections, $storm_concurrency in flight per thread, $threads thread(s)" \
+        "$broker" "$rep" -- --scenario conn --clients "$storm_connections" --duration "$conn_hold" --warmup 0 \
+        --drain 0 --connect_timeout 60 --threads "$threads" --connect_concurrency "$storm_concurrency"
+    done
+  done
+}
+
 if ((access)); then
   total_runs=$(((2 + 3) * 2 * reps))
   write_access_files
+elif ((transports)); then
+  total_runs=$(((4 + 3) * 2 * reps))
+  make_certificates
+  # What one core's crypto allows a server's full TLS 1.3 handshake with this certificate: one ECDSA
+  # P-256 signature and two P-256 ECDH operations (key share generation and derivation).
+  handshake_ceiling=$(openssl speed -seconds 1 ecdsap256 ecdhp256 2>/dev/null | awk '
+    /ecdsa \(nistp256\)/ { sign = $(NF - 1) } /ecdh \(nistp256\)/ { ecdh = $NF }
+    END { if (sign > 0 && ecdh > 0) printf "%.0f (ECDSA P-256 sign %.0f/s, ECDH P-256 %.0f/s)", 1 / (1 / sign + 2 / ecdh), sign, ecdh }') || handshake_ceiling=""
 else
   bounded_rows=4
   # The bounded rows take between one and ${#bounded_windows[@]} runs each: counted at their most.
@@ -443,7 +572,7 @@ fi
 started_at=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "run.sh: $mode mode, $total_runs runs, $reps per broker and scenario; results in bench/compare/results/" >&2
-if ((access)); then run_access_rows; else run_full_suite; fi
+if ((access)); then run_access_rows; elif ((transports)); then run_transport_rows; else run_full_suite; fi
 
 # ------------------------------------------------------------------------------------------------
 # Report.
@@ -454,6 +583,7 @@ suffix=""
 if ((threads != 1)); then suffix+="-threads$threads"; fi
 if ((pairs_window != 100)); then suffix+="-window$pairs_window"; fi
 if ((access)); then suffix+="-access"; fi
+if ((transports)); then suffix+="-transports"; fi
 if [[ $mode == quick ]]; then suffix+="-quick"; fi  # a smoke test never overwrites a full run's file
 mkdir -p bench/compare/results
 result_file=bench/compare/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix.md
@@ -488,6 +618,15 @@ if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitte
          "\`pattern readwrite %u/pairs/+\`; in every repetition each broker ran its open row and its" \
          "ACL row back to back. \"connects per broker CPU-s\" divides the connections by the broker's CPU" \
          "time while they were opened (password hashing included)."
+  fi
+  if ((transports)); then
+    echo "- Transport rows: both brokers get the same CA-signed EC P-256 certificate for 127.0.0.1 (made by" \
+         "openssl for this run); ringmq-bench verifies it (--tls_ca_file), TLS 1.3 as negotiated by OpenSSL" \
+         "$(openssl version | awk '{ print $2 }'). Each broker also keeps a plain listener. RSS per idle TLS" \
+         "connection: (broker RSS after the connections are up - before) / connections, from the full-handshake" \
+         "row. WebSocket rows: one masked binary frame per generator flush (up to 64 KiB of MQTT packets)."
+    echo "- One core's crypto ceiling for full handshakes (\`openssl speed\`, 1 sign + 2 ECDH per handshake):" \
+         "${handshake_ceiling:-not measured} per second; compare the full-handshake connects per broker CPU-s."
   fi
   echo
   "${report[@]}" table "$runs_file"

@@ -4,29 +4,17 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "net/transport/transform_chain.h"
-
 #include "net/log.h"
 #include "net/transport/proxy_transform.h"
 #include "net/transport/tls_context.h"
 #include "net/transport/tls_transform.h"
-
-// The WebSocket transport lands on its own branch: until its files are in the tree, ws:// and wss://
-// are refused at start-up rather than half-served.
-#if __has_include("net/transport/websocket_transform.h")
+#include "net/transport/transform_chain.h"
 #include "net/transport/websocket_transform.h"
-#define RINGMQ_HAS_WEBSOCKET_TRANSPORT 1
-#endif
 
 namespace ringmq {
 namespace {
 
 using LayerMaker = std::function<std::unique_ptr<StreamTransform>()>;
-
-absl::Status NotBuilt(const ListenUrl& url, absl::string_view transport) {
-  return absl::UnimplementedError(absl::StrCat("--listen ", url.ToString(), ": the ", transport,
-                                               " transport is not built into this ringmq yet"));
-}
 
 // The TLS context every TLS listener shares, loaded on first need.
 class TlsLayers {
@@ -67,17 +55,12 @@ LayerMaker ProxyMaker() {
   return [] { return NewProxyProtocolTransform(); };
 }
 
-absl::StatusOr<LayerMaker> WebSocketMaker(const ListenUrl& url, const BrokerConfig& config) {
-#ifdef RINGMQ_HAS_WEBSOCKET_TRANSPORT
+LayerMaker WebSocketMaker(const ListenUrl& url, const BrokerConfig& config) {
   WebSocketOptions options;
   options.path = url.path;
   options.allowed_origins = config.transport.ws_allowed_origins;
-  options.max_message_size = config.max_packet_size;
-  return LayerMaker([options] { return NewWebSocketTransform(options); });
-#else
-  (void)config;
-  return NotBuilt(url, "WebSocket");
-#endif
+  options.max_message_size = config.max_packet_size;  // clients send one MQTT packet per message
+  return [options] { return NewWebSocketTransform(options); };
 }
 
 TransformFactory Stack(std::vector<LayerMaker> makers) {
@@ -105,11 +88,7 @@ absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& co
       if (!layer.ok()) return layer.status();
       makers.push_back(*std::move(layer));
     }
-    if (url.websocket()) {
-      absl::StatusOr<LayerMaker> layer = WebSocketMaker(url, config);
-      if (!layer.ok()) return layer.status();
-      makers.push_back(*std::move(layer));
-    }
+    if (url.websocket()) makers.push_back(WebSocketMaker(url, config));
     transports.factories.push_back(Stack(std::move(makers)));
   }
   transports.tls = tls.holder();

@@ -28,8 +28,8 @@ struct ListenerTransports {
   std::shared_ptr<TlsContextHolder> tls;
 };
 
-// Loads the TLS context once when a listener needs it. A listener whose transport is not part of
-// this build is a start-up error.
+// Loads the TLS context once when a listener needs it; a TLS listener without a certificate, or
+// one OpenSSL cannot load, is a start-up error.
 absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config);
 
 // How each listener is announced at start-up: "mqtts://0.0.0.0:8883 (tls)".

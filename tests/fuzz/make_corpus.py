@@ -10,6 +10,8 @@ The seeds are the byte vectors the tests already use:
   - the string literals of tests/core/topic_test.cc and utf8_test.cc,
   - PROXY protocol headers: the v1 lines of tests/core/proxy_protocol_test.cc and v2 headers of every
     family, alone and followed by a CONNECT.
+  - WebSocket frames and upgrade requests from tests/integration/websocket_bytes.py (RFC 6455's
+    examples, fragmented messages with control frames between, each violation), carrying MQTT packets.
 Each corpus directory is rewritten from scratch, so the output depends only on those sources.
 
 Usage: /usr/bin/python3 tests/fuzz/make_corpus.py [BUILD_DIR]
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import mqtt_bytes as mb  # noqa: E402
 import mqtt5_bytes as m5  # noqa: E402
 import test_malformed  # noqa: E402
+import websocket_bytes as wsb  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 # libFuzzer's default -max_len; larger seeds would only be cut.
@@ -209,6 +212,46 @@ def integration_acl() -> bytes:
     return test_access_control.ACL.encode("utf-8")
 
 
+def websocket_frame_seeds() -> list[bytes]:
+    """Client frame streams, each after the selector byte the target reads first (message size limit
+    and cut point): 0x00 = no limit, 0x01 = 64 bytes."""
+    connect, ping = mb.connect("ws-client"), mb.pingreq()
+    f = wsb.client_frame
+    streams = [
+        bytes([0x82, 0x85]) + wsb.RFC_MASK + bytes([0x7f, 0x9f, 0x4d, 0x51, 0x58]),  # RFC 5.7 Hello, binary
+        bytes([0x81, 0x85]) + wsb.RFC_MASK + bytes([0x7f, 0x9f, 0x4d, 0x51, 0x58]),  # ... as text
+        bytes([0x81, 0x05]) + b"Hello",  # RFC 5.7 unmasked
+        f(wsb.PONG, b"Hello"),
+        f(wsb.BINARY, connect) + f(wsb.BINARY, ping + ping),
+        f(wsb.BINARY, connect[:3], fin=False) + f(wsb.PING, b"p") + f(wsb.CONTINUATION, connect[3:9], fin=False)
+        + f(wsb.PONG, b"") + f(wsb.CONTINUATION, connect[9:]) + f(wsb.CLOSE, wsb.close_payload(1000, b"bye")),
+        f(wsb.BINARY, bytes(range(256)) * 2) + f(wsb.BINARY, b"x" * 70000)[:300],
+        f(wsb.BINARY, b"ab", length_form=16) + f(wsb.BINARY, b"cd", length_form=64),
+        f(wsb.BINARY, b"", fin=False) + f(wsb.CONTINUATION, b"") + f(wsb.PING, b""),
+        f(wsb.CLOSE, b""), f(wsb.CLOSE, b"\x03"), f(wsb.CLOSE, wsb.close_payload(1005)),
+        f(wsb.PING, b"a" * 126), f(wsb.PING, b"x", fin=False), f(wsb.BINARY, b"x", rsv=4),
+        f(0x3, b"x"), f(wsb.CONTINUATION, b"x"), f(wsb.BINARY, b"a", fin=False) + f(wsb.BINARY, b"b"),
+        bytes([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1]) + wsb.RFC_MASK,
+        f(wsb.BINARY, b"y" * 65, fin=True),
+    ]
+    return [bytes([selector]) + stream for stream in streams for selector in (0x00, 0x01)]
+
+
+def http_upgrade_seeds() -> list[bytes]:
+    """Upgrade requests after the target's selector byte (cut point; odd = an Origin allow-list)."""
+    requests = [
+        wsb.upgrade_request(), wsb.upgrade_request(protocols="mqttv3.1"), wsb.upgrade_request(protocols=None),
+        wsb.upgrade_request(protocols="chat, superchat"), wsb.upgrade_request(path="/other"),
+        wsb.upgrade_request(version="8"), wsb.upgrade_request(origin="http://example.com"),
+        wsb.upgrade_request(origin="http://evil.example"), wsb.upgrade_request(key="c2hvcnQ="),
+        wsb.upgrade_request(extra=["Connection: keep-alive", "X-Forwarded-For: 10.0.0.1"]),
+        wsb.upgrade_request().replace(b"\r\n", b"\n"),
+        wsb.upgrade_request() + wsb.client_frame(wsb.BINARY, mb.connect("early")),
+    ]
+    literals = c_string_literals(ROOT / "tests" / "core" / "http_upgrade_test.cc")
+    return [bytes([selector]) + request for request in requests + literals for selector in (0x10, 0x11)]
+
+
 def write_corpus(target: str, seeds: list[bytes]) -> int:
     directory = CORPUS / target
     shutil.rmtree(directory, ignore_errors=True)
@@ -263,6 +306,8 @@ def main() -> None:
         "acl": file_seeds("acl_test.cc") + [integration_acl()],
         "scram_credentials": file_seeds("scram_credentials_test.cc"),
         "proxy_protocol": proxy_seeds(),
+        "websocket_frame": websocket_frame_seeds(),
+        "http_upgrade": http_upgrade_seeds(),
     }
     for target, target_seeds in seeds.items():
         count = write_corpus(target, target_seeds)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import pathlib
+import shutil
+import subprocess
 import sys
 import uuid
 
@@ -122,3 +125,19 @@ def raw():
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The node binary, with MQTT.js (npm "mqtt") installed in this directory's node_modules (by
+    `npm install` here when missing; tools/test.sh does it too)."""
+    node_bin = shutil.which("node")
+    if node_bin is None:
+        pytest.fail("node is not installed (tools/install-deps.sh --test installs it)", pytrace=False)
+    here = pathlib.Path(__file__).resolve().parent
+    if not (here / "node_modules" / "mqtt").is_dir():
+        result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=here,
+                                capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            pytest.fail(f"npm install failed:\n{result.stderr[-2000:]}", pytrace=False)
+    return node_bin

@@ -27,10 +27,14 @@ class Received:
 class PahoClient(QueuedPahoClient):
     def __init__(self, host: str, port: int, client_id: str = "", clean_session: bool = True,
                  keepalive: int = 60, will: tuple[str, bytes, int, bool] | None = None,
-                 username: str | None = None, password: str | None = None):
+                 username: str | None = None, password: str | None = None, websocket_path: str | None = None):
+        """websocket_path: connect over WebSocket (Paho's "websockets" transport) to that path."""
         super().__init__(host, port, keepalive,
                          mqtt.Client(client_id=client_id, clean_session=clean_session,
-                                     protocol=mqtt.MQTTv311, reconnect_on_failure=False))
+                                     protocol=mqtt.MQTTv311, reconnect_on_failure=False,
+                                     transport="websockets" if websocket_path else "tcp"))
+        if websocket_path:
+            self.client.ws_set_options(path=websocket_path)
         if username is not None:
             self.client.username_pw_set(username, password)
         if will is not None:

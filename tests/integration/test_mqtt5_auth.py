@@ -33,7 +33,6 @@ from paho_client import PahoClient
 from raw_client import RawClient
 from scram_client import METHOD, ScramClient, auth_packet, begin, expect_auth, finish, scram_passwd
 from shards import client_id_on_shard
-from test_mqtt5_mqttjs import node  # noqa: F401  (node binary; installs MQTT.js when missing)
 
 pytestmark = pytest.mark.ringmq_only
 

@@ -7,26 +7,12 @@ hold; the MQTT.js package is installed by `npm install` in this directory
 from __future__ import annotations
 
 import pathlib
-import shutil
 import subprocess
 
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCENARIOS = ["properties", "topic_alias", "subscription_ids", "session_expiry"]
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    node_bin = shutil.which("node")
-    if node_bin is None:
-        pytest.fail("node is not installed (tools/install-deps.sh --test installs it)", pytrace=False)
-    if not (HERE / "node_modules" / "mqtt").is_dir():
-        result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=HERE,
-                                capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            pytest.fail(f"npm install failed:\n{result.stderr[-2000:]}", pytrace=False)
-    return node_bin
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -14,6 +14,46 @@ TEST(BenchConfigTest, ScenarioNamesRoundTrip) {
   EXPECT_FALSE(ParseScenario("storm").ok());
 }
 
+TEST(BenchConfigTest, TransportNamesRoundTrip) {
+  for (std::string_view name : {"tcp", "tls", "ws", "wss"}) {
+    absl::StatusOr<Transport> transport = ParseTransport(name);
+    ASSERT_TRUE(transport.ok()) << name;
+    EXPECT_EQ(TransportName(*transport), name);
+  }
+  EXPECT_FALSE(ParseTransport("mqtts").ok());
+  EXPECT_TRUE(UsesTls(Transport::kTls) && UsesTls(Transport::kWss));
+  EXPECT_FALSE(UsesTls(Transport::kTcp) || UsesTls(Transport::kWs));
+}
+
+TEST(BenchConfigTest, TlsFlagsNeedATlsTransportAndCertificatesTheirKey) {
+  BenchConfig config;
+  config.tls_ca_file = "ca.pem";
+  EXPECT_FALSE(Validate(config).ok()) << "tcp with a CA file";
+  config.transport = Transport::kWs;
+  EXPECT_FALSE(Validate(config).ok()) << "ws with a CA file";
+  config.transport = Transport::kWss;
+  EXPECT_TRUE(Validate(config).ok());
+  config.tls_cert_file = "client.pem";
+  EXPECT_FALSE(Validate(config).ok()) << "certificate without key";
+  config.tls_key_file = "client.key";
+  EXPECT_TRUE(Validate(config).ok());
+  config.transport = Transport::kTcp;
+  config.tls_ca_file = config.tls_cert_file = config.tls_key_file = "";
+  config.tls_session_resumption = true;
+  EXPECT_FALSE(Validate(config).ok()) << "resumption without TLS";
+}
+
+TEST(BenchConfigTest, WebSocketPathMustBeAnAbsolutePathWithoutBreaks) {
+  BenchConfig config;
+  config.transport = Transport::kWs;
+  for (std::string_view bad : {"", "mqtt", "/a b", "/a\r\nX: y"}) {
+    config.ws_path = bad;
+    EXPECT_FALSE(Validate(config).ok()) << bad;
+  }
+  config.ws_path = "/mqtt/v1";
+  EXPECT_TRUE(Validate(config).ok());
+}
+
 TEST(BenchConfigTest, ConnectionCountPerScenario) {
   BenchConfig config;
   config.clients = 10;

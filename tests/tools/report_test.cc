@@ -72,6 +72,20 @@ TEST(ReportTest, TableShowsCountsAndPercentiles) {
   EXPECT_NE(table.find("unfinished at the end"), std::string::npos);
   EXPECT_NE(table.find("threads=2+1"), std::string::npos);
   EXPECT_NE(table.find("p99.9"), std::string::npos);
+  EXPECT_NE(table.find("transport=tcp"), std::string::npos);
+  EXPECT_EQ(table.find("tls handshakes"), std::string::npos) << "no TLS, no handshake line";
+}
+
+TEST(ReportTest, TlsHandshakesAreReported) {
+  RunReport r = SampleReport();
+  r.transport = "wss";
+  r.totals.tls_full_handshakes = 3;
+  r.totals.tls_resumed = 17;
+  EXPECT_NE(FormatTable(r).find("tls handshakes                    3   full, 17 resumed"), std::string::npos)
+      << FormatTable(r);
+  const std::string json = FormatJson(r);
+  EXPECT_NE(json.find("\"transport\":\"wss\",\"tls_full_handshakes\":3,\"tls_resumed\":17"), std::string::npos)
+      << json;
 }
 
 }  // namespace

@@ -18,6 +18,13 @@ constexpr std::array<std::pair<std::string_view, Scenario>, 6> kScenarioNames = 
     {"sub", Scenario::kSub},
 }};
 
+constexpr std::array<std::pair<std::string_view, Transport>, 4> kTransportNames = {{
+    {"tcp", Transport::kTcp},
+    {"tls", Transport::kTls},
+    {"ws", Transport::kWs},
+    {"wss", Transport::kWss},
+}};
+
 absl::Status Invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
 // Subscriber threads hold only subscribers, --threads only publishers: both need some.
@@ -47,6 +54,22 @@ absl::Status ValidateSubscriberThreads(const BenchConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTransport(const BenchConfig& config) {
+  const bool tls = UsesTls(config.transport);
+  if (!tls && (!config.tls_ca_file.empty() || !config.tls_cert_file.empty() || !config.tls_key_file.empty() ||
+               config.tls_session_resumption)) {
+    return Invalid("--tls_* flags need --transport tls or wss");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return Invalid("--tls_cert_file and --tls_key_file go together");
+  }
+  if (config.ws_path.empty() || config.ws_path[0] != '/' ||
+      config.ws_path.find_first_of(" \r\n") != std::string::npos) {
+    return Invalid("--ws_path must start with '/' and hold no spaces or line breaks");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view name) {
@@ -60,6 +83,20 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view name) {
 std::string_view ScenarioName(Scenario scenario) {
   for (const auto& [text, value] : kScenarioNames) {
     if (value == scenario) return text;
+  }
+  return "?";
+}
+
+absl::StatusOr<Transport> ParseTransport(std::string_view name) {
+  for (const auto& [text, transport] : kTransportNames) {
+    if (text == name) return transport;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown transport '", std::string(name), "' (tcp, tls, ws, wss)"));
+}
+
+std::string_view TransportName(Transport transport) {
+  for (const auto& [text, value] : kTransportNames) {
+    if (value == transport) return text;
   }
   return "?";
 }
@@ -86,6 +123,7 @@ absl::Status Validate(const BenchConfig& config) {
   if (absl::Status subscriber_threads = ValidateSubscriberThreads(config); !subscriber_threads.ok()) {
     return subscriber_threads;
   }
+  if (absl::Status transport = ValidateTransport(config); !transport.ok()) return transport;
   if (config.qos > 2) return Invalid("--qos must be 0, 1 or 2");
   if (config.size < kPayloadStampSize) {
     return Invalid(absl::StrCat("--size must be at least ", kPayloadStampSize,

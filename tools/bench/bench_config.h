@@ -27,11 +27,24 @@ enum class Scenario : uint8_t {
 absl::StatusOr<Scenario> ParseScenario(std::string_view name);
 std::string_view ScenarioName(Scenario scenario);
 
+// What carries MQTT: plain TCP, TLS, WebSocket, or WebSocket over TLS.
+enum class Transport : uint8_t { kTcp, kTls, kWs, kWss };
+
+absl::StatusOr<Transport> ParseTransport(std::string_view name);
+std::string_view TransportName(Transport transport);
+inline bool UsesTls(Transport t) { return t == Transport::kTls || t == Transport::kWss; }
+
 struct BenchConfig {
   Scenario scenario = Scenario::kPairs;
   std::string host = "127.0.0.1";
   uint16_t port = 1883;
   ProtocolVersion protocol = ProtocolVersion::kV311;
+  Transport transport = Transport::kTcp;
+  std::string tls_ca_file;    // empty: the system's CA store
+  std::string tls_cert_file;  // client certificate (with tls_key_file), empty: none
+  std::string tls_key_file;
+  bool tls_session_resumption = false;  // offer the worker's newest session ticket on every connect
+  std::string ws_path = "/mqtt";
   std::optional<std::string> username;
   std::optional<std::string> password;
 

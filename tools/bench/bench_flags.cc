@@ -14,8 +14,21 @@ ABSL_FLAG(std::string, scenario, "pairs",
           "as the broker accepts them and hold them idle for --duration; pub: N publishers on --topic; "
           "sub: N subscribers on --topic (run pub and sub in two processes for custom shapes)");
 ABSL_FLAG(std::string, host, "127.0.0.1", "Broker host name or address");
-ABSL_FLAG(int32_t, port, 1883, "Broker TCP port");
+ABSL_FLAG(int32_t, port, 1883, "Broker TCP port (of the listener for --transport)");
 ABSL_FLAG(int32_t, protocol, 4, "MQTT protocol level: 4 (3.1.1) or 5 (5.0)");
+ABSL_FLAG(std::string, transport, "tcp",
+          "tcp: MQTT over plain TCP; tls: MQTT over TLS (port 8883 by convention); ws: MQTT over WebSocket "
+          "(binary frames, subprotocol mqtt, at --ws_path); wss: WebSocket over TLS");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "tls/wss: PEM file of the CA certificates the broker's certificate is checked against (its name "
+          "or IP address must match --host); empty = the system's CA store");
+ABSL_FLAG(std::string, tls_cert_file, "", "tls/wss: client certificate chain (PEM) for mutual TLS; empty = none");
+ABSL_FLAG(std::string, tls_key_file, "", "tls/wss: private key (PEM) of --tls_cert_file");
+ABSL_FLAG(bool, tls_session_resumption, false,
+          "tls/wss: every connection offers the newest session ticket its worker thread received, so all "
+          "but the first connections of a thread resume (a fleet reconnecting after a broker restart). Off "
+          "by default: each connection is a device the broker has never seen and pays a full handshake");
+ABSL_FLAG(std::string, ws_path, "/mqtt", "ws/wss: the HTTP path of the upgrade request");
 ABSL_FLAG(std::string, username, "",
           "User name for CONNECT (empty: none); {n} is replaced by the connection's index (0 to connections-1; "
           "pairs: publishers 0..N-1, subscribers N..2N-1), so every connection can log in as its own user");
@@ -91,6 +104,14 @@ absl::StatusOr<BenchConfig> ConfigFromFlags() {
   const int32_t protocol = absl::GetFlag(FLAGS_protocol);
   if (protocol != 4 && protocol != 5) return absl::InvalidArgumentError("--protocol must be 4 or 5");
   config.protocol = protocol == 5 ? ProtocolVersion::kV5 : ProtocolVersion::kV311;
+  absl::StatusOr<Transport> transport = ParseTransport(absl::GetFlag(FLAGS_transport));
+  if (!transport.ok()) return transport.status();
+  config.transport = *transport;
+  config.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_session_resumption = absl::GetFlag(FLAGS_tls_session_resumption);
+  config.ws_path = absl::GetFlag(FLAGS_ws_path);
   config.username = NonEmpty(absl::GetFlag(FLAGS_username));
   config.password = NonEmpty(absl::GetFlag(FLAGS_password));
   config.clients = absl::GetFlag(FLAGS_clients);

@@ -49,11 +49,15 @@ std::string FormatTable(const RunReport& r) {
   const RunTotals& t = r.totals;
   const Percentiles lat = LatencyUs(t.latency);
   std::string out = absl::StrFormat(
-      "ringmq-bench  scenario=%s clients=%u connections=%u threads=%u+%u mqtt=%d qos=%d size=%u\n",
-      r.scenario, r.clients, r.connections, r.threads, r.subscriber_threads, r.protocol, r.qos, r.size);
+      "ringmq-bench  scenario=%s transport=%s clients=%u connections=%u threads=%u+%u mqtt=%d qos=%d size=%u\n",
+      r.scenario, r.transport, r.clients, r.connections, r.threads, r.subscriber_threads, r.protocol, r.qos, r.size);
   absl::StrAppendFormat(&out, "  %-22s %12.1f s\n", "measured", r.measured_seconds);
   absl::StrAppendFormat(&out, "  %-22s %12u   (%.0f connects/s, %u failed)\n", "connected", t.connected,
                         r.connects_per_second(), t.failed);
+  if (t.tls_full_handshakes + t.tls_resumed > 0) {
+    absl::StrAppendFormat(&out, "  %-22s %12u   full, %u resumed\n", "tls handshakes", t.tls_full_handshakes,
+                          t.tls_resumed);
+  }
   absl::StrAppendFormat(&out, "  %-22s %12u   (%.0f msg/s measured)\n", "sent", t.sent, r.sent_per_second());
   absl::StrAppendFormat(&out, "  %-22s %12u   (%.0f msg/s measured)\n", "received", t.received,
                         r.received_per_second());
@@ -89,10 +93,10 @@ std::string FormatJson(const RunReport& r) {
       "{\"scenario\":\"%s\",\"clients\":%u,\"connections\":%u,\"threads\":%u,\"subscriber_threads\":%u,"
       "\"protocol\":%d,\"qos\":%d,\"size\":%u,\"duration_s\":%.3f,\"connected\":%u,\"failed\":%u,"
       "\"sent\":%u,\"received\":%u,\"lost\":%u,\"unfinished\":%u,\"dup\":%u,\"reordered\":%u,"
-      "\"stale\":%u,\"errors\":%u,",
+      "\"stale\":%u,\"errors\":%u,\"transport\":\"%s\",\"tls_full_handshakes\":%u,\"tls_resumed\":%u,",
       r.scenario, r.clients, r.connections, r.threads, r.subscriber_threads, r.protocol, r.qos, r.size,
       r.measured_seconds, t.connected, t.failed, t.sent, t.received, t.lost, t.unfinished, t.duplicates,
-      t.reordered, t.stale, t.errors);
+      t.reordered, t.stale, t.errors, r.transport, t.tls_full_handshakes, t.tls_resumed);
   absl::StrAppendFormat(&out,
                         "\"sent_per_s\":%.1f,\"received_per_s\":%.1f,\"connects_per_s\":%.1f,"
                         "\"latency_samples\":%u,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"

@@ -21,6 +21,7 @@ struct BrokerFigures {
 
 struct RunReport {
   std::string_view scenario;
+  std::string_view transport = "tcp";
   uint32_t clients = 0;
   uint32_t connections = 0;
   uint32_t threads = 0;

@@ -207,6 +207,7 @@ RunOutcome Run::Finish(bool connect_failed, double measured_seconds) {
   RunOutcome outcome;
   RunReport& report = outcome.report;
   report.scenario = ScenarioName(config_.scenario);
+  report.transport = TransportName(config_.transport);
   report.clients = config_.clients;
   report.connections = static_cast<uint32_t>(plan_.clients.size());
   report.threads = config_.threads;

@@ -19,6 +19,8 @@ void RunTotals::Merge(const RunTotals& other) {
   stale += other.stale;
   foreign += other.foreign;
   window_timeouts += other.window_timeouts;
+  tls_full_handshakes += other.tls_full_handshakes;
+  tls_resumed += other.tls_resumed;
   first_connect_ns = std::min(first_connect_ns, other.first_connect_ns);
   last_connack_ns = std::max(last_connack_ns, other.last_connack_ns);
   latency.Merge(other.latency);

@@ -31,6 +31,8 @@ struct RunTotals {
   uint64_t stale = 0;             // stamped before the run started: retained or queued from earlier
   uint64_t foreign = 0;           // too short to carry a stamp: not published by ringmq-bench
   uint64_t window_timeouts = 0;   // e2e windows given up after a second without deliveries (QoS 0 loss)
+  uint64_t tls_full_handshakes = 0;  // connections (CONNACK received) whose TLS handshake was a full one
+  uint64_t tls_resumed = 0;          // ... that resumed a session
   int64_t first_connect_ns = INT64_MAX;  // first TCP connect issued
   int64_t last_connack_ns = 0;           // last CONNACK received
   LatencyHistogram latency;              // messages stamped inside the measurement window

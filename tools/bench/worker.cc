@@ -12,6 +12,7 @@
 
 #include "core/frame.h"
 #include "tools/bench/payload_stamp.h"
+#include "tools/bench/tls_client_stream.h"
 
 namespace ringmq::bench {
 namespace {
@@ -65,6 +66,11 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Init() {
+  if (UsesTls(config_.transport)) {
+    absl::StatusOr<std::unique_ptr<TlsClientContext>> tls = TlsClientContext::Create(config_);
+    if (!tls.ok()) return tls.status();
+    tls_ = std::move(*tls);
+  }
   RingOptions options;
   options.entries = kRingEntries;
   options.recv_buffer_count = kRecvBufferCount;
@@ -254,7 +260,15 @@ void Worker::OnConnectDone(Connection& c, int result, int64_t now) {
     return;
   }
   c.state = ConnState::kMqttConnecting;
-  c.session.AppendConnect(c.tx_pending);
+  if (config_.transport != Transport::kTcp) {
+    c.stream = NewClientStream(config_, tls_.get());
+    if (absl::Status started = c.stream->Start(c.tx_wire); !started.ok()) {
+      ConnectionLost(c, std::string(started.message()));
+      StartConnects(now);
+      return;
+    }
+  }
+  c.session.AppendConnect(c.tx_pending);  // a stream holds it until its handshake is done
   MarkDirty(c);
   ArmRecv(c);
 }
@@ -273,7 +287,12 @@ void Worker::OnRecv(Connection& c, const Completion& completion, int64_t now) {
   if (completion.has_buffer()) {
     const uint16_t id = completion.buffer_id();
     if (completion.res > 0 && c.state != ConnState::kClosed) {
-      Consume(c, ring_->BufferData(id, static_cast<size_t>(completion.res)), now);
+      const std::span<const uint8_t> data = ring_->BufferData(id, static_cast<size_t>(completion.res));
+      if (c.stream == nullptr) [[likely]] {
+        Consume(c, data, now);
+      } else {
+        ConsumeWire(c, data, now);
+      }
     }
     ring_->ReturnBuffer(id);
   }
@@ -307,6 +326,45 @@ void Worker::Consume(Connection& c, std::span<const uint8_t> data, int64_t now) 
   if (c.state == ConnState::kClosed) c.rx_partial.clear();
   FlushDelivered();
   progress_.received.store(totals_.received, std::memory_order_relaxed);
+}
+
+void Worker::ConsumeWire(Connection& c, std::span<const uint8_t> wire, int64_t now) {
+  app_scratch_.clear();
+  if (absl::Status status = c.stream->Receive(wire, app_scratch_, c.tx_wire); !status.ok()) {
+    ConnectionLost(c, std::string(status.message()));
+    return;
+  }
+  if (!c.tx_wire.empty()) MarkDirty(c);
+  if (app_scratch_.empty()) return;
+  Consume(c, {reinterpret_cast<const uint8_t*>(app_scratch_.data()), app_scratch_.size()}, now);
+  // A receive of a few MB (a slow subscriber catching up) must not stay allocated for the whole run.
+  if (app_scratch_.capacity() > 1024 * 1024) std::string().swap(app_scratch_);
+}
+
+bool Worker::EncodePending(Connection& c) {
+  if (!c.tx_pending.empty()) {
+    const absl::Status status = c.stream->Send(c.tx_pending, c.tx_wire);
+    c.tx_pending.clear();
+    if (!status.ok()) {
+      ConnectionLost(c, std::string(status.message()));
+      return false;
+    }
+  }
+  return true;
+}
+
+void Worker::CountHandshake(const Connection& c) {
+  if (c.stream == nullptr) return;
+  switch (c.stream->tls_handshake()) {
+    case TlsHandshake::kFull:
+      ++totals_.tls_full_handshakes;
+      return;
+    case TlsHandshake::kResumed:
+      ++totals_.tls_resumed;
+      return;
+    case TlsHandshake::kNone:
+      return;
+  }
 }
 
 void Worker::FlushDelivered() {
@@ -343,6 +401,7 @@ void Worker::OnSessionEvent(Connection& c, const SessionEvent& event, int64_t no
       if (c.state != ConnState::kMqttConnecting) return ConnectionLost(c, "unexpected CONNACK");
       --opening_;
       ++totals_.connected;
+      CountHandshake(c);
       progress_.connected.store(totals_.connected, std::memory_order_relaxed);
       totals_.last_connack_ns = std::max(totals_.last_connack_ns, now);
       if (c.plan->is_subscriber()) {
@@ -404,9 +463,16 @@ void Worker::MarkDirty(Connection& c) {
 }
 
 void Worker::Flush(Connection& c, int64_t now) {
-  if (c.send_in_flight || c.tx_pending.empty() || c.state == ConnState::kClosed) return;
-  std::swap(c.tx_pending, c.tx_sending);
-  c.tx_pending.clear();
+  if (c.send_in_flight || c.state == ConnState::kClosed) return;
+  if (c.stream == nullptr) [[likely]] {
+    if (c.tx_pending.empty()) return;
+    std::swap(c.tx_pending, c.tx_sending);
+    c.tx_pending.clear();
+  } else {
+    if (!EncodePending(c) || c.tx_wire.empty()) return;
+    std::swap(c.tx_wire, c.tx_sending);
+    c.tx_wire.clear();
+  }
   c.tx_sent = 0;
   c.last_tx_ns = now;
   ring_->PrepSend(c.fd, c.tx_sending.data(), c.tx_sending.size(), &c);

@@ -23,6 +23,7 @@
 #include "net/ring.h"
 #include "tools/bench/bench_config.h"
 #include "tools/bench/client_session.h"
+#include "tools/bench/client_stream.h"
 #include "tools/bench/run_plan.h"
 #include "tools/bench/run_totals.h"
 #include "tools/bench/sequence_tracker.h"
@@ -66,6 +67,10 @@ class Worker {
     std::string rx_partial;  // the start of a packet split across receive buffers
     std::string tx_pending;  // appended to during a loop turn
     std::string tx_sending;  // owned by the send in flight
+    // TLS/WebSocket only (null on tcp, whose MQTT bytes go to the socket as they are): the transport,
+    // and the bytes it wrote that are still to be sent (tx_pending then holds MQTT bytes to encode).
+    std::unique_ptr<ClientStream> stream;
+    std::string tx_wire;
     size_t tx_sent = 0;
     int64_t last_tx_ns = 0;
     // Publisher side.
@@ -104,6 +109,10 @@ class Worker {
   void OnSendDone(Connection& c, int result, int64_t now);
   void ArmRecv(Connection& c);
   void Consume(Connection& c, std::span<const uint8_t> data, int64_t now);
+  void ConsumeWire(Connection& c, std::span<const uint8_t> wire, int64_t now);
+  // Moves the MQTT bytes of tx_pending through the stream; false if the connection was lost.
+  bool EncodePending(Connection& c);
+  void CountHandshake(const Connection& c);
   size_t ParsePackets(Connection& c, std::span<const uint8_t> data, int64_t now);
   void OnSessionEvent(Connection& c, const SessionEvent& event, int64_t now);
   void BecomeReady(Connection& c);
@@ -125,6 +134,8 @@ class Worker {
   SharedState& shared_;
   const BrokerAddress broker_;
 
+  std::unique_ptr<TlsClientContext> tls_;  // tls and wss: the worker's SSL_CTX and session ticket
+  std::string app_scratch_;  // what a stream decoded from one receive, before MQTT parsing
   std::unique_ptr<Ring> ring_;  // with the receive buffers of all the worker's connections
   std::vector<Connection> conns_;  // reserved once: a Connection's address is its ring target
   std::vector<uint32_t> dirty_;
