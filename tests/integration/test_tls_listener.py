@@ -132,3 +132,36 @@ def test_without_identity_as_username_the_same_connect_is_anonymous(start_broker
     client = TlsClient(broker, pki, client_cert=True)
     assert client.connect(f"{uid}-cert") == 0x05  # not authorized
     client.close()
+
+
+def peer_common_name(client: TlsClient) -> str:
+    subject = dict(item[0] for item in client.sock.getpeercert()["subject"])
+    return subject["commonName"]
+
+
+def test_sighup_reloads_the_certificate_for_new_connections(start_broker, pki, uid, tmp_path):
+    import shutil
+    import signal
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=renewed",
+            "-keyout", "renewed.key", "-out", "renewed.csr", cwd=pki)
+    openssl("x509", "-req", "-in", "renewed.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-out", "renewed.crt", "-extfile", "server.ext", cwd=pki)
+    cert, key = tmp_path / "live.crt", tmp_path / "live.key"
+    shutil.copy(pki / "server.crt", cert)
+    shutil.copy(pki / "server.key", key)
+    broker = start_broker(listen=["mqtts://127.0.0.1:0"], flags={"tls_cert_file": str(cert), "tls_key_file": str(key)})
+    before = TlsClient(broker, pki)
+    assert before.connect(f"{uid}-before") == 0
+    assert peer_common_name(before) == "localhost"
+    shutil.copy(pki / "renewed.crt", cert)
+    shutil.copy(pki / "renewed.key", key)
+    broker.proc.send_signal(signal.SIGHUP)
+    assert broker.wait_for_log("TLS certificate and key reloaded", timeout=5)
+    after = TlsClient(broker, pki)
+    assert after.connect(f"{uid}-after") == 0
+    assert peer_common_name(after) == "renewed"
+    # The connection made before the reload goes on with its own session.
+    before.send(mb.pingreq())
+    before.expect(mb.PINGRESP)
+    before.close()
+    after.close()
