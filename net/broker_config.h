@@ -42,6 +42,8 @@ struct TransportConfig {
   std::string tls_min_version = "1.2";
   std::string tls_ciphers;       // TLS 1.2 cipher list, OpenSSL syntax; empty: OpenSSL's default
   std::string tls_ciphersuites;  // TLS 1.3 suites; empty: OpenSSL's default
+  std::string tls_ticket_key_file;         // session ticket keys shared across restarts; empty: random
+  uint32_t tls_session_lifetime_s = 86400;
   std::vector<std::string> ws_allowed_origins;  // empty: any Origin (or none)
 };
 

@@ -207,6 +207,13 @@ ABSL_FLAG(std::string, tls_ciphers, "",
           "TLS 1.2 cipher list in OpenSSL syntax, passed through; empty = OpenSSL's default (its secure set).");
 ABSL_FLAG(std::string, tls_ciphersuites, "",
           "TLS 1.3 cipher suites in OpenSSL syntax, passed through; empty = OpenSSL's default.");
+ABSL_FLAG(std::string, tls_ticket_key_file, "",
+          "80 secret bytes (`openssl rand 80 > FILE`, nginx's format) sealing TLS session tickets, so that a "
+          "fleet reconnecting after a broker restart resumes its sessions instead of paying full handshakes, "
+          "and brokers behind one balancer resume each other's; re-read on SIGHUP. Empty: random keys per process.");
+ABSL_FLAG(int32_t, tls_session_lifetime, 86400,
+          "Seconds a TLS session ticket resumes (at most 604800, RFC 8446). A day rather than OpenSSL's two hours "
+          "so that devices reconnecting after an outage resume; long TLS 1.3 connections get fresh tickets.");
 ABSL_FLAG(std::string, ws_allowed_origins, "",
           "Comma-separated Origin header values a WebSocket upgrade may carry (e.g. https://dash.example.com); "
           "others get 403. Empty = any: non-browser clients send no Origin, so restricting is the operator's call.");
@@ -232,6 +239,12 @@ absl::Status TransportFromFlags(ringmq::TransportConfig& transport) {
   transport.tls_min_version = absl::GetFlag(FLAGS_tls_min_version);
   transport.tls_ciphers = absl::GetFlag(FLAGS_tls_ciphers);
   transport.tls_ciphersuites = absl::GetFlag(FLAGS_tls_ciphersuites);
+  transport.tls_ticket_key_file = absl::GetFlag(FLAGS_tls_ticket_key_file);
+  const int32_t session_lifetime = absl::GetFlag(FLAGS_tls_session_lifetime);
+  if (session_lifetime < 1 || session_lifetime > 604800) {
+    return absl::InvalidArgumentError("--tls_session_lifetime must be 1 to 604800 seconds");
+  }
+  transport.tls_session_lifetime_s = static_cast<uint32_t>(session_lifetime);
   for (absl::string_view origin : absl::StrSplit(absl::GetFlag(FLAGS_ws_allowed_origins), ',', absl::SkipWhitespace())) {
     transport.ws_allowed_origins.emplace_back(absl::StripAsciiWhitespace(origin));
   }

@@ -35,9 +35,12 @@ class TlsLayers {
       options.min_version = config_.tls_min_version;
       options.ciphers = config_.tls_ciphers;
       options.ciphersuites = config_.tls_ciphersuites;
+      options.ticket_key_file = config_.tls_ticket_key_file;
+      options.session_lifetime_s = config_.tls_session_lifetime_s;
       absl::StatusOr<std::shared_ptr<const TlsContext>> context = LoadTlsContext(options);
       if (!context.ok()) return context.status();
       Log(LogLevel::kInfo, "TLS: %s", (*context)->description());
+      Log(LogLevel::kInfo, "TLS: %s", (*context)->kernel_tls_description());
       holder_ = std::make_shared<TlsContextHolder>(*std::move(context));
     }
     // A connection keeps the context it started from; a reload changes what later ones get.

@@ -2,55 +2,32 @@
 
 Against Debian's mosquitto (always installed for the tests), which has all three listeners: short runs
 must exchange every message, count their TLS handshakes (full, resumed), check the broker's
-certificate and present a client certificate. The same runs against ringmq are skipped, with the
-broker's own refusal as the reason, while ringmq does not accept mqtts:// / ws:// / wss:// listeners.
+certificate and present a client certificate. The same runs go against ringmq's mqtts://, ws:// and
+wss:// listeners.
 
-Certificates are made here with openssl: a CA, a server certificate for 127.0.0.1, a client
+Certificates come from tls_certs.py (openssl): a CA, a server certificate for 127.0.0.1, a client
 certificate, and a second CA that signed none of them.
 """
 
 from __future__ import annotations
 
 import pathlib
-import subprocess
 
 import pytest
 
 import broker_process
 from conftest import assert_clean_stop
 from test_bench_tool import result_of, run_bench
+from tls_certs import Pki, make_pki
 
-OPENSSL_TIMEOUT = 30
 # Bounded on both sides: 1.5 s measured, then at most 3 s for the last messages to arrive.
 SHORT_RUN = ["--duration", "1.5", "--warmup", "0.3", "--drain", "3", "--progress=false"]
 TRANSPORTS = ["tls", "ws", "wss"]
 
 
-def openssl(*args: str, cwd: pathlib.Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=OPENSSL_TIMEOUT)
-
-
-def make_ca(directory: pathlib.Path, name: str) -> None:
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-subj", f"/CN={name}", "-keyout", f"{name}.key", "-out", f"{name}.pem", cwd=directory)
-
-
-def make_signed(directory: pathlib.Path, name: str, subject: str, extension: str) -> None:
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={subject}",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=directory)
-    (directory / f"{name}.ext").write_text(extension + "\n")
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=directory)
-
-
 @pytest.fixture(scope="module")
-def certs(tmp_path_factory) -> pathlib.Path:
-    directory = tmp_path_factory.mktemp("bench-tls")
-    make_ca(directory, "ca")
-    make_ca(directory, "other-ca")
-    make_signed(directory, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost")
-    make_signed(directory, "client", "bench-client", "extendedKeyUsage=clientAuth")
-    return directory
+def certs(tmp_path_factory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("bench-tls"))
 
 
 def free_port() -> int:
@@ -65,7 +42,7 @@ class TransportBroker:
         self.ports = ports
 
 
-def start_mosquitto(certs: pathlib.Path, tmp_path: pathlib.Path, require_certificate: bool = False):
+def start_mosquitto(certs: Pki, tmp_path: pathlib.Path, require_certificate: bool = False):
     ports = {name: free_port() for name in ["tcp", *TRANSPORTS, "tls12"]}
     lines = ["allow_anonymous true", "persistence false", "log_dest stderr", "user root",
              "per_listener_settings false", "set_tcp_nodelay true", f"listener {ports['tcp']} 127.0.0.1"]
@@ -74,12 +51,12 @@ def start_mosquitto(certs: pathlib.Path, tmp_path: pathlib.Path, require_certifi
         if transport.startswith("ws"):
             lines.append("protocol websockets")
         if transport in ("tls", "wss"):
-            lines += [f"certfile {certs / 'server.pem'}", f"keyfile {certs / 'server.key'}"]
+            lines += [f"certfile {certs.server.cert}", f"keyfile {certs.server.key}"]
             if require_certificate:
-                lines += [f"cafile {certs / 'ca.pem'}", "require_certificate true"]
+                lines += [f"cafile {certs.ca.cert}", "require_certificate true"]
     # TLS 1.2 only: session tickets of the older protocol (TLS 1.3 sends its tickets after the handshake).
-    lines += [f"listener {ports['tls12']} 127.0.0.1", f"certfile {certs / 'server.pem'}",
-              f"keyfile {certs / 'server.key'}", "tls_version tlsv1.2"]
+    lines += [f"listener {ports['tls12']} 127.0.0.1", f"certfile {certs.server.cert}",
+              f"keyfile {certs.server.key}", "tls_version tlsv1.2"]
     config = tmp_path / "mosquitto.conf"
     config.write_text("\n".join(lines) + "\n")
     broker = broker_process.Broker("mosquitto", ["/usr/sbin/mosquitto", "-c", str(config)], 1, [],
@@ -99,7 +76,7 @@ def mosquitto(certs, tmp_path):
 
 @pytest.fixture
 def ringmq(certs):
-    """ringmq with mqtts://, ws:// and wss:// listeners, or a skip saying why ringmq refused them."""
+    """ringmq with mqtts://, ws:// and wss:// listeners."""
     binary = broker_process.ringmq_binary()
     if not binary.exists():
         pytest.fail(f"ringmq binary not found at {binary} (set RINGMQ_BIN)", pytrace=False)
@@ -109,26 +86,24 @@ def ringmq(certs):
             "--listen", f"mqtts://127.0.0.1:{ports['tls']}",
             "--listen", f"ws://127.0.0.1:{ports['ws']}/mqtt",
             "--listen", f"wss://127.0.0.1:{ports['wss']}/mqtt",
-            "--tls_cert_file", str(certs / "server.pem"), "--tls_key_file", str(certs / "server.key")]
+            "--tls_cert_file", str(certs.server.cert), "--tls_key_file", str(certs.server.key)]
     try:
         broker = broker_process.Broker("ringmq", argv, 2, [],
                                        known_listeners=[("127.0.0.1", port) for port in ports.values()])
     except broker_process.BrokerStartError as err:
-        refusal = next((line for line in str(err).splitlines()
-                        if "ERROR" in line or "listen" in line.lower()), str(err).splitlines()[0])
-        pytest.skip(f"ringmq refuses TLS/WebSocket listeners (not yet on this branch): {refusal.strip()}")
+        pytest.fail(str(err), pytrace=False)
     yield TransportBroker(broker, ports)
     assert_clean_stop(broker)
 
 
-def transport_args(certs: pathlib.Path, transport: str, port: int) -> list[str]:
+def transport_args(certs: Pki, transport: str, port: int) -> list[str]:
     args = ["--host", "127.0.0.1", "--port", str(port), "--transport", transport]
     if transport in ("tls", "wss"):
-        args += ["--tls_ca_file", str(certs / "ca.pem")]
+        args += ["--tls_ca_file", str(certs.ca.cert)]
     return args
 
 
-def run_pairs_without_loss(certs: pathlib.Path, target: TransportBroker, transport: str, uid: str) -> dict:
+def run_pairs_without_loss(certs: Pki, target: TransportBroker, transport: str, uid: str) -> dict:
     """QoS 1 pairs with a small end-to-end window: every message must arrive exactly once. (With a
     window of 100, mosquitto 2.0.11 logs "Outgoing messages are being dropped" on its wss listener and
     the generator rightly counts those as lost; a window of 10 keeps its queues short.)"""
@@ -158,7 +133,7 @@ def test_pairs_exchange_every_message_with_ringmq(certs, ringmq, transport, uid)
     run_pairs_without_loss(certs, ringmq, transport, uid)
 
 
-def run_connects(certs: pathlib.Path, target: TransportBroker, transport: str, resumption: bool, uid: str,
+def run_connects(certs: Pki, target: TransportBroker, transport: str, resumption: bool, uid: str,
                  listener: str | None = None):
     # One connect at a time: the ticket of the first connection arrives before the second starts.
     proc = run_bench(*transport_args(certs, transport, target.ports[listener or transport]), "--scenario", "conn",
@@ -182,7 +157,7 @@ def test_session_resumption_with_mosquitto(certs, mosquitto, transport, listener
     assert "tls handshakes" in run_bench_table(certs, mosquitto, transport, uid)
 
 
-def run_bench_table(certs: pathlib.Path, target: TransportBroker, transport: str, uid: str) -> str:
+def run_bench_table(certs: Pki, target: TransportBroker, transport: str, uid: str) -> str:
     proc = run_bench(*transport_args(certs, transport, target.ports[transport]), "--scenario", "conn",
                      "--clients", "2", "--duration", "0.2", "--warmup", "0", "--drain", "0", "--progress=false",
                      "--client_id_prefix", f"{uid}-t-")
@@ -199,7 +174,7 @@ def test_session_resumption_with_ringmq(certs, ringmq, uid):
 @pytest.mark.parametrize("transport", ["tls", "wss"])
 def test_certificate_from_another_ca_is_refused(certs, mosquitto, transport, uid):
     proc = run_bench("--host", "127.0.0.1", "--port", str(mosquitto.ports[transport]), "--transport", transport,
-                     "--tls_ca_file", str(certs / "other-ca.pem"), "--scenario", "conn", "--clients", "2",
+                     "--tls_ca_file", str(certs.other_ca().cert), "--scenario", "conn", "--clients", "2",
                      "--duration", "0.2", "--connect_timeout", "10", "--progress=false", "--client_id_prefix", uid)
     assert proc.returncode == 2, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     assert "certificate verification" in proc.stderr, proc.stderr
@@ -213,13 +188,13 @@ def test_client_certificate_for_mutual_tls(certs, tmp_path, uid):
         pytest.fail(str(err), pytrace=False)
     try:
         common = ["--host", "127.0.0.1", "--port", str(target.ports["tls"]), "--transport", "tls",
-                  "--tls_ca_file", str(certs / "ca.pem"), "--scenario", "conn", "--clients", "3",
+                  "--tls_ca_file", str(certs.ca.cert), "--scenario", "conn", "--clients", "3",
                   "--duration", "0.2", "--warmup", "0", "--drain", "0", "--connect_timeout", "10",
                   "--progress=false", "--client_id_prefix", uid]
         without = run_bench(*common)
         assert without.returncode == 2, f"stdout:\n{without.stdout}\nstderr:\n{without.stderr}"
-        with_cert = run_bench(*common, "--tls_cert_file", str(certs / "client.pem"),
-                              "--tls_key_file", str(certs / "client.key"))
+        client = certs.client("bench-client")
+        with_cert = run_bench(*common, "--tls_cert_file", str(client.cert), "--tls_key_file", str(client.key))
         assert with_cert.returncode == 0, f"stdout:\n{with_cert.stdout}\nstderr:\n{with_cert.stderr}"
         assert result_of(with_cert)["connected"] == 3
     finally:

@@ -1,11 +1,10 @@
 """MQTT over WebSocket (`--listen ws://HOST:PORT/PATH`, RFC 6455 + MQTT section 6) against the real
 broker: MQTT.js in node and in headless Chromium, Paho's websockets transport, and a raw WebSocket
 client for the handshake, any framing of MQTT bytes, pings, closes and every refusal; and the same
-clients over `wss://` (TLS, a self-signed certificate made with the openssl tool).
+clients over `wss://` (TLS, certificates from tls_certs.py).
 
 Each broker has a plain TCP listener beside the WebSocket one, so clients of both kinds exchange
-messages. While the broker refuses ws:// (or wss://) listeners (the stream wiring or TLS is not in this
-build yet) those tests are skipped with that reason, and they run as soon as it accepts them.
+messages.
 """
 
 from __future__ import annotations
@@ -28,18 +27,18 @@ import mqtt_bytes as mb
 import websocket_bytes as wsb
 from conftest import assert_clean_stop
 from paho_client import PahoClient
+from tls_certs import make_pki
 from websocket_client import WebSocketClient
 
 pytestmark = pytest.mark.ringmq_only  # Debian's mosquitto here cannot open its websockets listener
 
 HERE = pathlib.Path(__file__).resolve().parent
-NOT_BUILT_RE = re.compile(r"[^\n]*--listen[^\n]*wss?://[^\n]*|[^\n]*Unknown command line flag .(ws|tls)_[^\n]*")
 SHARDS = 4
 
 
 def start_ws_broker(flags: dict[str, object] | None = None, scheme: str = "ws") -> broker_process.Broker:
     """A broker with a TCP listener and a SCHEME://127.0.0.1:0/mqtt listener (ws or wss); .ws_port is
-    the latter's. Skips the test when the broker refuses such listeners."""
+    the latter's."""
     argv = [str(broker_process.ringmq_binary()), "--listen", "127.0.0.1:0", "--listen", f"{scheme}://127.0.0.1:0/mqtt",
             "--shards", str(SHARDS), "--log_level", "info"]
     for name, value in (flags or {}).items():
@@ -47,9 +46,6 @@ def start_ws_broker(flags: dict[str, object] | None = None, scheme: str = "ws") 
     try:
         broker = broker_process.Broker("ringmq", argv, SHARDS, ["127.0.0.1", "127.0.0.1"])
     except broker_process.BrokerStartError as err:
-        refusal = NOT_BUILT_RE.search(str(err))
-        if refusal:
-            pytest.skip(f"{scheme}:// listeners not built yet (the broker says: {refusal.group(0)})")
         pytest.fail(str(err), pytrace=False)
     match = re.search(rf"listening on ([0-9.]+):(\d+), {scheme}://", broker.log)
     if match is None:
@@ -307,19 +303,15 @@ def test_mqttjs_over_websocket(ws_broker, paho, node, uid, version):
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1 and its key (PEM files), made with the openssl tool."""
-    directory = tmp_path_factory.mktemp("wss-pki")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
-    return str(cert), str(key)
+def certificate(tmp_path_factory) -> tuple[str, str, str]:
+    """The CA that clients trust, and the broker's certificate for 127.0.0.1 and its key (PEM files)."""
+    pki = make_pki(tmp_path_factory.mktemp("wss-pki"))
+    return str(pki.ca.cert), str(pki.server.cert), str(pki.server.key)
 
 
 @pytest.fixture(scope="module")
 def wss_broker(certificate):
-    cert, key = certificate
+    _, cert, key = certificate
     broker = start_ws_broker({"tls_cert_file": cert, "tls_key_file": key}, scheme="wss")
     yield broker
     assert_clean_stop(broker)
