@@ -437,7 +437,7 @@ def transport_connect_rows(runs: list[dict]) -> list[str]:
             continue
         rate = quotient(runs, (case, "ringmq"), (case, "mosquitto"), "connects_per_s")
         cpu = quotient(runs, (case, "ringmq"), (case, "mosquitto"), "connects_per_broker_cpu_s")
-        rate_text = target_cell(rate, STORM_TARGET) if case == "tcp-connect-storm" else (
+        rate_text = target_cell(rate, STORM_TARGET) if case.startswith("tcp-connect-storm") else (
             "n/a" if rate is None else f"**{rate:.2f}x**")
         handshake = {b: handshakes(best_run(runs, case, b)) if case.startswith("tls") else "-" for b in BROKERS}
         out.append(f"| {title} | {transport_cell(runs, case, 'ringmq', 'connects_per_s')} "

@@ -134,3 +134,28 @@ def test_connect_rows_quote_connects_per_broker_cpu_second(tmp_path):
     assert "Sustainable throughput (`--e2e_window`" not in text  # no pairs rows recorded
     connects = row(text, f"| {title}")
     assert connects == f"| {title} | 1.5 k | 1 k | **1.50x** | 1.4 k | 700 | **2.00x** | clean |"
+
+
+# ------------------------------------------------------------------------------------------------
+# Transports section (run.sh --transports): the plain-TCP connect storm rows
+
+def record_storm(runs_file: pathlib.Path, case: str, title: str, broker: str, stdout: str) -> None:
+    subprocess.run(["/usr/bin/python3", str(REPORT), "record", "--out", str(runs_file), "--section", "transports",
+                    "--case", case, "--title", title, "--broker", broker, "--rep", "1", "--exit", "0"],
+                   input=f"{stdout}\n", text=True, check=True)
+
+
+def test_both_connect_storm_rows_carry_the_issue_target(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    one = "plain TCP, 10000 connections, 64 in flight per thread, 1 thread(s)"
+    wide = "plain TCP, 10000 connections, 64 in flight per thread, 2 thread(s)"
+    record_storm(runs, "tcp-connect-storm", one, "ringmq", conn_json(10000, 12_000, 37_000))
+    record_storm(runs, "tcp-connect-storm", one, "mosquitto", conn_json(10000, 10_000, 24_000))
+    record_storm(runs, "tcp-connect-storm-wide", wide, "ringmq", conn_json(10000, 21_000, 42_000))
+    record_storm(runs, "tcp-connect-storm-wide", wide, "mosquitto", conn_json(10000, 10_000, 24_000))
+    text = table(runs)
+    one_row = row(text, f"| {one}")
+    wide_row = row(text, f"| {wide}")
+    assert "| 12 k | 10 k |" in one_row and "missed" in one_row
+    assert "| 21 k | 10 k |" in wide_row and "met" in wide_row
+    assert "| 42 k | 24 k | **1.75x** |" in wide_row
