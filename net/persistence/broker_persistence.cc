@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <utility>
@@ -39,6 +41,10 @@ int HighestLoggedShard(const std::string& dir) {
   return highest;
 }
 
+struct TopicOrder {
+  bool operator()(const MessageRef& a, const MessageRef& b) const { return a->topic() < b->topic(); }
+};
+
 // One log as replayed: its restored messages and the records whose home is now another shard.
 struct ReplayedLog {
   absl::StatusOr<DurableLog::Opened> opened = absl::UnknownError("not opened");
@@ -58,6 +64,9 @@ void Replay(const std::string& path, int shard, int shard_count, const ClockPair
       out.retained.push_back(*std::move(message));
     }
   });
+  // In topic order, the shards' replicas fill their ordered index at its end, in cache, instead of at
+  // random places (measured: 2.2 us per message and shard in hash order).
+  std::sort(out.retained.begin(), out.retained.end(), TopicOrder{});
   out.elapsed_ms = MonotonicMs() - start;
 }
 
@@ -128,7 +137,13 @@ absl::StatusOr<RestoredState> OpenPersistence(const BrokerConfig& config, std::f
     if (!logs[i].opened.ok()) return logs[i].opened.status();
     ReportReplay(LogPath(dir, i), logs[i]);
     // A crash while moving records (below) can leave a topic in two logs, with the same value.
-    for (MessageRef& message : logs[i].retained) state.retained.push_back(std::move(message));
+    std::vector<MessageRef> merged;
+    merged.reserve(state.retained.size() + logs[i].retained.size());
+    std::merge(std::make_move_iterator(state.retained.begin()), std::make_move_iterator(state.retained.end()),
+               std::make_move_iterator(logs[i].retained.begin()), std::make_move_iterator(logs[i].retained.end()),
+               std::back_inserter(merged), TopicOrder{});
+    state.retained = std::move(merged);
+    logs[i].retained.clear();
   }
   if (absl::Status status = MoveMisplaced(logs, shard_count); !status.ok()) return status;
   for (int i = shard_count; i < log_count; ++i) {  // shards that no longer exist: their records moved
