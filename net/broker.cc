@@ -193,6 +193,7 @@ absl::Status RunBroker(BrokerConfig config) {
   for (int i = 0; i < shard_count; ++i) mesh.Wake(i);
   for (std::thread& thread : threads) thread.join();
   metrics.reset();
+  for (std::unique_ptr<Shard>& shard : shards) shard->SaveRetainedLeftovers(shards);
   shards.clear();
   persistence->stores.clear();  // each writes and syncs what its shard saved last
   shared.durable_stores.clear();

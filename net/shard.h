@@ -108,6 +108,10 @@ class Shard {
   // Start-up with --data_dir: fills this shard's retained replica with the restored messages. Called
   // by the main thread before Run (net/shard_persistence.cc).
   void RestoreRetained(const std::vector<MessageRef>& messages);
+  // Graceful stop with --data_dir, on the main thread once every shard thread has ended: the retained
+  // updates still on their way to this home shard (in the mesh, then in the senders' backlogs, in that
+  // order) are saved, so a stop loses no update the broker accepted.
+  void SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards);
 
  private:
   // --- event loop and sockets (shard.cc) ---

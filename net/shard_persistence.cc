@@ -8,16 +8,39 @@
 // is local. The cost: a publisher on another shard waits one mesh round trip more for its PUBACK.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "absl/time/clock.h"
+#include "net/log.h"
 #include "net/persistence/retained_record.h"
 #include "net/shard.h"
 
 namespace ringmq {
 
 void Shard::RestoreRetained(const std::vector<MessageRef>& messages) {
+  retained_.Reserve(messages.size());
   for (const MessageRef& message : messages) retained_.Set(message);
   stats_.retained_messages.Set(retained_.size());
+}
+
+void Shard::SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards) {
+  if (DurableStore() == nullptr) return;
+  size_t saved = 0;
+  auto save = [this, &saved](Envelope&& envelope) {
+    auto* retain = std::get_if<RetainEnvelope>(&envelope);
+    if (retain == nullptr || retain->from_home || !RetainedAdmits(*retain->message)) return;
+    saved += PersistRetained(*retain->message) ? 1 : 0;
+    retained_.Set(std::move(retain->message));  // later leftovers of the topic are checked against it
+  };
+  for (int from = 0; from < mesh_.shard_count(); ++from) {
+    if (from == index_) continue;
+    mesh_.Queue(from, index_).ConsumeBatch(save, std::numeric_limits<size_t>::max());
+    std::deque<Envelope>& backlog = shards[from]->backlog_[index_];
+    for (Envelope& envelope : backlog) save(std::move(envelope));
+    backlog.clear();
+  }
+  DurableStore()->CommitTurn();
+  if (saved > 0) Log(LogLevel::kInfo, "persistence: shard %d saved %zu retained updates still queued at stop", index_, saved);
 }
 
 bool Shard::PersistRetained(const Message& message) {

@@ -174,6 +174,9 @@ def main() -> int:
             restored, restore_ms = broker.restored()
             print(f"restart {run + 1}: {restored} restored in {restore_ms} ms (broker's log); listening after "
                   f"{broker.listening_s:.2f} s; first retained message to a new subscriber after {probe_s:.2f} s")
+            for line in broker.lines:
+                if b"persistence:" in line:
+                    print("   ", line.decode(errors="replace").rstrip())
             broker.stop()
             if restored != args.messages:
                 print(f"error: expected {args.messages} restored", file=sys.stderr)
