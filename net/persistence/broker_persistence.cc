@@ -1,6 +1,8 @@
 #include "net/persistence/broker_persistence.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,13 +116,30 @@ absl::Status MoveMisplaced(std::vector<ReplayedLog>& logs, int shard_count) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<DataDirLock> LockDataDir(const std::string& dir) {
+  const std::string path = dir + "/lock";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return absl::InternalError(absl::StrCat("--data_dir: open ", path, ": ", strerror(errno)));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return absl::FailedPreconditionError(absl::StrCat("--data_dir ", dir, " is in use by another broker (", path, " is locked)"));
+  }
+  return DataDirLock(fd);
+}
+
 }  // namespace
+
+DataDirLock::~DataDirLock() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
+}
 
 absl::StatusOr<RestoredState> OpenPersistence(const BrokerConfig& config, std::function<void(int)> wake) {
   const std::string& dir = config.data_dir;
   if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("--data_dir ", dir, ": ", strerror(errno)));
   }
+  absl::StatusOr<DataDirLock> lock = LockDataDir(dir);
+  if (!lock.ok()) return lock.status();
   const int shard_count = config.shards;
   const int log_count = std::max(shard_count, HighestLoggedShard(dir) + 1);
   const ClockPair now{MonotonicMs(), absl::ToUnixMillis(absl::Now())};
@@ -133,6 +152,7 @@ absl::StatusOr<RestoredState> OpenPersistence(const BrokerConfig& config, std::f
     for (std::thread& thread : threads) thread.join();
   }
   RestoredState state;
+  state.lock = *std::move(lock);
   for (int i = 0; i < log_count; ++i) {
     if (!logs[i].opened.ok()) return logs[i].opened.status();
     ReportReplay(LogPath(dir, i), logs[i]);

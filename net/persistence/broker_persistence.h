@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,7 +19,24 @@
 
 namespace ringmq {
 
+// Holds --data_dir/lock (flock) while the broker runs: a second broker on the same directory would
+// interleave its records with ours.
+class DataDirLock {
+ public:
+  explicit DataDirLock(int fd = -1) : fd_(fd) {}
+  DataDirLock(DataDirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DataDirLock& operator=(DataDirLock&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~DataDirLock();
+
+ private:
+  int fd_;
+};
+
 struct RestoredState {
+  DataDirLock lock;
   std::vector<std::unique_ptr<ShardStore>> stores;  // one per shard
   std::vector<MessageRef> retained;                  // every restored retained message, unexpired
 };

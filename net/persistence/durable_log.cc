@@ -134,6 +134,7 @@ DurableLog::~DurableLog() {
 }
 
 absl::StatusOr<DurableLog::Opened> DurableLog::Open(const std::string& path, const Options& options, Visitor visit) {
+  unlink((path + ".compact").c_str());  // left by a crash during compaction; the log itself is whole
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) return ErrnoError("open", path);
   Opened opened;

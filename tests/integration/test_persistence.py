@@ -122,7 +122,7 @@ def test_shard_count_change_keeps_every_message(start_broker, paho, uid, tmp_pat
     assert fewer.wait_for_log(r"persistence: moved \d+ records to their home shard's log \(2 shards now\)")
     assert retained_under(paho, fewer, uid, 30) == expected
     assert fewer.stop() == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shard-0.log", "shard-1.log"]
+    assert sorted(p.name for p in tmp_path.glob("shard-*")) == ["shard-0.log", "shard-1.log"]
     again = start_broker(flags=flags(tmp_path), shards=3)
     assert retained_under(paho, again, uid, 30) == expected
 
@@ -218,3 +218,12 @@ def test_graceful_stop_saves_updates_still_queued_between_shards(start_broker, r
     assert broker.stop() == 0
     restarted = start_broker(flags=flags(tmp_path), shards=SHARDS)
     assert restarted.wait_for_log(rf"sync mode in .*, {count + 1} retained messages restored"), restarted.log[-2000:]
+
+
+def test_second_broker_on_the_same_data_dir_is_refused(start_broker, tmp_path):
+    first = start_broker(flags=flags(tmp_path))
+    with pytest.raises(broker_process.BrokerStartError, match="in use by another broker"):
+        broker_process.start_broker(flags=flags(tmp_path))
+    assert first.stop() == 0
+    second = start_broker(flags=flags(tmp_path))  # the lock went with the first broker
+    assert second.wait_for_log(r"persistence: sync mode in")
