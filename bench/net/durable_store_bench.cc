@@ -4,6 +4,7 @@
 //
 //   build/bench/net/durable_store_bench --benchmark_filter=Commit      records/s, 64 B and 1 KiB, N = 1, 64, 1024
 //   build/bench/net/durable_store_bench --benchmark_filter=Recover     replaying 1 M records
+//   build/bench/net/durable_store_bench --benchmark_filter=Compact     compacting 1 M live of 2 M records
 //
 // Files go to $RINGMQ_BENCH_DIR (default /tmp): the disk measured is that directory's.
 #include <benchmark/benchmark.h>
@@ -103,6 +104,40 @@ void BM_LogRecover(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_LogRecover)->Arg(64)->Arg(1024)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// Compacting a log of 1 M live records that has grown to twice their size (each key written twice):
+// how long the writer's commits wait for it (the shard loop does not).
+void BM_LogCompact(benchmark::State& state) {
+  const std::string dir = BenchDir("log_compact");
+  const std::string path = dir + "/shard-0.log";
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::filesystem::remove(path);
+    WriteLogRecords(path, kRecoveryRecords, state.range(0));
+    {
+      std::unique_ptr<DurableLog> log = OpenLog(path);
+      std::string batch;
+      const std::string value(state.range(0), 'w');
+      for (int i = 0; i < kRecoveryRecords; ++i) {
+        AppendRecord(RecordOp::kPut, Key(i), value, batch);
+        if (batch.size() >= (4u << 20) || i + 1 == kRecoveryRecords) {
+          if (!log->Append(batch).ok()) abort();
+          batch.clear();
+        }
+      }
+      if (!log->Sync().ok()) abort();
+    }
+    DurableLog::Options options;
+    options.min_compaction_bytes = 0;
+    absl::StatusOr<DurableLog::Opened> opened = DurableLog::Open(path, options, [](std::string_view, std::string_view) {});
+    if (!opened.ok() || !opened->log->WantsCompaction()) state.SkipWithError("no compaction due");
+    state.ResumeTiming();
+    if (!opened->log->Compact().ok()) state.SkipWithError("compaction failed");
+  }
+  state.counters["live_MB"] = static_cast<double>(std::filesystem::file_size(path)) / 1e6;
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_LogCompact)->Arg(64)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 #ifdef RINGMQ_HAVE_ROCKSDB
 std::unique_ptr<rocksdb::DB> OpenRocks(const std::string& dir) {

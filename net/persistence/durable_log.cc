@@ -7,7 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
+#include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "net/persistence/crc32c.h"
@@ -242,51 +243,94 @@ bool DurableLog::WantsCompaction() const {
   return file_bytes_ >= options_.min_compaction_bytes && file_bytes_ > options_.compaction_ratio * live_bytes_;
 }
 
-absl::Status DurableLog::Compact() {
-  const std::string temp_path = path_ + ".compact";
-  const int out = open(temp_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (out < 0) return ErrnoError("open", temp_path);
-  std::vector<std::pair<Location*, uint64_t>> moved;  // applied to the index only once the new file is in place
-  moved.reserve(index_.size());
-  absl::Status status = absl::OkStatus();
-  {
-    Mapping mapping(fd_, file_bytes_);
-    if (!mapping.ok()) status = ErrnoError("mmap", path_);
-    std::string buffer(kMagic);
-    uint64_t written = 0;
-    // In file order, so the old file is read sequentially; a record is live if the index points at it.
-    const std::string_view file = mapping.bytes();
-    for (uint64_t offset = kMagic.size(); status.ok() && offset < file.size();) {
-      const ParsedRecord record = ParseRecord(file.substr(offset));
-      if (record.error != nullptr) break;  // cannot happen: every byte was validated or written by us
-      auto it = index_.find(AbslView(record.key));
-      if (record.op == RecordOp::kPut && it != index_.end() && it->second.offset == offset) {
-        moved.emplace_back(&it->second, written + buffer.size());
-        buffer.append(file.substr(offset, record.size));
-      }
-      offset += record.size;
-      if (buffer.size() >= (1u << 20)) {
-        status = WriteAll(out, buffer, written, temp_path);
-        written += buffer.size();
-        buffer.clear();
-      }
+absl::StatusOr<std::unique_ptr<DurableLog::Compaction>> DurableLog::StartCompaction() {
+  std::unique_ptr<Compaction> compaction(new Compaction());
+  compaction->source_path_ = path_;
+  compaction->temp_path_ = path_ + ".compact";
+  compaction->source_fd_ = dup(fd_);  // the log's fd changes hands at the end; the copy reads its own
+  if (compaction->source_fd_ < 0) return ErrnoError("dup", path_);
+  compaction->out_fd_ = open(compaction->temp_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (compaction->out_fd_ < 0) return ErrnoError("open", compaction->temp_path_);
+  compaction->snapshot_end_ = file_bytes_;
+  compaction->snapshot_ = index_;
+  return compaction;
+}
+
+DurableLog::Compaction::~Compaction() {
+  if (source_fd_ >= 0) close(source_fd_);
+  if (out_fd_ >= 0) {  // not finished: the log stays as it was
+    close(out_fd_);
+    unlink(temp_path_.c_str());
+  }
+}
+
+absl::Status DurableLog::Compaction::Run() {
+  status_ = absl::OkStatus();
+  Mapping mapping(source_fd_, snapshot_end_);  // appends beyond snapshot_end_ do not concern us
+  if (!mapping.ok()) return status_ = ErrnoError("mmap", source_path_);
+  std::string buffer(kMagic);
+  // In file order, so the old file is read sequentially; a record is live if the snapshot points at it.
+  const std::string_view file = mapping.bytes();
+  for (uint64_t offset = kMagic.size(); offset < file.size();) {
+    const ParsedRecord record = ParseRecord(file.substr(offset), /*verified=*/true);
+    if (record.error != nullptr) break;  // cannot happen: every byte was validated or written by us
+    auto it = snapshot_.find(AbslView(record.key));
+    if (record.op == RecordOp::kPut && it != snapshot_.end() && it->second.offset == offset) {
+      it->second.offset = written_ + buffer.size();
+      buffer.append(file.substr(offset, record.size));
     }
-    if (status.ok()) status = WriteAll(out, buffer, written, temp_path);
-    written += buffer.size();
-    if (status.ok() && fdatasync(out) != 0) status = ErrnoError("fdatasync", temp_path);
-    if (status.ok() && rename(temp_path.c_str(), path_.c_str()) != 0) status = ErrnoError("rename", temp_path);
-    if (!status.ok()) {
-      close(out);
-      unlink(temp_path.c_str());
+    offset += record.size;
+    if (buffer.size() >= (1u << 20)) {
+      if (absl::Status status = WriteAll(out_fd_, buffer, written_, temp_path_); !status.ok()) return status_ = status;
+      written_ += buffer.size();
+      buffer.clear();
+    }
+  }
+  if (absl::Status status = WriteAll(out_fd_, buffer, written_, temp_path_); !status.ok()) return status_ = status;
+  written_ += buffer.size();
+  if (fdatasync(out_fd_) != 0) return status_ = ErrnoError("fdatasync", temp_path_);
+  return status_;
+}
+
+absl::Status DurableLog::FinishCompaction(std::unique_ptr<Compaction> compaction) {
+  if (!compaction->status_.ok()) return compaction->status_;
+  // The records appended since the snapshot, copied as they are, in order.
+  const uint64_t tail_start = compaction->snapshot_end_;
+  uint64_t copied = compaction->written_;
+  std::string buffer;
+  for (uint64_t at = tail_start; at < file_bytes_;) {
+    buffer.resize(std::min<uint64_t>(file_bytes_ - at, 1u << 20));
+    const ssize_t n = pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("read", path_);
+    buffer.resize(static_cast<size_t>(n));
+    if (absl::Status status = WriteAll(compaction->out_fd_, buffer, copied, compaction->temp_path_); !status.ok()) {
       return status;
     }
-    file_bytes_ = written;
+    at += static_cast<uint64_t>(n);
+    copied += static_cast<uint64_t>(n);
   }
+  if (fdatasync(compaction->out_fd_) != 0) return ErrnoError("fdatasync", compaction->temp_path_);
+  if (rename(compaction->temp_path_.c_str(), path_.c_str()) != 0) return ErrnoError("rename", compaction->temp_path_);
   // Renamed: the new file is the log now, whatever happens next.
   close(fd_);
-  fd_ = out;
-  for (auto& [location, offset] : moved) location->offset = offset;
+  fd_ = std::exchange(compaction->out_fd_, -1);
+  file_bytes_ = copied;
+  for (auto& [key, location] : index_) {
+    if (location.offset >= tail_start) {
+      location.offset = location.offset - tail_start + compaction->written_;
+    } else {  // unchanged since the snapshot, so the snapshot holds its new place
+      location.offset = compaction->snapshot_.find(AbslView(key))->second.offset;
+    }
+  }
   return SyncDirectoryOf(path_);
+}
+
+absl::Status DurableLog::Compact() {
+  absl::StatusOr<std::unique_ptr<Compaction>> compaction = StartCompaction();
+  if (!compaction.ok()) return compaction.status();
+  if (absl::Status status = (*compaction)->Run(); !status.ok()) return status;
+  return FinishCompaction(*std::move(compaction));
 }
 
 }  // namespace ringmq

@@ -12,8 +12,11 @@
 // it dropped (records after a corrupt one cannot be framed reliably, so they go too).
 //
 // Bounded growth: the log keeps an index of where each live key's latest record is; once the file is
-// more than twice the live records (and past a floor), Compact() rewrites the live records to a new
-// file and renames it over the old one, so a crash during compaction leaves one complete file.
+// more than twice the live records (and past a floor), compaction rewrites the live records to a new
+// file and renames it over the old one, so a crash during compaction leaves one complete file. The
+// copy runs on a thread of its own while appends go on (a 1 M-record log takes seconds to rewrite on
+// a busy disk, and in sync mode acknowledgements wait for appends); only the records appended
+// meanwhile are copied by the owner at the end.
 //
 // Thread ownership: one thread at a time. The broker's main thread opens (replays) it, then hands it
 // to its shard's writer thread (net/persistence/shard_store.h), which alone appends, syncs and compacts.
@@ -32,6 +35,12 @@
 namespace ringmq {
 
 enum class RecordOp : uint8_t { kPut = 1, kDelete = 2 };
+
+// Where a key's latest record is in its log.
+struct Location {
+  uint64_t offset = 0;
+  uint32_t size = 0;  // whole record
+};
 
 // Appends one encoded record to `batch`; DurableLog::Append takes any concatenation of them.
 void AppendRecord(RecordOp op, std::string_view key, std::string_view value, std::string& batch);
@@ -73,7 +82,32 @@ class DurableLog {
   absl::Status Sync();
 
   bool WantsCompaction() const;
-  // Rewrites the live records to a new file, durable, and renames it over this one.
+
+  // A compaction in three steps: StartCompaction (owner thread) snapshots the index and the file's
+  // length; Run (any one thread, while the owner goes on appending) writes the snapshot's live
+  // records to DIR/NAME.compact and syncs it; FinishCompaction (owner thread) copies what was
+  // appended since the snapshot, renames the new file over the log and moves the index to it.
+  // Dropping an unfinished Compaction removes its file.
+  class Compaction {
+   public:
+    ~Compaction();
+    absl::Status Run();
+
+   private:
+    friend class DurableLog;
+    Compaction() = default;
+    std::string source_path_;
+    std::string temp_path_;
+    int source_fd_ = -1;
+    int out_fd_ = -1;
+    uint64_t snapshot_end_ = 0;
+    uint64_t written_ = 0;
+    absl::flat_hash_map<std::string, Location> snapshot_;  // Run moves the offsets to the new file
+    absl::Status status_ = absl::UnknownError("not run");
+  };
+  absl::StatusOr<std::unique_ptr<Compaction>> StartCompaction();
+  absl::Status FinishCompaction(std::unique_ptr<Compaction> compaction);
+  // All three steps on this thread.
   absl::Status Compact();
 
   const std::string& path() const { return path_; }
@@ -82,10 +116,6 @@ class DurableLog {
   size_t live_keys() const { return index_.size(); }
 
  private:
-  struct Location {
-    uint64_t offset = 0;
-    uint32_t size = 0;  // whole record
-  };
   DurableLog(std::string path, int fd, const Options& options);
   // Replays the mapped file; returns where the valid records end.
   uint64_t IndexRecords(std::string_view file, LogReplay& replay);

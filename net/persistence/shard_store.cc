@@ -1,5 +1,7 @@
 #include "net/persistence/shard_store.h"
 
+#include <utility>
+
 #include "net/log.h"
 
 namespace ringmq {
@@ -40,37 +42,65 @@ void ShardStore::WriterLoop() {
   std::string batch;
   std::unique_lock lock(mu_);
   for (;;) {
+    auto ready = [this] {
+      return stopping_ || compaction_copied_ || (mode_ == Mode::kSync && !closed_batches_.empty());
+    };
     if (mode_ == Mode::kSync) {
-      wake_writer_.wait(lock, [this] { return stopping_ || !closed_batches_.empty(); });
+      wake_writer_.wait(lock, ready);
     } else {
-      wake_writer_.wait_for(lock, flush_interval_, [this] { return stopping_; });
+      wake_writer_.wait_for(lock, flush_interval_, ready);
     }
-    if (closed_batches_.empty()) {
-      if (stopping_) return;
-      continue;
-    }
+    const bool copied = std::exchange(compaction_copied_, false);
+    const bool stopping = stopping_;
     batch.clear();
     batch.swap(closed_batches_);
     const uint64_t ticket = closed_ticket_;
     lock.unlock();
-    if (WriteDurably(batch)) {
+    if (!batch.empty() && WriteDurably(batch)) {
       durable_ticket_.store(ticket, std::memory_order_release);
       commits_.fetch_add(1, std::memory_order_relaxed);
       if (on_durable_) on_durable_();
-      if (log_->WantsCompaction()) {
-        const uint64_t before = log_->file_bytes();
-        if (absl::Status status = log_->Compact(); status.ok()) {
-          compactions_.fetch_add(1, std::memory_order_relaxed);
-          Log(LogLevel::kInfo, "persistence: compacted %s from %llu to %llu bytes (%zu live records)", log_->path(),
-              static_cast<unsigned long long>(before), static_cast<unsigned long long>(log_->file_bytes()),
-              log_->live_keys());
-        } else {
-          Log(LogLevel::kError, "persistence: compaction of %s failed, the log stays as it was: %s", log_->path(),
-              status.ToString());
-        }
-      }
+    }
+    if (copied || (stopping && compactor_.joinable())) FinishCompaction();
+    if (stopping) return;  // the destructor closed the last batch before it set stopping_
+    if (!compactor_.joinable() && log_->WantsCompaction() && std::chrono::steady_clock::now() >= next_compaction_) {
+      StartCompaction();
     }
     lock.lock();
+  }
+}
+
+void ShardStore::StartCompaction() {
+  absl::StatusOr<std::unique_ptr<DurableLog::Compaction>> compaction = log_->StartCompaction();
+  if (!compaction.ok()) {
+    Log(LogLevel::kError, "persistence: compaction of %s not started (next try in 60 s): %s", log_->path(),
+        compaction.status().ToString());
+    next_compaction_ = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    return;
+  }
+  compaction_ = *std::move(compaction);
+  compactor_ = std::thread([this] {
+    (void)compaction_->Run();  // FinishCompaction reports its outcome
+    {
+      std::lock_guard lock(mu_);
+      compaction_copied_ = true;
+    }
+    wake_writer_.notify_one();
+  });
+}
+
+void ShardStore::FinishCompaction() {
+  compactor_.join();
+  const uint64_t before = log_->file_bytes();
+  if (absl::Status status = log_->FinishCompaction(std::move(compaction_)); status.ok()) {
+    compactions_.fetch_add(1, std::memory_order_relaxed);
+    Log(LogLevel::kInfo, "persistence: compacted %s from %llu to %llu bytes (%zu live records)", log_->path(),
+        static_cast<unsigned long long>(before), static_cast<unsigned long long>(log_->file_bytes()),
+        log_->live_keys());
+  } else {
+    Log(LogLevel::kError, "persistence: compaction of %s failed, the log stays as it was (next try in 60 s): %s",
+        log_->path(), status.ToString());
+    next_compaction_ = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   }
 }
 

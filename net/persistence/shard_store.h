@@ -7,8 +7,9 @@
 //          shard learns that a batch is durable from durable_ticket() and its wake callback, and only
 //          then acknowledges what the batch holds.
 //   async: every flush_interval; a crash loses at most that much.
-// The writer also compacts the log when it has grown past twice its live records; the shard keeps
-// running meanwhile (its batches wait, in sync mode so do their acknowledgements).
+// The writer also starts a compaction when the log has grown past twice its live records; the copy
+// runs on a thread of its own while batches go on being written (DurableLog::Compaction), and the
+// writer finishes it between batches.
 //
 // Thread ownership: Put, Delete, CommitTurn and open_ticket belong to the shard thread;
 // durable_ticket and stats may be read by any thread; the writer thread is internal.
@@ -60,6 +61,8 @@ class ShardStore {
   void WriterLoop();
   // Appends and syncs `batch` until it succeeds or the store stops; true when it is durable.
   bool WriteDurably(const std::string& batch);
+  void StartCompaction();   // writer thread; when the log wants one and none runs
+  void FinishCompaction();  // writer thread; joins the copying thread
 
   const Mode mode_;
   const std::chrono::milliseconds flush_interval_;
@@ -74,6 +77,12 @@ class ShardStore {
   std::string closed_batches_;  // guarded by mu_
   uint64_t closed_ticket_ = 0;  // guarded by mu_: the last ticket in closed_batches_
   bool stopping_ = false;       // guarded by mu_
+  bool compaction_copied_ = false;  // guarded by mu_: the copying thread is done
+
+  std::unique_ptr<DurableLog::Compaction> compaction_;  // writer thread (and the copier, while it runs)
+  std::thread compactor_;
+  // After a failed compaction (disk full, say) the next waits a while instead of failing per batch.
+  std::chrono::steady_clock::time_point next_compaction_ = {};  // writer thread
 
   std::atomic<uint64_t> durable_ticket_{0};
   std::atomic<uint64_t> commits_{0};

@@ -163,5 +163,52 @@ TEST_F(DurableLogTest, CompactionKeepsLatestValuesAndShrinksTheFile) {
   EXPECT_FALSE(std::filesystem::exists(path_ + ".compact"));
 }
 
+TEST_F(DurableLogTest, AppendsDuringACompactionAreKept) {
+  DurableLog::Options options;
+  options.min_compaction_bytes = 1024;
+  Open(options);
+  for (int round = 0; round < 10; ++round) {
+    std::string batch;
+    for (int key = 0; key < 50; ++key) AppendRecord(RecordOp::kPut, absl::StrCat("r", key), absl::StrCat(round), batch);
+    Write(batch);
+  }
+  absl::StatusOr<std::unique_ptr<DurableLog::Compaction>> compaction = log_->StartCompaction();
+  ASSERT_TRUE(compaction.ok()) << compaction.status();
+  // While the copy is taken: overwrite, delete, add, then delete and re-add one key.
+  Write(Put("r1", "during") + Delete("r2") + Put("rnew", "added") + Delete("r3") + Put("r3", "back"));
+  ASSERT_TRUE((*compaction)->Run().ok());
+  Write(Put("r4", "after the copy"));
+  ASSERT_TRUE(log_->FinishCompaction(*std::move(compaction)).ok());
+  EXPECT_EQ(log_->file_bytes(), FileSize());
+  Write(Put("r5", "after the switch"));
+  // The index moved with the records: a second compaction (which reads through it) keeps them all.
+  ASSERT_TRUE(log_->Compact().ok());
+  log_.reset();
+  const auto records = Open(options);
+  ASSERT_EQ(records.size(), 50u);  // 50 keys - r2 + rnew
+  EXPECT_EQ(records.at("r0"), "9");
+  EXPECT_EQ(records.at("r1"), "during");
+  EXPECT_FALSE(records.contains("r2"));
+  EXPECT_EQ(records.at("r3"), "back");
+  EXPECT_EQ(records.at("r4"), "after the copy");
+  EXPECT_EQ(records.at("r5"), "after the switch");
+  EXPECT_EQ(records.at("rnew"), "added");
+  EXPECT_EQ(replay_.records, 50u);  // nothing but live records left
+}
+
+TEST_F(DurableLogTest, AnAbandonedCompactionLeavesTheLogAsItWas) {
+  Open();
+  Write(Put("ra", "1"));
+  {
+    absl::StatusOr<std::unique_ptr<DurableLog::Compaction>> compaction = log_->StartCompaction();
+    ASSERT_TRUE(compaction.ok());
+    ASSERT_TRUE((*compaction)->Run().ok());
+  }  // dropped unfinished
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".compact"));
+  Write(Put("rb", "2"));
+  log_.reset();
+  EXPECT_EQ(Open().size(), 2u);
+}
+
 }  // namespace
 }  // namespace ringmq

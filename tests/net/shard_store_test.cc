@@ -116,5 +116,28 @@ TEST_F(ShardStoreTest, ManyTurnsShareSyncsUnderLoad) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
+TEST_F(ShardStoreTest, CompactsInTheBackgroundAndKeepsLatestValues) {
+  DurableLog::Options options;
+  options.min_compaction_bytes = 16 * 1024;
+  absl::StatusOr<DurableLog::Opened> opened = DurableLog::Open(path_, options, [](std::string_view, std::string_view) {});
+  ASSERT_TRUE(opened.ok());
+  auto store = std::make_unique<ShardStore>(std::move(opened->log), ShardStore::Mode::kSync, 50ms, nullptr);
+  uint64_t last = 0;
+  for (int turn = 0; turn < 3000; ++turn) {
+    store->Put(absl::StrCat("r", turn % 20), absl::StrCat(turn, std::string(100, '.')));
+    last = store->open_ticket();
+    store->CommitTurn();
+  }
+  ASSERT_TRUE(WaitDurable(*store, last));
+  for (int i = 0; i < 500 && store->compactions() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GT(store->compactions(), 0u);
+  store.reset();
+  EXPECT_LT(std::filesystem::file_size(path_), 3000u * 100 / 4);  // bounded: well below all that was written
+  const auto records = Reopen();
+  ASSERT_EQ(records.size(), 20u);
+  EXPECT_EQ(records.at("r19"), absl::StrCat(2999, std::string(100, '.')));
+  EXPECT_EQ(records.at("r0"), absl::StrCat(2980, std::string(100, '.')));
+}
+
 }  // namespace
 }  // namespace ringmq
