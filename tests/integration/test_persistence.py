@@ -171,16 +171,22 @@ def test_corrupt_log_record_is_dropped_never_a_crash(start_broker, paho, uid, tm
     assert {m.topic for m in got} == {f"{uid}/k0", f"{uid}/k1"}
 
 
-def test_message_expiry_keeps_counting_across_restart(start_broker, paho5, uid, tmp_path):
-    broker = start_broker(flags=flags(tmp_path))
-    pub = paho5(broker)
-    published = time.monotonic()
-    pub.publish(f"{uid}/short", "expires soon", qos=1, retain=True,
-                properties=props(3, MessageExpiryInterval=4))
-    pub.publish(f"{uid}/long", "expires later", qos=1, retain=True,
-                properties=props(3, MessageExpiryInterval=3600))
-    time.sleep(1.5)
-    assert broker.stop() == 0
+@pytest.mark.parametrize("stop", ["graceful", "kill9"])
+def test_message_expiry_keeps_counting_across_restart(start_broker, paho5, uid, tmp_path, stop):
+    broker = broker_process.start_broker(flags=flags(tmp_path))
+    try:
+        pub = paho5(broker)
+        published = time.monotonic()
+        pub.publish(f"{uid}/short", "expires soon", qos=1, retain=True,
+                    properties=props(3, MessageExpiryInterval=4))
+        pub.publish(f"{uid}/long", "expires later", qos=1, retain=True,
+                    properties=props(3, MessageExpiryInterval=3600))
+        time.sleep(1.5)
+    finally:
+        if stop == "kill9":
+            kill9(broker)
+        else:
+            assert broker.stop() == 0
 
     restarted = start_broker(flags=flags(tmp_path))
     sub = paho5(restarted)
