@@ -17,6 +17,7 @@
 #include "net/log.h"
 #include "net/metrics_server.h"
 #include "net/monotonic_clock.h"
+#include "net/persistence/broker_persistence.h"
 #include "net/shard.h"
 #include "net/transport/tls_context.h"
 #include "net/transport/transport_factory.h"
@@ -97,6 +98,31 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> StartMetricsServer(ListenAddress 
   return server;
 }
 
+// --data_dir: every shard's log replayed (in parallel) before any client is served.
+absl::StatusOr<RestoredState> StartPersistence(const BrokerConfig& config, ShardMesh& mesh) {
+  if (config.data_dir.empty() || config.persistence == BrokerConfig::Persistence::kOff) return RestoredState{};
+  const int64_t start = MonotonicMs();
+  absl::StatusOr<RestoredState> state = OpenPersistence(config, [&mesh](int shard) { mesh.Wake(shard); });
+  if (!state.ok()) return state.status();
+  Log(LogLevel::kInfo, "persistence: %s mode in %s, %zu retained messages restored in %lld ms",
+      config.persistence == BrokerConfig::Persistence::kSync ? "sync" : "async", config.data_dir,
+      state->retained.size(), static_cast<long long>(MonotonicMs() - start));
+  return state;
+}
+
+// Every shard's replica takes every restored message (shared, not copied), each on its own thread.
+void RestoreRetained(const std::vector<MessageRef>& messages, std::vector<std::unique_ptr<Shard>>& shards) {
+  if (messages.empty()) return;
+  const int64_t start = MonotonicMs();
+  std::vector<std::thread> threads;
+  for (std::unique_ptr<Shard>& shard : shards) {
+    threads.emplace_back([&messages, &shard] { shard->RestoreRetained(messages); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  Log(LogLevel::kInfo, "persistence: %zu shard replicas of the retained messages filled in %lld ms", shards.size(),
+      static_cast<long long>(MonotonicMs() - start));
+}
+
 }  // namespace
 
 absl::Status RunBroker(BrokerConfig config) {
@@ -141,10 +167,15 @@ absl::Status RunBroker(BrokerConfig config) {
     if (!server.ok()) return server.status();
     metrics = *std::move(server);
   }
+  absl::StatusOr<RestoredState> persistence = StartPersistence(config, mesh);
+  if (!persistence.ok()) return persistence.status();
+  for (std::unique_ptr<ShardStore>& store : persistence->stores) shared.durable_stores.push_back(store.get());
   std::vector<std::unique_ptr<Shard>> shards;
   for (int i = 0; i < shard_count; ++i) {
     shards.push_back(std::make_unique<Shard>(i, config, mesh, shared, stats, std::move(listen_fds[i])));
   }
+  RestoreRetained(persistence->retained, shards);
+  persistence->retained.clear();
 
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
@@ -179,7 +210,10 @@ absl::Status RunBroker(BrokerConfig config) {
   for (int i = 0; i < shard_count; ++i) mesh.Wake(i);
   for (std::thread& thread : threads) thread.join();
   metrics.reset();
+  for (std::unique_ptr<Shard>& shard : shards) shard->SaveRetainedLeftovers(shards);
   shards.clear();
+  persistence->stores.clear();  // each writes and syncs what its shard saved last
+  shared.durable_stores.clear();
   Log(LogLevel::kInfo, "stopped");
   if (failed.load() > 0) return absl::InternalError("a shard failed to start");
   return absl::OkStatus();

@@ -122,6 +122,13 @@ struct BrokerConfig {
   enum class SlowSubscriberAction : uint8_t { kDrop, kDisconnect };
   uint32_t slow_subscriber_timeout_s = 10;
   SlowSubscriberAction slow_subscriber_action = SlowSubscriberAction::kDisconnect;
+
+  // Persistence (net/persistence/): --data_dir empty = none. kSync acknowledges a retained QoS 1/2
+  // PUBLISH once it is durable; kAsync saves every persistence_flush_ms.
+  enum class Persistence : uint8_t { kOff, kAsync, kSync };
+  std::string data_dir;
+  Persistence persistence = Persistence::kSync;
+  uint32_t persistence_flush_ms = 100;
 };
 
 }  // namespace ringmq

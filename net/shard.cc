@@ -112,6 +112,7 @@ absl::Status Shard::Run() {
     if (now_ms_ >= next_tick_ms_) OnTick();
     if (config_.memory_limit > 0 && now_ms_ >= next_memory_check_ms_) CheckMemory();
     if (!retained_deliveries_.empty()) ContinueRetainedDeliveries();
+    CommitDurableTurn();  // the turn's group commit; releases acknowledgements now durable
     FlushOutputs();
     ReleaseClosed();
     PublishQueuedEnvelopes();

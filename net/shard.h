@@ -35,6 +35,7 @@
 #include "net/loop_clock.h"
 #include "net/ring.h"
 #include "net/shard_mesh.h"
+#include "net/persistence/shard_store.h"
 #include "net/shard_stats.h"
 #include "routing/match_cache.h"
 #include "routing/retained_store.h"
@@ -103,6 +104,14 @@ class Shard {
 
   // The thread body: runs until the broker stops. Returns an error if the ring cannot be set up.
   absl::Status Run();
+
+  // Start-up with --data_dir: fills this shard's retained replica with the restored messages. Called
+  // by the main thread before Run (net/shard_persistence.cc).
+  void RestoreRetained(const std::vector<MessageRef>& messages);
+  // Graceful stop with --data_dir, on the main thread once every shard thread has ended: the retained
+  // updates still on their way to this home shard (in the mesh, then in the senders' backlogs, in that
+  // order) are saved, so a stop loses no update the broker accepted.
+  void SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards);
 
  private:
   // --- event loop and sockets (shard.cc) ---
@@ -345,7 +354,8 @@ class Shard {
   // This shard's plain subscriptions matching `topic`, sorted by subscriber (a session's filters
   // are adjacent). Valid until the next call or trie change.
   std::span<const Subscription> LocalSubscriptions(std::string_view topic);
-  void UpdateRetained(MessageRef message, bool from_home);
+  // `reply`: who waits for the update to be durable (--persistence sync), told by the home shard.
+  void UpdateRetained(MessageRef message, bool from_home, DurableReply reply = {});
   void BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add);
   void SendEnvelope(int to, Envelope envelope);
   void DrainInbox();
@@ -370,6 +380,26 @@ class Shard {
   // Whether the retained store may take `message` (--max_retained_messages/_bytes) per this replica.
   bool RetainedAdmits(const Message& message) const;
   void PurgeExpiredRetained();  // bounded, every tick
+  // --- persistence (shard_persistence.cc) ---
+  ShardStore* DurableStore() const {
+    return shared_.durable_stores.empty() ? nullptr : shared_.durable_stores[index_];
+  }
+  // On the topic's home shard, after the replica took it: saves the update (set or clear); false
+  // when it is not saved (persistence off, or a $SYS topic).
+  bool PersistRetained(const Message& message);
+  // Home shard: tells `reply`'s shard once the update is durable (at once when it was not `saved`).
+  void ConfirmWhenDurable(const DurableReply& reply, bool saved);
+  void ConfirmDurable(const DurableReply& reply);
+  // Once per loop turn: closes the turn's batch (the group commit) and confirms what became durable.
+  void CommitDurableTurn();
+  // Publisher's shard: the acknowledgement of a retained QoS 1/2 PUBLISH waits behind a gate until
+  // its update is durable; acknowledgements after it wait behind it (MQTT keeps PUBACKs in order).
+  DurableReply OpenAckGate(Connection* conn);
+  void ReleaseAckGate(const DurableReply& reply);
+  // Where the PUBACK/PUBREC of `conn`'s PUBLISH is written: behind its last gate, or its output.
+  std::string& AckOutput(Connection* conn);
+  bool SyncPersistence() const { return config_.persistence == BrokerConfig::Persistence::kSync && DurableStore(); }
+
   // --- metrics (shard_metrics.cc; the counters are listed in net/broker_metrics.h) ---
   // Gauges of structures only this thread may read (sessions, connections), set once a tick.
   void SampleStats();
@@ -520,6 +550,23 @@ class Shard {
   bool connect_deferred_ = false;
   std::deque<RetainedDelivery> retained_deliveries_;  // SUBSCRIBEs still sending retained messages
   bool retained_work_ready_ = false;  // one of them can go on now: the loop must not sleep
+
+  // Persistence (shard_persistence.cc). Updates saved by this home shard whose publishers wait, by
+  // the store ticket that makes them durable (tickets only grow).
+  std::deque<std::pair<uint64_t, DurableReply>> durable_waits_;
+  // Acknowledgements held per connection: each gate is an ack waiting for durability, followed by
+  // the bytes of the acks written after it.
+  struct HeldAcks {
+    uint64_t gate = 0;
+    bool durable = false;
+    std::string bytes;
+  };
+  struct AckGates {
+    uint64_t conn_serial = 0;
+    uint64_t next_gate = 1;
+    std::deque<HeldAcks> held;
+  };
+  absl::flat_hash_map<const Connection*, AckGates> ack_gates_;
 };
 
 }  // namespace ringmq

@@ -42,11 +42,28 @@ struct PublishEnvelope {
   std::unique_ptr<SharedPublish> shared;  // null in the common case: plain subscribers only
 };
 
+// With --persistence sync, a retained QoS 1/2 PUBLISH is acknowledged only once its topic's home
+// shard has made the update durable: this says whose acknowledgement waits (net/shard_persistence.cc).
+struct DurableReply {
+  int origin_shard = -1;  // -1: nobody waits
+  const void* conn = nullptr;  // the publisher's Connection on origin_shard; only compared, never read
+  uint64_t conn_serial = 0;
+  uint64_t gate = 0;
+  bool wanted() const { return origin_shard >= 0; }
+};
+
 // A retained message (or a clear, when the payload is empty). Sent first to the topic's home shard,
 // which orders all updates of that topic and forwards them to every other shard (`from_home`).
 struct RetainEnvelope {
   MessageRef message;
   bool from_home = false;
+  DurableReply reply;  // to the home shard: who to tell once the update is durable
+};
+
+// From a retained topic's home shard to the publisher's shard: the update is durable, so its
+// acknowledgement may go out.
+struct DurableEnvelope {
+  DurableReply reply;
 };
 
 // A connection whose CONNECT arrived on a shard that is not its client id's home: the socket and every
@@ -86,7 +103,7 @@ struct HoldEnvelope {
 };
 
 using Envelope = std::variant<PublishEnvelope, RetainEnvelope, std::unique_ptr<HandoffEnvelope>, RouteEnvelope,
-                              BarrierEnvelope, HoldEnvelope>;
+                              BarrierEnvelope, HoldEnvelope, DurableEnvelope>;
 
 class ShardMesh {
  public:

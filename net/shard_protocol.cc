@@ -529,14 +529,20 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
       params.retain = false;
       message = Message::Create(params);
     }
-    Publish(std::move(message));
+    if (publish.qos > 0 && message->retain() && SyncPersistence()) {
+      // Acknowledged once the topic's home shard has the update on disk (net/shard_persistence.cc).
+      UpdateRetained(message, false, OpenAckGate(conn));
+      RoutePublish(std::move(message));
+    } else {
+      Publish(std::move(message));
+    }
   }
   if (publish.qos > 0) {
     // A reused packet (success, no properties): building an AckPacket with its empty property set
     // per PUBLISH costs more than encoding its four bytes.
     ack_scratch_.type = publish.qos == 1 ? PacketType::kPuback : PacketType::kPubrec;
     ack_scratch_.packet_id = publish.packet_id;
-    EncodeAck(ack_scratch_, conn->version, Out(conn));
+    EncodeAck(ack_scratch_, conn->version, ack_gates_.empty() ? Out(conn) : AckOutput(conn));
     MarkForFlush(conn);
   }
   return true;

@@ -104,12 +104,13 @@ void Shard::DeliverLocal(MessageRef message) {
   }
 }
 
-void Shard::UpdateRetained(MessageRef message, bool from_home) {
+void Shard::UpdateRetained(MessageRef message, bool from_home, DurableReply reply) {
   // All updates of one topic pass through its home shard, so every replica applies them in the same
-  // order and the replicas cannot disagree on which message is the latest.
+  // order and the replicas cannot disagree on which message is the latest. The home shard also saves
+  // them (net/shard_persistence.cc).
   const int home = HomeShard(message->topic(), mesh_.shard_count());
   if (!from_home && home != index_) {
-    SendEnvelope(home, RetainEnvelope{std::move(message), false});
+    SendEnvelope(home, RetainEnvelope{std::move(message), false, reply});
     return;
   }
   if (home == index_) {
@@ -117,11 +118,13 @@ void Shard::UpdateRetained(MessageRef message, bool from_home) {
     // _bytes) and forwards only what it stored, so every replica stays the same.
     if (!RetainedAdmits(*message)) {
       stats_.retained_refused.Add(1);
+      ConfirmWhenDurable(reply, false);
       return;
     }
     for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
       if (shard != index_) SendEnvelope(shard, RetainEnvelope{message, true});
     }
+    ConfirmWhenDurable(reply, PersistRetained(*message));
   }
   retained_.Set(std::move(message));
   stats_.retained_messages.Set(retained_.size());
@@ -234,7 +237,9 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
       DeliverLocal(std::move(publish->message));
     }
   } else if (auto* retain = std::get_if<RetainEnvelope>(&envelope)) {
-    UpdateRetained(std::move(retain->message), retain->from_home);
+    UpdateRetained(std::move(retain->message), retain->from_home, retain->reply);
+  } else if (auto* durable = std::get_if<DurableEnvelope>(&envelope)) {
+    ReleaseAckGate(durable->reply);
   } else if (auto* route = std::get_if<RouteEnvelope>(&envelope)) {
     route_table_.Apply(*route->delta);
   } else if (auto* barrier = std::get_if<BarrierEnvelope>(&envelope)) {

@@ -87,6 +87,8 @@ struct alignas(64) ShardStats {
   Counter slow_subscriber_disconnects;
 };
 
+class ShardStore;
+
 struct BrokerShared {
   std::atomic<int64_t> open_connections{0};
   // Sessions kept while their client is away, on every shard: changed only when a session goes
@@ -100,6 +102,9 @@ struct BrokerShared {
   // Per --listen URL, what makes an accepted connection's transports (empty function: plain TCP).
   std::vector<TransformFactory> transform_factories;
   int64_t start_ms = 0;
+  // --data_dir: shard i's durable store (net/persistence/shard_store.h); empty: persistence off.
+  // Owned by the broker, which outlives the shards.
+  std::vector<ShardStore*> durable_stores;
 };
 
 }  // namespace ringmq

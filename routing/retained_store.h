@@ -48,6 +48,9 @@ class RetainedStore {
   // messages (publisher id 0: $SYS topics) are always admitted and not counted.
   bool Admits(const Message& msg, const Limits& limits) const;
 
+  // Room for `count` topics without rehashing (a restart restoring a million retained messages).
+  void Reserve(size_t count) { slots_.reserve(count); }
+
   // Retains `msg` under its topic, replacing the previous one; an empty payload clears the topic.
   // `msg` must not be null.
   void Set(MessageRef msg);

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
-                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
+                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+                librocksdb-dev)  # librocksdb-dev: bench/net/durable_store_bench.cc compares the store with it
 # clang-14 builds the libFuzzer targets (tools/fuzz.sh); libclang-rt-14-dev holds its fuzzer and
 # sanitizer runtimes and is only a recommendation of clang-14, which --no-install-recommends skips.
 # prometheus: tests/integration/test_metrics.py scrapes the broker with a real Prometheus server (and
