@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/crc32c.h"
 
 namespace ringmq {
 namespace {
@@ -216,15 +217,13 @@ ProxyAddresses ReadInetAddresses(const uint8_t* block, uint8_t family) {
   return addresses;
 }
 
-// CRC-32C (Castagnoli, reflected), bit by bit: only a header carrying PP2_TYPE_CRC32C pays for it.
-uint32_t Crc32c(std::span<const uint8_t> bytes, size_t zeroed_from, size_t zeroed_size) {
-  uint32_t crc = 0xffffffff;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const bool zeroed = i >= zeroed_from && i < zeroed_from + zeroed_size;
-    crc ^= zeroed ? 0 : bytes[i];
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0x82f63b78 & (0 - (crc & 1)));
-  }
-  return ~crc;
+// The CRC-32C of `header` with the four bytes at `zeroed_from` taken as zero.
+uint32_t Crc32cWithFieldZeroed(std::span<const uint8_t> header, size_t zeroed_from) {
+  constexpr std::string_view kZeroField("\0\0\0\0", 4);
+  const std::string_view text(reinterpret_cast<const char*>(header.data()), header.size());
+  uint32_t crc = Crc32c(text.substr(0, zeroed_from));
+  crc = Crc32c(kZeroField, crc);
+  return Crc32c(text.substr(zeroed_from + kZeroField.size()), crc);
 }
 
 // The spec: a receiver that supports the checksum must verify it, computed over the whole header
@@ -233,7 +232,7 @@ std::optional<std::string> CheckCrc32c(std::span<const uint8_t> header, size_t v
   if (length != 4) return absl::StrCat("v2 CRC32C TLV has ", length, " bytes, not 4");
   const uint32_t sent = (uint32_t{header[value_offset]} << 24) | (uint32_t{header[value_offset + 1]} << 16) |
                         (uint32_t{header[value_offset + 2]} << 8) | header[value_offset + 3];
-  if (Crc32c(header, value_offset, 4) != sent) return std::string("v2 header fails its CRC32C checksum");
+  if (Crc32cWithFieldZeroed(header, value_offset) != sent) return std::string("v2 header fails its CRC32C checksum");
   return std::nullopt;
 }
 

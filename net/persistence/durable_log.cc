@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "net/persistence/crc32c.h"
+#include "core/crc32c.h"
 
 namespace ringmq {
 namespace {
