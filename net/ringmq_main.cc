@@ -2,7 +2,9 @@
 #include <sched.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -241,6 +243,20 @@ int DefaultShards() {
   return std::max(1, CPU_COUNT(&set));
 }
 
+// The value of a flag that names one of a few choices, e.g. --persistence=sync.
+template <typename Choice>
+absl::StatusOr<Choice> ParseChoice(absl::string_view flag, absl::string_view value,
+                                   std::initializer_list<std::pair<absl::string_view, Choice>> choices) {
+  std::vector<absl::string_view> names;
+  for (const auto& [name, choice] : choices) {
+    if (name == value) return choice;
+    names.push_back(name);
+  }
+  const std::string last(names.back());
+  names.pop_back();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be ", absl::StrJoin(names, ", "), " or ", last));
+}
+
 absl::Status TransportFromFlags(ringmq::TransportConfig& transport) {
   transport.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   transport.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
@@ -300,14 +316,13 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError("--max_queued_bytes must be below 4 GiB");
   }
   config.slow_subscriber_timeout_s = absl::GetFlag(FLAGS_slow_subscriber_timeout);
-  const std::string slow_action = absl::GetFlag(FLAGS_slow_subscriber_action);
-  if (slow_action == "drop") {
-    config.slow_subscriber_action = ringmq::BrokerConfig::SlowSubscriberAction::kDrop;
-  } else if (slow_action == "disconnect") {
-    config.slow_subscriber_action = ringmq::BrokerConfig::SlowSubscriberAction::kDisconnect;
-  } else {
-    return absl::InvalidArgumentError("--slow_subscriber_action must be drop or disconnect");
-  }
+  using SlowSubscriberAction = ringmq::BrokerConfig::SlowSubscriberAction;
+  absl::StatusOr<SlowSubscriberAction> slow_action =
+      ParseChoice<SlowSubscriberAction>("slow_subscriber_action", absl::GetFlag(FLAGS_slow_subscriber_action),
+                                        {{"drop", SlowSubscriberAction::kDrop},
+                                         {"disconnect", SlowSubscriberAction::kDisconnect}});
+  if (!slow_action.ok()) return slow_action.status();
+  config.slow_subscriber_action = *slow_action;
   config.sys_interval_s = absl::GetFlag(FLAGS_sys_interval);
   config.connect_timeout_s = std::max<uint32_t>(1, absl::GetFlag(FLAGS_connect_timeout));
   config.recv_buffer_count = absl::GetFlag(FLAGS_recv_buffer_count);
@@ -339,16 +354,12 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
     return absl::InvalidArgumentError("--memory_limit must be 0 (off) or at least 16 MiB");
   }
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
-  const std::string persistence = absl::GetFlag(FLAGS_persistence);
-  if (persistence == "sync") {
-    config.persistence = ringmq::BrokerConfig::Persistence::kSync;
-  } else if (persistence == "async") {
-    config.persistence = ringmq::BrokerConfig::Persistence::kAsync;
-  } else if (persistence == "off") {
-    config.persistence = ringmq::BrokerConfig::Persistence::kOff;
-  } else {
-    return absl::InvalidArgumentError("--persistence must be off, async or sync");
-  }
+  using Persistence = ringmq::BrokerConfig::Persistence;
+  absl::StatusOr<Persistence> persistence = ParseChoice<Persistence>(
+      "persistence", absl::GetFlag(FLAGS_persistence),
+      {{"off", Persistence::kOff}, {"async", Persistence::kAsync}, {"sync", Persistence::kSync}});
+  if (!persistence.ok()) return persistence.status();
+  config.persistence = *persistence;
   config.persistence_flush_ms = absl::GetFlag(FLAGS_persistence_flush_ms);
   if (config.persistence_flush_ms < 1 || config.persistence_flush_ms > 60000) {
     return absl::InvalidArgumentError("--persistence_flush_ms must be between 1 and 60000");
