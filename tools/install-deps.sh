@@ -4,16 +4,17 @@
 set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config liburing-dev libabsl-dev libmimalloc-dev
-                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-                librocksdb-dev)  # librocksdb-dev: bench/net/durable_store_bench.cc compares the store with it
+                libgtest-dev libgmock-dev libbenchmark-dev libssl-dev)
 # clang-14 builds the libFuzzer targets (tools/fuzz.sh); libclang-rt-14-dev holds its fuzzer and
 # sanitizer runtimes and is only a recommendation of clang-14, which --no-install-recommends skips.
 # prometheus: tests/integration/test_metrics.py scrapes the broker with a real Prometheus server (and
 # checks the exposition with its promtool). haproxy: tests/integration/test_proxy_protocol.py puts it
 # in front of the broker with send-proxy / send-proxy-v2. chromium: test_websocket.py runs MQTT.js's browser bundle
-# in it, headless, over the broker's ws:// listener.
+# in it, headless, over the broker's ws:// listener. librocksdb-dev: the broker does not use it, but
+# bench/net/durable_store_bench compares the persistence log with it when present (so the test build
+# compiles that comparison too).
 test_packages=(mosquitto mosquitto-clients python3-paho-mqtt python3-pytest clang-14 libfuzzer-14-dev libclang-rt-14-dev
-               prometheus haproxy chromium)
+               prometheus haproxy chromium librocksdb-dev)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then
