@@ -151,6 +151,9 @@ constexpr ShardMetric kShardMetrics[] = {
     {"ringmq_transport_connections_accepted_total", MetricType::kCounter, "", RINGMQ_TRANSPORT(kWs, "ws")},
     {"ringmq_transport_connections_accepted_total", MetricType::kCounter, "", RINGMQ_TRANSPORT(kWss, "wss")},
 #undef RINGMQ_TRANSPORT
+    {"ringmq_proxied_connections_accepted_total", MetricType::kCounter,
+     "Sockets accepted on ?proxy_protocol=1 listeners (also counted by transport above).", "", "",
+     "$SYS/broker/connections/accepted/proxied", SysAggregate::kSum, RINGMQ_COUNTER(accepted_proxied)},
     {"ringmq_tls_handshakes_total", MetricType::kCounter,
      "TLS handshakes completed, full or resumed (a session ticket or id accepted: SSL_session_reused).", "mode",
      "full", "$SYS/broker/tls/handshakes/full", SysAggregate::kSum, RINGMQ_COUNTER(tls_handshakes_full)},

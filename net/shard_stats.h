@@ -89,6 +89,7 @@ struct alignas(64) ShardStats {
   // Transports (net/shard_stream.cc), each counted once per connection: at accept, or when a stream
   // layer becomes established or fails during its handshake, never on the per-byte path.
   std::array<Counter, 4> accepted_by_transport;  // by ListenScheme: tcp, tls, ws, wss
+  Counter accepted_proxied;                      // of those, on ?proxy_protocol=1 listeners
   Counter tls_handshakes_full;
   Counter tls_handshakes_resumed;  // SSL_session_reused: a ticket or session id was accepted
   Counter tls_handshake_failures;

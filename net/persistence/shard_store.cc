@@ -62,8 +62,9 @@ void ShardStore::WriterLoop() {
     lock.unlock();
     const auto write_start = std::chrono::steady_clock::now();
     if (!batch.empty() && WriteDurably(batch)) {
-      durable_ticket_.store(ticket, std::memory_order_release);
+      // Counted first: whoever sees the ticket durable (release/acquire) sees the commit counted.
       CountCommit(records, batch.size(), std::chrono::steady_clock::now() - write_start);
+      durable_ticket_.store(ticket, std::memory_order_release);
       if (on_durable_) on_durable_();
     }
     if (copied || (stopping && compactor_.joinable())) FinishCompaction();

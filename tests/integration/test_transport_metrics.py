@@ -113,7 +113,8 @@ def wait_moved(broker, before: dict, moves: dict) -> None:
         wait_value(broker, name, was + moves.get((name, labels), 0), **dict(labels))
 
 
-TRANSPORT = [("ringmq_transport_connections_accepted_total", {"transport": t}) for t in ("tcp", "tls", "ws", "wss")]
+TRANSPORT = [("ringmq_transport_connections_accepted_total", {"transport": t}) for t in ("tcp", "tls", "ws", "wss")] + [
+    ("ringmq_proxied_connections_accepted_total", {})]
 HANDSHAKES = [("ringmq_tls_handshakes_total", {"mode": "full"}), ("ringmq_tls_handshakes_total", {"mode": "resumed"}),
               ("ringmq_tls_handshake_failures_total", {}), ("ringmq_websocket_upgrades_refused_total", {}),
               ("ringmq_proxy_headers_refused_total", {})]
@@ -207,6 +208,7 @@ def test_connection_without_proxy_header_is_refused(broker, uid):
     plain.connect()
     plain.disconnect()
     wait_moved(broker, before, {key("ringmq_transport_connections_accepted_total", transport="tcp"): 2,
+                                key("ringmq_proxied_connections_accepted_total"): 1,
                                 key("ringmq_proxy_headers_refused_total"): 1})
 
 
