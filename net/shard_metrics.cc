@@ -1,5 +1,7 @@
 // Gauges a shard samples for the metrics endpoint and $SYS (net/broker_metrics.h): counts of its own
-// structures, which no other thread may read, set once a tick rather than on every change.
+// structures, which no other thread may read, set once a tick rather than on every change; and the
+// figures its durable store's writer thread keeps (net/persistence/commit_latency.h), copied here so
+// that every exported counter is a ShardStats one.
 #include "net/persistence/shard_store.h"
 #include "net/shard.h"
 
