@@ -51,8 +51,21 @@ void AppendValue(std::string& out, const std::variant<uint64_t, int64_t, double>
   }
 }
 
+const char* TypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kHistogram:
+      return "histogram";
+    case MetricType::kGauge:
+      break;
+  }
+  return "gauge";
+}
+
 void AppendSample(std::string& out, std::string_view name, const MetricSample& sample) {
   out += name;
+  out += sample.name_suffix;
   if (!sample.labels.empty()) {
     out += '{';
     for (size_t i = 0; i < sample.labels.size(); ++i) {
@@ -78,8 +91,7 @@ std::string FormatPrometheusText(std::span<const MetricFamily> families) {
   for (const MetricFamily& family : families) {
     absl::StrAppend(&out, "# HELP ", family.name, " ");
     AppendEscaped(out, family.help, false);
-    absl::StrAppend(&out, "\n# TYPE ", family.name, " ", family.type == MetricType::kCounter ? "counter" : "gauge",
-                    "\n");
+    absl::StrAppend(&out, "\n# TYPE ", family.name, " ", TypeName(family.type), "\n");
     for (const MetricSample& sample : family.samples) AppendSample(out, family.name, sample);
   }
   return out;

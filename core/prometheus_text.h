@@ -13,7 +13,9 @@
 
 namespace ringmq {
 
-enum class MetricType { kCounter, kGauge };
+// A histogram's samples are its family name plus a suffix (MetricSample::name_suffix): _bucket with
+// an `le` label, _sum and _count.
+enum class MetricType { kCounter, kGauge, kHistogram };
 
 struct MetricLabel {
   std::string name;
@@ -24,6 +26,7 @@ struct MetricSample {
   std::vector<MetricLabel> labels;
   // Counts are exact integers (a double loses them past 2^53); durations and ratios are doubles.
   std::variant<uint64_t, int64_t, double> value;
+  std::string_view name_suffix = {};  // histograms: "_bucket", "_sum" or "_count"; a static string
 };
 
 struct MetricFamily {

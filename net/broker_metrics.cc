@@ -15,6 +15,10 @@ namespace {
 
 constexpr double kNanosecondsToSeconds = 1e-9;
 
+// The `le` labels below are kCommitLatencyBoundsNs in seconds.
+static_assert(kCommitLatencyBuckets == 12 && kCommitLatencyBoundsNs[0] == 500'000 &&
+              kCommitLatencyBoundsNs[11] == 1'000'000'000);
+
 constexpr ShardMetric kShardMetrics[] = {
     {"ringmq_clients_connected", MetricType::kGauge, "MQTT clients connected (past CONNECT) on the shard.", "", "",
      "$SYS/broker/clients/connected", SysAggregate::kSum, RINGMQ_COUNTER(clients_connected)},
@@ -136,6 +140,75 @@ constexpr ShardMetric kShardMetrics[] = {
     {"ringmq_shard_loop_wait_seconds_total", MetricType::kCounter,
      "Time the shard's event loop spent waiting in io_uring_submit_and_wait.", "", "", "", SysAggregate::kNone,
      RINGMQ_COUNTER(loop_wait_ns), kNanosecondsToSeconds},
+#define RINGMQ_TRANSPORT(scheme, name)                                                                  \
+  "transport", name, "$SYS/broker/connections/accepted/" name, SysAggregate::kSum,                       \
+      RINGMQ_COUNTER(accepted_by_transport[static_cast<size_t>(ListenScheme::scheme)])
+    {"ringmq_transport_connections_accepted_total", MetricType::kCounter,
+     "Sockets accepted, by the transport of the --listen URL that accepted them (refused ones included; "
+     "the sum is ringmq_connections_accepted_total).",
+     RINGMQ_TRANSPORT(kMqtt, "tcp")},
+    {"ringmq_transport_connections_accepted_total", MetricType::kCounter, "", RINGMQ_TRANSPORT(kMqtts, "tls")},
+    {"ringmq_transport_connections_accepted_total", MetricType::kCounter, "", RINGMQ_TRANSPORT(kWs, "ws")},
+    {"ringmq_transport_connections_accepted_total", MetricType::kCounter, "", RINGMQ_TRANSPORT(kWss, "wss")},
+#undef RINGMQ_TRANSPORT
+    {"ringmq_proxied_connections_accepted_total", MetricType::kCounter,
+     "Sockets accepted on ?proxy_protocol=1 listeners (also counted by transport above).", "", "",
+     "$SYS/broker/connections/accepted/proxied", SysAggregate::kSum, RINGMQ_COUNTER(accepted_proxied)},
+    {"ringmq_tls_handshakes_total", MetricType::kCounter,
+     "TLS handshakes completed, full or resumed (a session ticket or id accepted: SSL_session_reused).", "mode",
+     "full", "$SYS/broker/tls/handshakes/full", SysAggregate::kSum, RINGMQ_COUNTER(tls_handshakes_full)},
+    {"ringmq_tls_handshakes_total", MetricType::kCounter, "", "mode", "resumed", "$SYS/broker/tls/handshakes/resumed",
+     SysAggregate::kSum, RINGMQ_COUNTER(tls_handshakes_resumed)},
+    {"ringmq_tls_handshake_failures_total", MetricType::kCounter,
+     "TLS handshakes that failed (plain bytes on a TLS port, no shared version or cipher, a bad client "
+     "certificate); timeouts are not included.",
+     "", "", "$SYS/broker/tls/handshake_failures", SysAggregate::kSum, RINGMQ_COUNTER(tls_handshake_failures)},
+    {"ringmq_websocket_upgrades_refused_total", MetricType::kCounter,
+     "WebSocket upgrade requests refused (wrong path, not an upgrade, no mqtt subprotocol, too large).", "", "",
+     "$SYS/broker/websocket/upgrades_refused", SysAggregate::kSum, RINGMQ_COUNTER(ws_upgrades_refused)},
+    {"ringmq_proxy_headers_refused_total", MetricType::kCounter,
+     "Connections closed for a missing or malformed PROXY protocol header on a ?proxy_protocol=1 listener.", "", "",
+     "$SYS/broker/proxy/headers_refused", SysAggregate::kSum, RINGMQ_COUNTER(proxy_headers_refused)},
+    {"ringmq_persistence_commits_total", MetricType::kCounter,
+     "Group commits (append + fdatasync) the shard's --data_dir log made durable.", "", "",
+     "$SYS/broker/persistence/commits", SysAggregate::kSum, RINGMQ_COUNTER(persistence_commits)},
+    {"ringmq_persistence_records_written_total", MetricType::kCounter,
+     "Records (retained puts and deletes) written to the shard's log by those commits.", "", "",
+     "$SYS/broker/persistence/records_written", SysAggregate::kSum, RINGMQ_COUNTER(persistence_records)},
+    {"ringmq_persistence_written_bytes_total", MetricType::kCounter, "Bytes appended to the shard's log by commits.",
+     "", "", "$SYS/broker/persistence/bytes_written", SysAggregate::kSum, RINGMQ_COUNTER(persistence_bytes)},
+    {"ringmq_persistence_compactions_total", MetricType::kCounter, "Compactions of the shard's log finished.", "", "",
+     "$SYS/broker/persistence/compactions", SysAggregate::kSum, RINGMQ_COUNTER(persistence_compactions)},
+    {"ringmq_persistence_log_bytes", MetricType::kGauge,
+     "Size of the shard's log file on disk, after the last commit or compaction (sampled every 250 ms).", "", "",
+     "$SYS/broker/persistence/log_bytes", SysAggregate::kSum, RINGMQ_COUNTER(persistence_log_bytes)},
+    {"ringmq_persistence_recovery_dropped_bytes", MetricType::kGauge,
+     "Bytes cut off the shard's log at start-up: a torn or corrupt record and everything after it.", "", "",
+     "$SYS/broker/persistence/recovery_dropped_bytes", SysAggregate::kSum,
+     RINGMQ_COUNTER(persistence_recovery_dropped_bytes)},
+#define RINGMQ_LATENCY_BUCKET(i, le)                                                                    \
+  {"ringmq_persistence_commit_seconds", MetricType::kHistogram, "", "le", le, "", SysAggregate::kNone,   \
+   RINGMQ_COUNTER(commit_latency_buckets[i]), 1, "", "_bucket"}
+    {"ringmq_persistence_commit_seconds", MetricType::kHistogram,
+     "Time a group commit took on the shard's writer thread: append and fdatasync (retries included).", "le",
+     "0.0005", "", SysAggregate::kNone, RINGMQ_COUNTER(commit_latency_buckets[0]), 1, "", "_bucket"},
+    RINGMQ_LATENCY_BUCKET(1, "0.001"),
+    RINGMQ_LATENCY_BUCKET(2, "0.0025"),
+    RINGMQ_LATENCY_BUCKET(3, "0.005"),
+    RINGMQ_LATENCY_BUCKET(4, "0.01"),
+    RINGMQ_LATENCY_BUCKET(5, "0.025"),
+    RINGMQ_LATENCY_BUCKET(6, "0.05"),
+    RINGMQ_LATENCY_BUCKET(7, "0.1"),
+    RINGMQ_LATENCY_BUCKET(8, "0.25"),
+    RINGMQ_LATENCY_BUCKET(9, "0.5"),
+    RINGMQ_LATENCY_BUCKET(10, "0.75"),
+    RINGMQ_LATENCY_BUCKET(11, "1"),
+    RINGMQ_LATENCY_BUCKET(12, "+Inf"),
+#undef RINGMQ_LATENCY_BUCKET
+    {"ringmq_persistence_commit_seconds", MetricType::kHistogram, "", "", "", "", SysAggregate::kNone,
+     RINGMQ_COUNTER(commit_latency_sum_ns), kNanosecondsToSeconds, "", "_sum"},
+    {"ringmq_persistence_commit_seconds", MetricType::kHistogram, "", "", "", "", SysAggregate::kNone,
+     RINGMQ_COUNTER(commit_latency_buckets[kCommitLatencyBuckets]), 1, "", "_count"},
 };
 
 #undef RINGMQ_COUNTER
@@ -160,6 +233,7 @@ void AppendShardFamilies(std::span<const ShardStats> all_stats, std::vector<Metr
     if (out.empty() || out.back().name != metric.name) out.push_back(Family(metric.name, metric.type, metric.help));
     for (size_t shard = 0; shard < all_stats.size(); ++shard) {
       MetricSample sample;
+      sample.name_suffix = metric.sample_suffix;
       sample.labels.push_back({"shard", absl::StrCat(shard)});
       if (!metric.label_name.empty()) {
         sample.labels.push_back({std::string(metric.label_name), std::string(metric.label_value)});

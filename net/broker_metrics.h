@@ -37,6 +37,8 @@ struct ShardMetric {
   double scale = 1;  // Prometheus value = counter * scale (nanoseconds to seconds)
   // A $SYS topic that also gets this entry's value added in (a total over reasons); empty: none.
   std::string_view sys_total_topic = {};
+  // Histograms: the sample's name after the family's ("_bucket" with an `le` label, "_sum", "_count").
+  std::string_view sample_suffix = {};
 };
 
 // Every ShardStats counter that is exported, in exposition order (a family's entries are adjacent).

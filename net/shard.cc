@@ -212,9 +212,11 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
   }
   if (!listener->armed) ArmAccept(listener);
   const int fd = c.res;
-  stats_.connections_accepted.Add(1);
-  if (RefusedForMemory(fd)) return;
   const size_t index = static_cast<size_t>(listener - listeners_.data());
+  stats_.connections_accepted.Add(1);
+  stats_.accepted_by_transport[static_cast<size_t>(config_.listen[index].scheme)].Add(1);
+  if (config_.listen[index].proxy_protocol) stats_.accepted_proxied.Add(1);
+  if (RefusedForMemory(fd)) return;
   // Behind a load balancer the socket's peer is the balancer: the client is counted once the PROXY
   // header names it.
   const bool proxied = config_.listen[index].proxy_protocol;

@@ -169,12 +169,15 @@ class Shard {
     std::string wire;  // bytes for the socket not yet handed to it, in the order they were made
     uint8_t listener = 0;  // index of the --listen URL that accepted the connection
     bool count_proxied_peer = false;  // --max_connections_per_ip waits for the PROXY header
+    bool tls_handshake_counted = false;  // the metrics counted its TLS handshake (full or resumed)
   };
   Stream* StreamOf(const Connection* conn) const;
   void AttachStream(Connection* conn, std::unique_ptr<Stream> stream);
   void ConsumeStream(Connection* conn, std::span<const uint8_t> data);
   // The handshake completed: the PROXY header's peer is counted (and logged), or refused.
   bool OnStreamEstablished(Connection* conn, Stream& stream);
+  // Before establishment only: counts a completed TLS handshake, or the layer whose handshake failed.
+  void CountHandshakeProgress(Stream& stream, const absl::Status& status);
   void StartStreamSend(Connection* conn);
   // MQTT output (io.out and the queue's borrowed payloads, read from their Message) into stream.wire.
   absl::Status EncodeStreamOutput(Connection* conn, Stream& stream);
@@ -403,6 +406,7 @@ class Shard {
   // --- metrics (shard_metrics.cc; the counters are listed in net/broker_metrics.h) ---
   // Gauges of structures only this thread may read (sessions, connections), set once a tick.
   void SampleStats();
+  void SamplePersistenceStats(const CommitStats& from);  // the store writer's figures into stats_
 
   // --- shared subscriptions (shard_shared.cc) ---
   // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net/connection_limits.h"
+#include "net/persistence/commit_latency.h"
 #include "net/transport/transport_factory.h"
 
 namespace ringmq {
@@ -85,6 +86,25 @@ struct alignas(64) ShardStats {
   // and stuck subscribers closed.
   Counter publisher_holds;
   Counter slow_subscriber_disconnects;
+  // Transports (net/shard_stream.cc), each counted once per connection: at accept, or when a stream
+  // layer becomes established or fails during its handshake, never on the per-byte path.
+  std::array<Counter, 4> accepted_by_transport;  // by ListenScheme: tcp, tls, ws, wss
+  Counter accepted_proxied;                      // of those, on ?proxy_protocol=1 listeners
+  Counter tls_handshakes_full;
+  Counter tls_handshakes_resumed;  // SSL_session_reused: a ticket or session id was accepted
+  Counter tls_handshake_failures;
+  Counter ws_upgrades_refused;
+  Counter proxy_headers_refused;
+  // Persistence (--data_dir): copied every tick from the ShardStore's writer-thread atomics
+  // (net/persistence/shard_store.h) by SampleStats, so the shard loop takes no lock for them.
+  Counter persistence_commits;
+  Counter persistence_records;
+  Counter persistence_bytes;
+  Counter persistence_compactions;
+  Counter persistence_log_bytes;
+  Counter persistence_recovery_dropped_bytes;
+  std::array<Counter, kCommitLatencyBuckets + 1> commit_latency_buckets;  // cumulative; last is +Inf
+  Counter commit_latency_sum_ns;
 };
 
 class ShardStore;

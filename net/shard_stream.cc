@@ -46,6 +46,7 @@ void Shard::ConsumeStream(Connection* conn, std::span<const uint8_t> data) {
   up.clear();
   const absl::Status status = stream->transform->Receive(data, TransformSinks{up, stream->wire});
   if (!stream->wire.empty()) MarkForFlush(conn);
+  if (!was_established) CountHandshakeProgress(*stream, status);
   if (!status.ok()) {
     // One line per connection: its transport failed (a bad handshake, plain MQTT on a TLS port, an
     // unmasked frame); whatever the transform answered (an alert, an HTTP error) still goes out.
@@ -61,6 +62,26 @@ void Shard::ConsumeStream(Connection* conn, std::span<const uint8_t> data) {
     Close(conn, "peer closed the stream");
   }
   if (up.capacity() <= kKeptScratchCapacity) stream_up_ = std::move(up);
+}
+
+void Shard::CountHandshakeProgress(Stream& stream, const absl::Status& status) {
+  if (!stream.tls_handshake_counted) {
+    if (const std::optional<bool> resumed = stream.transform->tls_session_resumed()) {
+      stream.tls_handshake_counted = true;
+      (*resumed ? stats_.tls_handshakes_resumed : stats_.tls_handshakes_full).Add(1);
+    }
+  }
+  if (status.ok()) return;
+  // The layers below the failing one are established, so the lowest pending layer is the one that
+  // refused (an error after establishment is not a handshake failure and is not counted here).
+  const std::string_view failed = stream.transform->pending_layer();
+  if (failed == "tls") {
+    stats_.tls_handshake_failures.Add(1);
+  } else if (failed == "ws") {
+    stats_.ws_upgrades_refused.Add(1);
+  } else if (failed == "proxy") {
+    stats_.proxy_headers_refused.Add(1);
+  }
 }
 
 bool Shard::OnStreamEstablished(Connection* conn, Stream& stream) {

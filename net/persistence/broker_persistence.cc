@@ -176,6 +176,7 @@ absl::StatusOr<RestoredState> OpenPersistence(const BrokerConfig& config, std::f
     state.stores.push_back(std::make_unique<ShardStore>(std::move(logs[i].opened->log), mode,
                                                         std::chrono::milliseconds(config.persistence_flush_ms),
                                                         [wake, i] { wake(i); }));
+    state.stores.back()->SetRecoveryDroppedBytes(logs[i].opened->replay.dropped_bytes);
   }
   return state;
 }

@@ -9,6 +9,7 @@ namespace ringmq {
 ShardStore::ShardStore(std::unique_ptr<DurableLog> log, Mode mode, std::chrono::milliseconds flush_interval,
                        std::function<void()> on_durable)
     : mode_(mode), flush_interval_(flush_interval), on_durable_(std::move(on_durable)), log_(std::move(log)) {
+  stats_.log_bytes.Set(log_->file_bytes());
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -32,8 +33,10 @@ void ShardStore::CommitTurn() {
       closed_batches_.append(open_batch_);
     }
     closed_ticket_ = open_ticket_;
+    closed_records_ += open_records_;
   }
   open_batch_.clear();
+  open_records_ = 0;
   ++open_ticket_;
   if (mode_ == Mode::kSync) wake_writer_.notify_one();
 }
@@ -55,10 +58,13 @@ void ShardStore::WriterLoop() {
     batch.clear();
     batch.swap(closed_batches_);
     const uint64_t ticket = closed_ticket_;
+    const uint64_t records = std::exchange(closed_records_, 0);
     lock.unlock();
+    const auto write_start = std::chrono::steady_clock::now();
     if (!batch.empty() && WriteDurably(batch)) {
+      // Counted first: whoever sees the ticket durable (release/acquire) sees the commit counted.
+      CountCommit(records, batch.size(), std::chrono::steady_clock::now() - write_start);
       durable_ticket_.store(ticket, std::memory_order_release);
-      commits_.fetch_add(1, std::memory_order_relaxed);
       if (on_durable_) on_durable_();
     }
     if (copied || (stopping && compactor_.joinable())) FinishCompaction();
@@ -93,7 +99,8 @@ void ShardStore::FinishCompaction() {
   compactor_.join();
   const uint64_t before = log_->file_bytes();
   if (absl::Status status = log_->FinishCompaction(std::move(compaction_)); status.ok()) {
-    compactions_.fetch_add(1, std::memory_order_relaxed);
+    stats_.compactions.Add(1);
+    stats_.log_bytes.Set(log_->file_bytes());
     Log(LogLevel::kInfo, "persistence: compacted %s from %llu to %llu bytes (%zu live records)", log_->path(),
         static_cast<unsigned long long>(before), static_cast<unsigned long long>(log_->file_bytes()),
         log_->live_keys());
@@ -102,6 +109,14 @@ void ShardStore::FinishCompaction() {
         log_->path(), status.ToString());
     next_compaction_ = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   }
+}
+
+void ShardStore::CountCommit(uint64_t records, uint64_t bytes, std::chrono::steady_clock::duration took) {
+  stats_.commits.Add(1);
+  stats_.records.Add(records);
+  stats_.bytes.Add(bytes);
+  stats_.log_bytes.Set(log_->file_bytes());
+  stats_.ObserveLatency(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
 }
 
 bool ShardStore::WriteDurably(const std::string& batch) {

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <thread>
 
+#include "net/persistence/commit_latency.h"
 #include "net/persistence/durable_log.h"
 
 namespace ringmq {
@@ -42,8 +43,14 @@ class ShardStore {
   ShardStore(const ShardStore&) = delete;
   ShardStore& operator=(const ShardStore&) = delete;
 
-  void Put(std::string_view key, std::string_view value) { AppendRecord(RecordOp::kPut, key, value, open_batch_); }
-  void Delete(std::string_view key) { AppendRecord(RecordOp::kDelete, key, {}, open_batch_); }
+  void Put(std::string_view key, std::string_view value) {
+    AppendRecord(RecordOp::kPut, key, value, open_batch_);
+    ++open_records_;
+  }
+  void Delete(std::string_view key) {
+    AppendRecord(RecordOp::kDelete, key, {}, open_batch_);
+    ++open_records_;
+  }
 
   // The batch the records added since the last CommitTurn belong to; durable once durable_ticket()
   // reaches it.
@@ -54,13 +61,19 @@ class ShardStore {
   uint64_t durable_ticket() const { return durable_ticket_.load(std::memory_order_acquire); }
 
   Mode mode() const { return mode_; }
-  uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
-  uint64_t compactions() const { return compactions_.load(std::memory_order_relaxed); }
+  uint64_t commits() const { return stats_.commits.Get(); }
+  uint64_t compactions() const { return stats_.compactions.Get(); }
+  // What the writer thread publishes for the metrics (any thread may read it).
+  const CommitStats& stats() const { return stats_; }
+  // Start-up (main thread, before the shards start): what the replay of this store's log cut off.
+  void SetRecoveryDroppedBytes(uint64_t bytes) { stats_.recovery_dropped_bytes.Set(bytes); }
 
  private:
   void WriterLoop();
   // Appends and syncs `batch` until it succeeds or the store stops; true when it is durable.
   bool WriteDurably(const std::string& batch);
+  // Writer thread: publishes one durable group commit to stats_.
+  void CountCommit(uint64_t records, uint64_t bytes, std::chrono::steady_clock::duration took);
   void StartCompaction();   // writer thread; when the log wants one and none runs
   void FinishCompaction();  // writer thread; joins the copying thread
 
@@ -71,11 +84,13 @@ class ShardStore {
 
   std::string open_batch_;   // shard thread
   uint64_t open_ticket_ = 1;  // shard thread
+  uint64_t open_records_ = 0;  // shard thread: records in open_batch_
 
   std::mutex mu_;
   std::condition_variable wake_writer_;
   std::string closed_batches_;  // guarded by mu_
   uint64_t closed_ticket_ = 0;  // guarded by mu_: the last ticket in closed_batches_
+  uint64_t closed_records_ = 0;  // guarded by mu_: records in closed_batches_
   bool stopping_ = false;       // guarded by mu_
   bool compaction_copied_ = false;  // guarded by mu_: the copying thread is done
 
@@ -85,8 +100,7 @@ class ShardStore {
   std::chrono::steady_clock::time_point next_compaction_ = {};  // writer thread
 
   std::atomic<uint64_t> durable_ticket_{0};
-  std::atomic<uint64_t> commits_{0};
-  std::atomic<uint64_t> compactions_{0};
+  CommitStats stats_;  // written by the writer thread (recovery_dropped_bytes: at start-up)
   std::thread writer_;
 };
 

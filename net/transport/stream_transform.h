@@ -67,6 +67,12 @@ class StreamTransform {
   virtual std::optional<ProxiedPeer> proxied_peer() const { return std::nullopt; }
   virtual std::optional<std::string> client_identity() const { return std::nullopt; }  // cert CN
 
+  // For the metrics, asked only while the stream is not yet established: the name of the lowest layer
+  // still in its handshake (the one an error came from); empty once established.
+  virtual std::string_view pending_layer() const { return established() ? std::string_view() : name(); }
+  // TLS only, once its handshake completed: whether the session was resumed (SSL_session_reused).
+  virtual std::optional<bool> tls_session_resumed() const { return std::nullopt; }
+
   // The connection went idle: drop buffers that can be re-made (OpenSSL's record buffers).
   virtual void ReleaseIdleBuffers() {}
 

@@ -148,6 +148,10 @@ class TlsTransform final : public StreamTransform {
   }
 
   bool established() const override { return established_; }
+  std::optional<bool> tls_session_resumed() const override {
+    if (!established_) return std::nullopt;
+    return SSL_session_reused(ssl_) == 1;
+  }
   bool peer_closed() const override { return peer_closed_; }
   std::optional<std::string> client_identity() const override { return identity_; }
 

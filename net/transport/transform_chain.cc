@@ -101,6 +101,20 @@ std::optional<ProxiedPeer> TransformChain::proxied_peer() const {
   return std::nullopt;
 }
 
+std::string_view TransformChain::pending_layer() const {
+  for (size_t i = 0; i < size_; ++i) {
+    if (!layers_[i]->established()) return layers_[i]->pending_layer();
+  }
+  return {};
+}
+
+std::optional<bool> TransformChain::tls_session_resumed() const {
+  for (size_t i = 0; i < size_; ++i) {
+    if (std::optional<bool> resumed = layers_[i]->tls_session_resumed()) return resumed;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> TransformChain::client_identity() const {
   for (size_t i = 0; i < size_; ++i) {
     if (std::optional<std::string> identity = layers_[i]->client_identity()) return identity;

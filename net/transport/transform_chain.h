@@ -39,6 +39,8 @@ class TransformChain final : public StreamTransform {
   std::optional<ProxiedPeer> proxied_peer() const override;
   std::optional<std::string> client_identity() const override;
   void ReleaseIdleBuffers() override;
+  std::string_view pending_layer() const override;
+  std::optional<bool> tls_session_resumed() const override;
   std::string_view name() const override { return name_; }
 
  private:

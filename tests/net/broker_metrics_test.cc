@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace ringmq {
@@ -33,7 +34,7 @@ TEST(BrokerMetrics, ListIsWellFormed) {
   std::set<std::string_view> finished;  // families whose entries have ended
   std::string_view current;
   MetricType current_type = MetricType::kGauge;
-  std::set<std::pair<std::string_view, std::string_view>> labels_seen;
+  std::set<std::tuple<std::string_view, std::string_view, std::string_view>> labels_seen;
   for (const ShardMetric& metric : ShardMetrics()) {
     EXPECT_TRUE(IsValidMetricName(metric.name)) << metric.name;
     EXPECT_TRUE(metric.name.starts_with("ringmq_")) << metric.name;
@@ -51,7 +52,9 @@ TEST(BrokerMetrics, ListIsWellFormed) {
       EXPECT_TRUE(IsValidLabelName(metric.label_name)) << metric.name;
       EXPECT_NE(metric.label_name, "shard");
     }
-    EXPECT_TRUE(labels_seen.insert({metric.name, metric.label_value}).second) << metric.name << " twice";
+    EXPECT_TRUE(labels_seen.insert({metric.name, metric.sample_suffix, metric.label_value}).second)
+        << metric.name << " twice";
+    EXPECT_EQ(metric.type == MetricType::kHistogram, !metric.sample_suffix.empty()) << metric.name;
     EXPECT_EQ(metric.sys == SysAggregate::kNone, metric.sys_topic.empty()) << metric.name;
     if (!metric.sys_topic.empty()) EXPECT_TRUE(metric.sys_topic.starts_with("$SYS/broker/")) << metric.sys_topic;
   }
@@ -146,6 +149,41 @@ TEST(BrokerMetrics, ExpositionHasOneHeaderPerFamily) {
   }
   EXPECT_EQ(help_lines, 1);
   EXPECT_NE(text.find("ringmq_messages_received_total{shard=\"2\",qos=\"2\"} 0\n"), std::string::npos);
+}
+
+TEST(BrokerMetrics, CommitLatencyIsAPrometheusHistogram) {
+  // The `le` labels are the bounds the writer thread sorts commits by, in seconds, then +Inf.
+  std::vector<std::string_view> les;
+  for (const ShardMetric& metric : ShardMetrics()) {
+    if (metric.name == "ringmq_persistence_commit_seconds" && metric.sample_suffix == "_bucket") {
+      les.push_back(metric.label_value);
+    }
+  }
+  ASSERT_EQ(les.size(), kCommitLatencyBuckets + 1);
+  for (size_t i = 0; i < kCommitLatencyBuckets; ++i) {
+    EXPECT_DOUBLE_EQ(std::stod(std::string(les[i])), static_cast<double>(kCommitLatencyBoundsNs[i]) * 1e-9) << les[i];
+  }
+  EXPECT_EQ(les.back(), "+Inf");
+
+  CommitStats commits;
+  commits.ObserveLatency(400'000);      // 0.4 ms: every bucket
+  commits.ObserveLatency(3'000'000);    // 3 ms: from le=0.005 up
+  commits.ObserveLatency(2'000'000'000);  // 2 s: +Inf only
+  std::vector<ShardStats> stats(1);
+  for (size_t i = 0; i <= kCommitLatencyBuckets; ++i) {
+    stats[0].commit_latency_buckets[i].Set(commits.latency_buckets[i].Get());
+  }
+  stats[0].commit_latency_sum_ns.Set(commits.latency_sum_ns.Get());
+  BrokerShared shared;
+  const std::string text = FormatPrometheusText(CollectMetrics(stats, shared, BuildInfo{"1", ""}, 0));
+  EXPECT_NE(text.find("# TYPE ringmq_persistence_commit_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_bucket{shard=\"0\",le=\"0.0005\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_bucket{shard=\"0\",le=\"0.0025\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_bucket{shard=\"0\",le=\"0.005\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_bucket{shard=\"0\",le=\"1\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_bucket{shard=\"0\",le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_count{shard=\"0\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("ringmq_persistence_commit_seconds_sum{shard=\"0\"} 2.0034\n"), std::string::npos);
 }
 
 }  // namespace

@@ -93,6 +93,32 @@ TEST_F(ShardStoreTest, AsyncModeSavesWithinTheFlushInterval) {
   EXPECT_EQ(records.at("r9"), "99");
 }
 
+TEST_F(ShardStoreTest, StatsCountCommitsRecordsBytesAndLatency) {
+  auto store = Start(ShardStore::Mode::kAsync, 20ms);
+  for (int turn = 0; turn < 50; ++turn) {
+    store->Put(absl::StrCat("r", turn % 10), absl::StrCat(turn));
+    if (turn % 5 == 4) store->Delete(absl::StrCat("r", turn % 10));
+    store->CommitTurn();
+  }
+  ASSERT_TRUE(WaitDurable(*store, store->open_ticket() - 1));
+  const CommitStats& stats = store->stats();
+  EXPECT_EQ(stats.records.Get(), 60u);  // 50 puts, 10 deletes
+  EXPECT_GE(stats.commits.Get(), 1u);
+  EXPECT_EQ(stats.commits.Get(), store->commits());
+  // Every byte appended is in the file after its 8-byte magic, and the gauge says the file's size.
+  EXPECT_EQ(stats.log_bytes.Get(), std::filesystem::file_size(path_));
+  EXPECT_EQ(stats.bytes.Get() + 8, stats.log_bytes.Get());
+  // The histogram is cumulative and its +Inf bucket counts every commit.
+  EXPECT_EQ(stats.latency_buckets[kCommitLatencyBuckets].Get(), stats.commits.Get());
+  for (size_t i = 1; i <= kCommitLatencyBuckets; ++i) {
+    EXPECT_LE(stats.latency_buckets[i - 1].Get(), stats.latency_buckets[i].Get()) << i;
+  }
+  EXPECT_GT(stats.latency_sum_ns.Get(), 0u);
+  EXPECT_EQ(stats.recovery_dropped_bytes.Get(), 0u);
+  store->SetRecoveryDroppedBytes(13);
+  EXPECT_EQ(stats.recovery_dropped_bytes.Get(), 13u);
+}
+
 TEST_F(ShardStoreTest, DestructionSavesWhatTheLastTurnLeftOpen) {
   {
     auto store = Start(ShardStore::Mode::kAsync, 10s);

@@ -180,5 +180,37 @@ TEST(TransformChainTest, PeerClosedAndIdleRelease) {
   EXPECT_EQ(wire, "[z]");
 }
 
+// A handshake layer with a name of its own that, like TLS, says once established whether it resumed.
+class NamedHandshake : public HandshakeTransform {
+ public:
+  explicit NamedHandshake(std::string_view name) : name_(name) {}
+  std::string_view name() const override { return name_; }
+  std::optional<bool> tls_session_resumed() const override {
+    return established() ? std::optional<bool>(true) : std::nullopt;
+  }
+
+ private:
+  std::string_view name_;
+};
+
+TEST(TransformChainTest, PendingLayerIsTheLowestStillInItsHandshake) {
+  TransformChain chain;
+  ASSERT_TRUE(chain.Add(std::make_unique<XorTransform>(0)).ok());
+  ASSERT_TRUE(chain.Add(std::make_unique<NamedHandshake>("low")).ok());
+  ASSERT_TRUE(chain.Add(std::make_unique<HandshakeTransform>()).ok());
+  EXPECT_EQ(chain.pending_layer(), "low");
+  EXPECT_EQ(chain.tls_session_resumed(), std::nullopt);
+  std::string up, down;
+  ASSERT_TRUE(chain.Receive(Bytes("HEL"), {up, down}).ok());
+  EXPECT_EQ(chain.pending_layer(), "hs");  // the low layer is done, the top one still waits
+  EXPECT_EQ(chain.tls_session_resumed(), std::optional<bool>(true));
+  // The top layer's handshake fails: it is the pending one, the layer an error is blamed on.
+  EXPECT_FALSE(chain.Receive(Bytes("HX"), {up, down}).ok());
+  EXPECT_EQ(chain.pending_layer(), "hs");
+  TransformChain done;
+  ASSERT_TRUE(done.Add(std::make_unique<XorTransform>(0)).ok());
+  EXPECT_EQ(done.pending_layer(), "");
+}
+
 }  // namespace
 }  // namespace ringmq
