@@ -157,7 +157,9 @@ ProxyParseResult ParseV1Line(std::string_view line, size_t header_size) {
 
 ProxyParseResult ParseV1(std::span<const uint8_t> received) {
   if (!MatchesSoFar(received, Bytes(kV1Prefix))) return Invalid("v1 header does not start with \"PROXY \"");
-  const size_t scan = std::min(received.size(), kProxyV1MaxHeaderSize);
+  // The CRLF ends the line within kProxyV1MaxHeaderSize bytes, so its CR comes at most one byte before.
+  const size_t last_cr_end = kProxyV1MaxHeaderSize - 1;
+  const size_t scan = std::min(received.size(), last_cr_end);
   for (size_t i = 0; i < scan; ++i) {
     const uint8_t c = received[i];
     if (c == '\r') {
@@ -169,7 +171,7 @@ ProxyParseResult ParseV1(std::span<const uint8_t> received) {
     // The line is printable ASCII: anything else (a lone LF, a NUL, an MQTT packet) cannot be one.
     if (c < 0x20 || c > 0x7e) return Invalid(absl::StrFormat("v1 header has byte 0x%02x before its CRLF", c));
   }
-  if (received.size() >= kProxyV1MaxHeaderSize) {
+  if (received.size() >= last_cr_end) {
     return Invalid(absl::StrCat("v1 header has no CRLF within ", kProxyV1MaxHeaderSize, " bytes"));
   }
   return NeedMore();

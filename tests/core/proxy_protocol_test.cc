@@ -136,9 +136,16 @@ TEST(ProxyProtocolV1, LongestTcp6LineFits) {
 TEST(ProxyProtocolV1, NoCrlfWithin107BytesIsRefused) {
   const Bytes line = FromText("PROXY UNKNOWN " + std::string(kProxyV1MaxHeaderSize, 'x') + "\r\n");
   EXPECT_NE(ExpectInvalidAtEverySplit(line).find("107"), std::string::npos);
-  // Refused at the 107th byte, not later.
-  EXPECT_EQ(ParseProxyHeader(std::span(line.data(), kProxyV1MaxHeaderSize - 1)).status, ProxyParseStatus::kNeedMore);
-  EXPECT_EQ(ParseProxyHeader(std::span(line.data(), kProxyV1MaxHeaderSize)).status, ProxyParseStatus::kInvalid);
+  // Refused as soon as no CR fits any more: a CR at the 107th byte would end the line at 108.
+  EXPECT_EQ(ParseProxyHeader(std::span(line.data(), kProxyV1MaxHeaderSize - 2)).status, ProxyParseStatus::kNeedMore);
+  EXPECT_EQ(ParseProxyHeader(std::span(line.data(), kProxyV1MaxHeaderSize - 1)).status, ProxyParseStatus::kInvalid);
+}
+
+TEST(ProxyProtocolV1, A108ByteLineIsRefused) {
+  // Found by the proxy_protocol fuzz target: the CRLF one byte past the limit was accepted.
+  const std::string line = "PROXY UNKNOWN " + std::string(92, 'x') + "\r\n";
+  ASSERT_EQ(line.size(), kProxyV1MaxHeaderSize + 1);
+  EXPECT_NE(ExpectInvalidAtEverySplit(FromText(line)).find("107"), std::string::npos);
 }
 
 TEST(ProxyProtocolV1, MalformedLinesAreRefused) {
