@@ -1,6 +1,5 @@
 #include "tools/bench/ws_client_stream.h"
 
-#include <openssl/sha.h>
 #include <sys/random.h>
 
 #include <array>
@@ -11,11 +10,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/http_upgrade.h"
 
 namespace ringmq::bench {
 namespace {
 
-constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr size_t kMaxUpgradeResponse = 8 * 1024;
 constexpr uint64_t kMaxFramePayload = 268'435'460;  // the largest MQTT packet
 
@@ -40,14 +39,6 @@ std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-std::string ExpectedAccept(std::string_view key) {
-  std::string joined(key);
-  joined.append(kAcceptGuid);
-  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-  SHA1(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest.data());
-  return Base64(digest.data(), digest.size());
 }
 
 // The value of header `name` (case-insensitive) in the response head, or "" if absent.
@@ -135,7 +126,7 @@ absl::Status WsClientStream::ReadUpgradeResponse(std::string& app_in, std::strin
   if (status_line.substr(0, 12) != "HTTP/1.1 101") {
     return absl::UnavailableError(absl::StrCat("WebSocket upgrade refused: ", std::string(status_line)));
   }
-  if (HeaderValue(head, "Sec-WebSocket-Accept") != ExpectedAccept(key_)) {
+  if (HeaderValue(head, "Sec-WebSocket-Accept") != WebSocketAcceptFor(key_)) {
     return absl::UnavailableError("WebSocket upgrade: wrong Sec-WebSocket-Accept");
   }
   if (!EqualsIgnoreCase(HeaderValue(head, "Sec-WebSocket-Protocol"), "mqtt")) {
