@@ -18,6 +18,7 @@
 #include "net/metrics_server.h"
 #include "net/monotonic_clock.h"
 #include "net/persistence/broker_persistence.h"
+#include "net/runtime_limits.h"
 #include "net/shard.h"
 #include "net/transport/tls_context.h"
 #include "net/transport/transport_factory.h"
@@ -125,7 +126,7 @@ void RestoreRetained(const std::vector<MessageRef>& messages, std::vector<std::u
 
 }  // namespace
 
-absl::Status RunBroker(BrokerConfig config) {
+absl::Status RunBroker(BrokerConfig config, ConfigSource source) {
   // Signals are taken by sigwait() on this thread only; the shard threads inherit the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -138,6 +139,9 @@ absl::Status RunBroker(BrokerConfig config) {
   absl::StatusOr<std::shared_ptr<const AccessPolicy>> initial_policy = LoadAccessPolicy(config.access, 1);
   if (!initial_policy.ok()) return initial_policy.status();
   AccessPolicyStore policies(*std::move(initial_policy));
+  RuntimeLimitsStore limits(std::make_shared<const RuntimeLimits>(RuntimeLimits::From(config, 1)));
+  AccessFiles access_files = config.access;  // SIGHUP may name other files
+  ConfigReloader reloader(std::move(source), access_files, limits);
   const int shard_count = config.shards;
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
@@ -153,12 +157,12 @@ absl::Status RunBroker(BrokerConfig config) {
   BrokerShared shared;
   shared.start_ms = MonotonicMs();
   shared.access_policies = &policies;
+  shared.runtime_limits = &limits;
   shared.transform_factories = std::move(transports->factories);
-  if (config.max_connections_per_ip > 0) shared.per_ip = std::make_unique<PerIpConnections>(config.max_connections_per_ip);
-  if (config.max_connect_rate > 0) {
-    for (size_t i = 0; i < config.listen.size(); ++i) {
-      shared.connect_rates.push_back(std::make_unique<ConnectRateLimiter>(config.max_connect_rate));
-    }
+  // Both exist even while their limit is 0 (off): SIGHUP may set it. The shards pass the limit in force.
+  shared.per_ip = std::make_unique<PerIpConnections>(config.max_connections_per_ip);
+  for (size_t i = 0; i < config.listen.size(); ++i) {
+    shared.connect_rates.push_back(std::make_unique<ConnectRateLimiter>(config.max_connect_rate));
   }
   std::vector<ShardStats> stats(shard_count);
   std::unique_ptr<MetricsServer> metrics;
@@ -202,7 +206,8 @@ absl::Status RunBroker(BrokerConfig config) {
   for (;;) {
     sigwait(&signals, &signal_number);
     if (signal_number != SIGHUP) break;
-    ReloadAccessPolicy(config.access, policies);
+    reloader.Reload();  // first: it may name other access files
+    ReloadAccessPolicy(access_files, policies);
     if (transports->tls != nullptr) ReloadTls(*transports->tls);
   }
   Log(LogLevel::kInfo, "received %s, shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");

@@ -5,10 +5,12 @@
 
 #include "absl/status/status.h"
 #include "net/broker_config.h"
+#include "net/config_reload.h"
 
 namespace ringmq {
 
-// Runs until SIGINT or SIGTERM. Returns an error when start-up fails (e.g. a port in use).
-absl::Status RunBroker(BrokerConfig config);
+// Runs until SIGINT or SIGTERM. Returns an error when start-up fails (e.g. a port in use). SIGHUP
+// re-reads the TLS and access files, and the configuration through `source` (net/config_reload.h).
+absl::Status RunBroker(BrokerConfig config, ConfigSource source = {});
 
 }  // namespace ringmq

@@ -1,4 +1,6 @@
-// Broker-wide settings, filled from the command-line flags once at start-up and read-only after.
+// Broker-wide settings, filled from the command-line flags at start-up and read-only after. The limits
+// an operator may change on SIGHUP reach the shards as RuntimeLimits snapshots (net/runtime_limits.h)
+// instead: a shard reads those fields there, never here.
 // Thread ownership: immutable once the shards start; every shard holds a const reference.
 #pragma once
 
@@ -7,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "net/log.h"
 
 namespace ringmq {
 
@@ -129,6 +133,8 @@ struct BrokerConfig {
   std::string data_dir;
   Persistence persistence = Persistence::kSync;
   uint32_t persistence_flush_ms = 100;
+
+  LogLevel log_level = LogLevel::kInfo;  // applied by main at start-up and on SIGHUP
 };
 
 }  // namespace ringmq

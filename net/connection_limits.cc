@@ -36,11 +36,11 @@ PerIpConnections::Stripe& PerIpConnections::StripeOf(const PeerAddress& peer) {
   return stripes_[absl::Hash<PeerAddress>{}(peer) % kStripes];
 }
 
-bool PerIpConnections::TryAdd(const PeerAddress& peer) {
+bool PerIpConnections::TryAdd(const PeerAddress& peer, uint32_t limit) {
   Stripe& stripe = StripeOf(peer);
   std::lock_guard lock(stripe.mu);
   uint32_t& count = stripe.counts[peer];
-  if (count >= limit_) {
+  if (count >= limit) {
     if (count == 0) stripe.counts.erase(peer);
     return false;
   }
@@ -63,7 +63,7 @@ uint32_t PerIpConnections::CountOf(const PeerAddress& peer) {
   return it == stripe.counts.end() ? 0 : it->second;
 }
 
-bool ConnectRateLimiter::TryAccept(int64_t now_ms) {
+bool ConnectRateLimiter::TryAccept(int64_t now_ms, uint32_t per_second) {
   const uint64_t second = static_cast<uint64_t>(now_ms / 1000) & 0xffffffffu;
   uint64_t old = window_and_count_.load(std::memory_order_relaxed);
   for (;;) {
@@ -71,7 +71,7 @@ bool ConnectRateLimiter::TryAccept(int64_t now_ms) {
     // A shard whose clock reading is a little older counts in the window another shard opened.
     if ((old >> 32) < second) {
       next = (second << 32) | 1;  // a new window
-    } else if ((old & 0xffffffffu) >= per_second_) {
+    } else if ((old & 0xffffffffu) >= per_second) {
       return false;
     } else {
       next = old + 1;

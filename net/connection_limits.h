@@ -39,7 +39,10 @@ class PerIpConnections {
   PerIpConnections& operator=(const PerIpConnections&) = delete;
 
   // Counts one more connection of `peer` unless it has `limit` already; false: refused.
-  bool TryAdd(const PeerAddress& peer);
+  bool TryAdd(const PeerAddress& peer) { return TryAdd(peer, limit_); }
+  // The same against a limit given now (--max_connections_per_ip changed on SIGHUP): connections
+  // counted under an earlier limit stay counted.
+  bool TryAdd(const PeerAddress& peer, uint32_t limit);
   // A connection counted by TryAdd is closed.
   void Remove(const PeerAddress& peer);
   uint32_t CountOf(const PeerAddress& peer);
@@ -64,7 +67,9 @@ class ConnectRateLimiter {
  public:
   explicit ConnectRateLimiter(uint32_t per_second) : per_second_(per_second) {}
   // Counts a connection accepted at `now_ms`; false when the window's budget is spent (refused).
-  bool TryAccept(int64_t now_ms);
+  bool TryAccept(int64_t now_ms) { return TryAccept(now_ms, per_second_); }
+  // The same against a rate given now (--max_connect_rate changed on SIGHUP).
+  bool TryAccept(int64_t now_ms, uint32_t per_second);
 
  private:
   const uint32_t per_second_;

@@ -18,7 +18,7 @@ namespace ringmq {
 
 enum class LogLevel : int { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
-// Set once at start-up, before the shards start.
+// Set at start-up and on SIGHUP (an atomic: any thread may log meanwhile).
 void SetLogLevel(LogLevel level);
 std::optional<LogLevel> ParseLogLevel(std::string_view text);
 bool LogEnabled(LogLevel level);

@@ -9,6 +9,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "net/broker.h"
+#include "net/config_reload.h"
+#include "net/flag_reread.h"
 #include "net/build_info.h"
 #include "net/listener.h"
 #include "net/transport/listen_url.h"
@@ -386,25 +389,56 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   }
   std::optional<ringmq::LogLevel> level = ringmq::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
   if (!level.has_value()) return absl::InvalidArgumentError("--log_level must be debug, info, warning or error");
-  ringmq::SetLogLevel(*level);
+  config.log_level = *level;
   if (const std::string scram_file = absl::GetFlag(FLAGS_scram_file); !scram_file.empty()) {
     absl::StatusOr<std::shared_ptr<const ringmq::ScramCredentials>> credentials = ringmq::LoadScramFile(scram_file);
     if (!credentials.ok()) return credentials.status();
     config.scram_credentials = *std::move(credentials);
-    ringmq::Log(ringmq::LogLevel::kInfo, "SCRAM-SHA-256: %d users from %s",
-                static_cast<int>(config.scram_credentials->size()), scram_file);
   }
   config.access.enhanced_auth = config.scram_credentials != nullptr;
   config.require_enhanced_auth = absl::GetFlag(FLAGS_require_enhanced_auth);
   if (config.require_enhanced_auth && config.scram_credentials == nullptr) {
     return absl::InvalidArgumentError("--require_enhanced_auth needs an authentication method: give --scram_file");
   }
+  return config;
+}
+
+// Start-up only (a reload must not repeat them): the log level, the SCRAM log line, kernel fallbacks.
+void ApplyAtStartUp(ringmq::BrokerConfig& config) {
+  ringmq::SetLogLevel(config.log_level);
+  if (config.scram_credentials != nullptr) {
+    ringmq::Log(ringmq::LogLevel::kInfo, "SCRAM-SHA-256: %d users from %s",
+                static_cast<int>(config.scram_credentials->size()), absl::GetFlag(FLAGS_scram_file));
+  }
   if (config.zerocopy_send_threshold > 0 && !ringmq::Ring::SendmsgZcSupported()) {
     ringmq::Log(ringmq::LogLevel::kWarning,
                 "--zerocopy_send_threshold: this kernel lacks IORING_OP_SENDMSG_ZC (needs 6.1); sending with copies");
     config.zerocopy_send_threshold = 0;
   }
-  return config;
+}
+
+// The file the broker's flags are defined in, as Abseil records it: only these are re-read on SIGHUP.
+std::string OwnFlagsFile() { return absl::FindCommandLineFlag("shards")->Filename(); }
+
+// SIGHUP: the command line read again (each --flagfile re-read at its place) into a configuration.
+ringmq::ConfigSource ConfigSourceFor(std::vector<std::string> args) {
+  ringmq::ConfigSource source;
+  source.started_with = ringmq::CurrentFlagValues(OwnFlagsFile());
+  source.reread = [args = std::move(args)]() -> absl::StatusOr<ringmq::ReloadedConfig> {
+    ringmq::ReloadedConfig reloaded;
+    absl::Status status = ringmq::WithFlagsReread(
+        args, OwnFlagsFile(), [] { ringmq::AllListenOccurrences().clear(); },
+        [&reloaded]() -> absl::Status {
+          absl::StatusOr<ringmq::BrokerConfig> config = ConfigFromFlags();
+          if (!config.ok()) return config.status();
+          reloaded.config = *std::move(config);
+          reloaded.flags = ringmq::CurrentFlagValues(OwnFlagsFile());
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    return reloaded;
+  };
+  return source;
 }
 
 }  // namespace
@@ -423,9 +457,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringmq: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
+  ApplyAtStartUp(*config);
+  ringmq::ConfigSource source = ConfigSourceFor(std::vector<std::string>(argv + 1, argv + argc));
   // From here until it stops, log lines go through the writer thread: a shard never waits on stderr.
   ringmq::StartLogWriter();
-  absl::Status status = ringmq::RunBroker(*std::move(config));
+  absl::Status status = ringmq::RunBroker(*std::move(config), std::move(source));
   ringmq::StopLogWriter();  // every queued line is out before the process exits
   if (!status.ok()) {
     std::fprintf(stderr, "ringmq: %s\n", std::string(status.message()).c_str());

@@ -22,5 +22,7 @@ uint16_t AnnouncedReceiveMaximum(const BrokerConfig& config);
 
 // Sets the capability properties on a CONNACK's `props` (leaves the others alone).
 void AddCapabilityProperties(const BrokerConfig& config, Properties& props);
+// The same with the Maximum Packet Size in force now (--max_packet_size may change on SIGHUP).
+void AddCapabilityProperties(const BrokerConfig& config, uint32_t max_packet_size, Properties& props);
 
 }  // namespace ringmq

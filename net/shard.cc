@@ -42,12 +42,12 @@ constexpr size_t kMaxIov = IOV_MAX;
 // bytes to pay for the page pinning and the notification, and while the bytes retired for earlier
 // zero-copy sends stay within the connection's output bound: past it, plain sends (no notification)
 // let the awaited notifications arrive and the retired bytes go.
-void SendQueue(Ring& ring, Connection* conn, const BrokerConfig& config) {
+void SendQueue(Ring& ring, Connection* conn, const BrokerConfig& config, uint64_t max_queued_bytes) {
   OutputQueue& queue = conn->io->queue;
   const OutputQueue::Gathered gathered = queue.Gather(kMaxIov);
   const bool zerocopy = config.zerocopy_send_threshold > 0 &&
                         gathered.borrowed_bytes >= config.zerocopy_send_threshold &&
-                        queue.retired_bytes() <= config.max_queued_bytes;
+                        queue.retired_bytes() <= max_queued_bytes;
   if (zerocopy) {
     ring.PrepSendmsgZc(conn->fd, gathered.message, conn);
   } else {
@@ -69,6 +69,7 @@ Shard::Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShare
       mesh_(mesh),
       shared_(shared),
       access_(shared.access_policies->Current()),
+      limits_(*shared.runtime_limits),
       all_stats_(all_stats),
       stats_(all_stats[index]),
       backlog_(config.shards) {
@@ -94,7 +95,7 @@ absl::Status Shard::Run() {
   ring_ = std::move(*ring);
   now_ms_ = MonotonicMs();
   next_tick_ms_ = now_ms_ + kTickMs;
-  next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
+  next_sys_ms_ = now_ms_ + static_cast<int64_t>(limits_->sys_interval_s) * 1000;
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ArmWake();
 
@@ -110,7 +111,7 @@ absl::Status Shard::Run() {
     DrainInbox();
     if (resume_check_) ResumePaused();
     if (now_ms_ >= next_tick_ms_) OnTick();
-    if (config_.memory_limit > 0 && now_ms_ >= next_memory_check_ms_) CheckMemory();
+    if (limits_->memory_limit > 0 && now_ms_ >= next_memory_check_ms_) CheckMemory();
     if (!retained_deliveries_.empty()) ContinueRetainedDeliveries();
     CommitDurableTurn();  // the turn's group commit; releases acknowledgements now durable
     FlushOutputs();
@@ -231,7 +232,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
                       .counted_peer = admission.counted_peer,
                       .transform = factory ? factory() : nullptr,
                       .listener = static_cast<uint8_t>(index),
-                      .count_proxied_peer = proxied && shared_.per_ip != nullptr});
+                      .count_proxied_peer = proxied && limits_->max_connections_per_ip > 0});
 }
 
 void Shard::AdoptSocket(Adopted adopted) {
@@ -362,7 +363,7 @@ void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data, int64_
       PauseInput(conn, rest);
       return;
     }
-    FrameResult result = ParseFrame(rest, config_.max_packet_size);
+    FrameResult result = ParseFrame(rest, limits_.MaxPacketSizeFor(conn->serial));
     if (result.status == FrameStatus::kNeedMore) {
       KeepIncompletePacket(conn, rest, result.frame.total_size(), offset == 0 ? started_ms : now_ms_);
       return;
@@ -441,7 +442,7 @@ void Shard::StartSend(Connection* conn) {
   if (!io.queue.empty()) {
     // Borrowed payloads wait: everything goes out in stream order through the queue until it drains.
     io.queue.Append(std::exchange(io.out, std::string()));
-    SendQueue(*ring_, conn, config_);
+    SendQueue(*ring_, conn, config_, limits_->max_queued_bytes);
   } else if (!io.out.empty()) {
     std::swap(io.out, io.sending);
     io.sending_offset = 0;
@@ -596,12 +597,13 @@ void Shard::OnTick() {
   session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ApplyAccessPolicyIfChanged();
+  if (limits_.Refresh(connection_serial_ + 1)) ApplyChangedLimits();
   SampleStats();
   CheckSlowSubscribers();
   if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
   PurgeExpiredRetained();
-  if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
-    next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
+  if (index_ == 0 && limits_->sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
+    next_sys_ms_ = now_ms_ + static_cast<int64_t>(limits_->sys_interval_s) * 1000;
     PublishSysTopics();
   }
   if (stopping_ && now_ms_ >= stop_deadline_ms_) {

@@ -34,6 +34,7 @@
 #include "net/connection.h"
 #include "net/loop_clock.h"
 #include "net/ring.h"
+#include "net/runtime_limits.h"
 #include "net/shard_mesh.h"
 #include "net/persistence/shard_store.h"
 #include "net/shard_stats.h"
@@ -212,6 +213,7 @@ class Shard {
   void ChargePublish(Connection* conn, uint32_t packet_bytes);
   bool HeldByLimits(const Connection* conn) const;  // its input waits for a rate or the memory limit
   void ForgetLimits(const Connection* conn);
+  void ApplyChangedLimits();  // a new RuntimeLimits snapshot was taken (SIGHUP)
   void CheckMemory();              // RSS against --memory_limit, every kMemoryCheckMs
   bool RefusedForMemory(int fd);  // a new connection above --memory_limit is closed (true)
   // Keep-alive 0: a client holding an incomplete packet is still closed after
@@ -431,6 +433,7 @@ class Shard {
   ShardMesh& mesh_;
   BrokerShared& shared_;
   AccessControl access_;
+  ShardLimits limits_;  // the limits SIGHUP may change: read them here, not in config_
   std::vector<ShardStats>& all_stats_;
   ShardStats& stats_;
   LoopClock loop_clock_;  // busy and waiting time of the event loop, in stats_

@@ -35,9 +35,9 @@ namespace {
 // subscriber does not starve below it, since its in-flight window (--max_inflight) is still full.
 constexpr size_t kLowWaterDivisor = 4;
 
-bool BelowLowWater(const Session& session, const BrokerConfig& config) {
-  return session.queued_count() <= config.max_queued_messages / kLowWaterDivisor &&
-         session.queued_bytes() <= config.max_queued_bytes / kLowWaterDivisor;
+bool BelowLowWater(const Session& session, const RuntimeLimits& limits) {
+  return session.queued_count() <= limits.max_queued_messages / kLowWaterDivisor &&
+         session.queued_bytes() <= limits.max_queued_bytes / kLowWaterDivisor;
 }
 
 // The bounds are the high-water mark; past it only messages whose publisher is being held are queued.
@@ -76,7 +76,7 @@ void Shard::OnQueueProgress(Session& session) {
   if (it == full_queues_.end()) return;
   it->second.last_progress_ms = now_ms_;
   it->second.shedding = false;  // it reads again: back to holding its publishers
-  if (BelowLowWater(session, config_)) ReleasePublishers(session);
+  if (BelowLowWater(session, *limits_)) ReleasePublishers(session);
 }
 
 void Shard::ReleasePublishers(Session& session) {
@@ -109,8 +109,8 @@ bool Shard::HeldByFullQueues(const Connection* conn) const {
 }
 
 void Shard::CheckSlowSubscribers() {
-  if (config_.slow_subscriber_timeout_s == 0 || full_queues_.empty()) return;
-  const int64_t timeout_ms = static_cast<int64_t>(config_.slow_subscriber_timeout_s) * 1000;
+  if (limits_->slow_subscriber_timeout_s == 0 || full_queues_.empty()) return;
+  const int64_t timeout_ms = static_cast<int64_t>(limits_->slow_subscriber_timeout_s) * 1000;
   std::vector<Session*> stuck;
   for (const auto& [session, full] : full_queues_) {
     if (!full.shedding && now_ms_ - full.last_progress_ms >= timeout_ms) stuck.push_back(session);
@@ -118,9 +118,9 @@ void Shard::CheckSlowSubscribers() {
   for (Session* session : stuck) {
     auto* conn = static_cast<Connection*>(session->attachment());
     Log(LogLevel::kInfo, "shard %d: subscriber %s acknowledged nothing for %u s with a full queue (%zu messages): %s",
-        index_, LogText(session->client_id()), config_.slow_subscriber_timeout_s, session->queued_count(),
-        config_.slow_subscriber_action == BrokerConfig::SlowSubscriberAction::kDrop ? "dropping" : "disconnecting");
-    if (config_.slow_subscriber_action == BrokerConfig::SlowSubscriberAction::kDisconnect && conn != nullptr) {
+        index_, LogText(session->client_id()), limits_->slow_subscriber_timeout_s, session->queued_count(),
+        limits_->slow_subscriber_action == BrokerConfig::SlowSubscriberAction::kDrop ? "dropping" : "disconnecting");
+    if (limits_->slow_subscriber_action == BrokerConfig::SlowSubscriberAction::kDisconnect && conn != nullptr) {
       stats_.slow_subscriber_disconnects.Add(1);
       SendDisconnect(conn, ReasonCode::kQuotaExceeded, "slow subscriber");
       Close(conn, "slow subscriber");  // detaching releases its publishers

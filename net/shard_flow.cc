@@ -22,7 +22,7 @@ namespace ringmq {
 
 bool Shard::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
-  return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes ||
+  return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > limits_->max_queued_bytes ||
          HeldByLimits(conn) || HeldByFullQueues(conn);
 }
 

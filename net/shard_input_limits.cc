@@ -7,6 +7,8 @@
 //    read and new connections are closed at accept, until RSS is below 90 % of the limit;
 //  - --incomplete_packet_timeout: a keep-alive 0 client holding an incomplete packet is closed;
 //  - --max_keep_alive for MQTT 3.1.1 (refused at CONNECT with 0x02, as mosquitto does).
+// The limits are read from the shard's RuntimeLimits snapshot, which SIGHUP may replace
+// (ApplyChangedLimits).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,22 +42,22 @@ uint64_t ProcessRssBytes() {
 }  // namespace
 
 void Shard::ChargePublish(Connection* conn, uint32_t packet_bytes) {
-  const bool rate_limited = config_.max_publish_rate > 0 || config_.max_publish_bytes_rate > 0;
+  const bool rate_limited = limits_->max_publish_rate > 0 || limits_->max_publish_bytes_rate > 0;
   if (!rate_limited && !memory_over_) return;
   auto [it, fresh] = publish_limits_.try_emplace(conn);
   PublishLimits& limits = it->second;
   if (fresh) {
     // A burst of one second's worth: a client keeping to the rate on average is never paused.
-    if (config_.max_publish_rate > 0) {
-      limits.messages = TokenBucket(config_.max_publish_rate, config_.max_publish_rate, now_ms_);
+    if (limits_->max_publish_rate > 0) {
+      limits.messages = TokenBucket(limits_->max_publish_rate, limits_->max_publish_rate, now_ms_);
     }
-    if (config_.max_publish_bytes_rate > 0) {
-      limits.bytes = TokenBucket(config_.max_publish_bytes_rate, config_.max_publish_bytes_rate, now_ms_);
+    if (limits_->max_publish_bytes_rate > 0) {
+      limits.bytes = TokenBucket(limits_->max_publish_bytes_rate, limits_->max_publish_bytes_rate, now_ms_);
     }
   }
   if (rate_limited) {
-    if (config_.max_publish_rate > 0) limits.messages.Take(1, now_ms_);
-    if (config_.max_publish_bytes_rate > 0) limits.bytes.Take(packet_bytes, now_ms_);
+    if (limits_->max_publish_rate > 0) limits.messages.Take(1, now_ms_);
+    if (limits_->max_publish_bytes_rate > 0) limits.bytes.Take(packet_bytes, now_ms_);
     // The client is read again only once out of debt, so each debt is one pause.
     if (limits.messages.WaitMs(now_ms_) > 0 || limits.bytes.WaitMs(now_ms_) > 0) stats_.publish_rate_pauses.Add(1);
   }
@@ -81,18 +83,18 @@ void Shard::ForgetLimits(const Connection* conn) {
 void Shard::CheckMemory() {
   next_memory_check_ms_ = now_ms_ + kMemoryCheckMs;
   const uint64_t rss = ProcessRssBytes();
-  if (!memory_over_ && rss > config_.memory_limit) {
+  if (!memory_over_ && rss > limits_->memory_limit) {
     memory_over_ = true;
     Log(LogLevel::kWarning, "shard %d: RSS %d MiB above --memory_limit=%d MiB: publishers wait, new connections refused",
-        index_, rss >> 20, config_.memory_limit >> 20);
-  } else if (memory_over_ && rss < config_.memory_limit / 100 * kLowWaterPercent) {
+        index_, rss >> 20, limits_->memory_limit >> 20);
+  } else if (memory_over_ && rss < limits_->memory_limit / 100 * kLowWaterPercent) {
     memory_over_ = false;
     Log(LogLevel::kInfo, "shard %d: RSS %d MiB below %d %% of --memory_limit: reading publishers again", index_,
         rss >> 20, kLowWaterPercent);
     for (auto it = publish_limits_.begin(); it != publish_limits_.end();) {
       it->second.memory_held = false;
       // Entries made only to hold a publisher go; rate buckets stay with their connection.
-      const bool rate_limited = config_.max_publish_rate > 0 || config_.max_publish_bytes_rate > 0;
+      const bool rate_limited = limits_->max_publish_rate > 0 || limits_->max_publish_bytes_rate > 0;
       if (!rate_limited) {
         publish_limits_.erase(it++);
       } else {
@@ -101,6 +103,31 @@ void Shard::CheckMemory() {
     }
     resume_check_ = true;
   }
+}
+
+void Shard::ApplyChangedLimits() {
+  // --memory_limit turned off: nobody waits for memory any more.
+  if (limits_->memory_limit == 0) memory_over_ = false;
+  const bool rate_limited = limits_->max_publish_rate > 0 || limits_->max_publish_bytes_rate > 0;
+  for (auto it = publish_limits_.begin(); it != publish_limits_.end();) {
+    PublishLimits& limits = it->second;
+    // Rebuilt full at the new rates: a debt run up under the old rate is forgiven, since the operator
+    // chose the new one, and a client is not paused by the change itself.
+    limits.messages = limits_->max_publish_rate > 0
+                          ? TokenBucket(limits_->max_publish_rate, limits_->max_publish_rate, now_ms_)
+                          : TokenBucket();
+    limits.bytes = limits_->max_publish_bytes_rate > 0
+                       ? TokenBucket(limits_->max_publish_bytes_rate, limits_->max_publish_bytes_rate, now_ms_)
+                       : TokenBucket();
+    if (!memory_over_) limits.memory_held = false;
+    if (!rate_limited && !limits.memory_held) {
+      publish_limits_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  resume_check_ = true;  // raised bounds may let paused connections read again
+  Log(LogLevel::kInfo, "shard %d: limits generation %d applied", index_, limits_->generation);
 }
 
 bool Shard::RefusedForMemory(int fd) {
@@ -121,11 +148,11 @@ void Shard::WatchIncompletePacket(Connection* conn) {
 std::optional<int64_t> Shard::IncompletePacketDeadline(const Connection* conn) const {
   // Input we hold while paused is not the client's delay (ResumePaused restarts the clock).
   if (!conn->has_inbound() || conn->reading_paused) return std::nullopt;
-  return conn->io->inbound_since_ms + static_cast<int64_t>(config_.incomplete_packet_timeout_s) * 1000;
+  return conn->io->inbound_since_ms + static_cast<int64_t>(limits_->incomplete_packet_timeout_s) * 1000;
 }
 
 bool Shard::RefusedKeepAlive(Connection* conn, const ConnectPacket& connect) {
-  const uint16_t cap = config_.max_keep_alive;
+  const uint16_t cap = limits_->max_keep_alive;
   if (IsV5(connect.version) || cap == 65535 || (connect.keep_alive != 0 && connect.keep_alive <= cap)) return false;
   stats_.keep_alive_refused.Add(1);
   Log(LogLevel::kInfo, "shard %d: refusing MQTT 3.1.1 client %s: keep-alive %d s (0 or above --max_keep_alive=%d)",

@@ -32,33 +32,34 @@ void ReportRefusal(std::atomic<int64_t>& last_report_ms, int64_t now_ms, std::st
 
 Shard::Admission Shard::Admit(size_t listener_index, int fd, bool count_peer) {
   if (stopping_) return {};
-  if (!shared_.connect_rates.empty() && !shared_.connect_rates[listener_index]->TryAccept(now_ms_)) {
+  if (limits_->max_connect_rate > 0 &&
+      !shared_.connect_rates[listener_index]->TryAccept(now_ms_, limits_->max_connect_rate)) {
     static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
     stats_.refused_connect_rate.Add(1);
     ReportRefusal(last_report_ms, now_ms_,
                   absl::StrFormat("refusing connections: --max_connect_rate=%d per second reached on %s",
-                                  config_.max_connect_rate, config_.listen[listener_index].ToString()));
+                                  limits_->max_connect_rate, config_.listen[listener_index].ToString()));
     return {};
   }
-  if (shared_.open_connections.fetch_add(1) >= config_.max_connections) {
+  if (shared_.open_connections.fetch_add(1) >= limits_->max_connections) {
     shared_.open_connections.fetch_sub(1);
     static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
     stats_.refused_max_connections.Add(1);
     ReportRefusal(last_report_ms, now_ms_,
-                  absl::StrFormat("refusing connection: --max_connections=%d reached", config_.max_connections));
+                  absl::StrFormat("refusing connection: --max_connections=%d reached", limits_->max_connections));
     return {};
   }
   Admission admission{.admitted = true};
-  if (shared_.per_ip == nullptr || !count_peer) return admission;
+  if (limits_->max_connections_per_ip == 0 || !count_peer) return admission;
   // A socket whose peer is gone already cannot be counted, and will be closed on its first receive.
   admission.counted_peer = PeerAddressOfSocket(fd);
-  if (admission.counted_peer.has_value() && !shared_.per_ip->TryAdd(*admission.counted_peer)) {
+  if (admission.counted_peer.has_value() && !shared_.per_ip->TryAdd(*admission.counted_peer, limits_->max_connections_per_ip)) {
     shared_.open_connections.fetch_sub(1);
     static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
     stats_.refused_per_ip.Add(1);
     ReportRefusal(last_report_ms, now_ms_,
                   absl::StrFormat("refusing connections: --max_connections_per_ip=%d reached by a client address",
-                                  config_.max_connections_per_ip));
+                                  limits_->max_connections_per_ip));
     return {};
   }
   return admission;
@@ -70,19 +71,19 @@ void Shard::ReleaseAdmission(const std::optional<PeerAddress>& counted_peer) {
 }
 
 uint32_t Shard::CappedSessionExpiry(uint32_t requested) const {
-  return std::min(requested, config_.max_session_expiry_s);
+  return std::min(requested, limits_->max_session_expiry_s);
 }
 
 bool Shard::KeepOfflineSession(Session* session) {
   const int64_t kept = shared_.offline_sessions.fetch_add(1, std::memory_order_relaxed);
   // A session being taken over comes back online at once: it is never refused for that moment.
-  if (config_.max_sessions > 0 && kept >= config_.max_sessions && !taking_over_) {
+  if (limits_->max_sessions > 0 && kept >= limits_->max_sessions && !taking_over_) {
     shared_.offline_sessions.fetch_sub(1, std::memory_order_relaxed);
     static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
     stats_.sessions_refused.Add(1);
     ReportRefusal(last_report_ms, now_ms_,
                   absl::StrFormat("ending session of %s at disconnect: --max_sessions=%d offline sessions kept",
-                                  LogText(session->client_id()), config_.max_sessions));
+                                  LogText(session->client_id()), limits_->max_sessions));
     return false;
   }
   const uint32_t expiry_s = session->expiry_interval();

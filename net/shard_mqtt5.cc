@@ -45,7 +45,7 @@ bool Shard::CheckWillCapabilities(Connection* conn, const ConnectPacket& connect
 void Shard::ApplyConnectOptions(Connection* conn, const ConnectPacket& connect, Properties& props,
                                 std::string& response_information) {
   const Properties& asked = connect.properties;
-  const uint16_t cap = config_.max_keep_alive;
+  const uint16_t cap = limits_->max_keep_alive;
   if (cap < 65535 && (connect.keep_alive == 0 || connect.keep_alive > cap)) {
     conn->keep_alive_s = cap;
     props.server_keep_alive = cap;

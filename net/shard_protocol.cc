@@ -269,7 +269,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     if (assigned_id) props.assigned_client_identifier = session->client_id();
     // The client learns the expiry --max_session_expiry left it (MQTT 5.0 section 3.2.2.3.2).
     if (granted_expiry != requested_expiry) props.session_expiry_interval = granted_expiry;
-    AddCapabilityProperties(config_, props);
+    AddCapabilityProperties(config_, limits_.MaxPacketSizeFor(conn->serial), props);
     ApplyConnectOptions(conn, connect, props, response_information);
   }
   ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
@@ -401,7 +401,7 @@ void Shard::Deliver(Session& session, Delivery delivery, bool live) {
   if (conn != nullptr && !FitsClient(conn, delivery)) return;
   if (delivery.qos == 0) {
     // QoS 0 is never queued: beyond the output bound, or with nobody connected, it is dropped.
-    if (conn == nullptr || conn->pending_output() >= config_.max_queued_bytes) {
+    if (conn == nullptr || conn->pending_output() >= limits_->max_queued_bytes) {
       stats_.CountDrop(conn == nullptr ? DropReason::kQos0Offline : DropReason::kQos0OutputFull);
       return;
     }
@@ -413,7 +413,7 @@ void Shard::Deliver(Session& session, Delivery delivery, bool live) {
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
     return;
   }
-  const QueueLimits limits{config_.max_queued_messages, config_.max_queued_bytes};
+  const QueueLimits limits{limits_->max_queued_messages, limits_->max_queued_bytes};
   if (session.HasQueueRoom(delivery, limits)) {
     session.Enqueue(std::move(delivery), limits);
   } else if (conn == nullptr) {

@@ -73,7 +73,7 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
       const uint8_t qos = std::min(request.qos, message->qos());
       // Half the output bound: beyond the bound the shard stops reading the client (shard_flow.cc),
       // and its own PINGREQ or UNSUBSCRIBE must not wait behind its retained messages.
-      blocked = conn->pending_output() >= config_.max_queued_bytes / 2 ||
+      blocked = conn->pending_output() >= limits_->max_queued_bytes / 2 ||
                 (qos > 0 && (session.queued_count() > 0 || !session.HasInflightRoom(InflightWindow(conn))));
       if (blocked) return false;
       Delivery out;
@@ -95,7 +95,7 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
 }
 
 bool Shard::RetainedAdmits(const Message& message) const {
-  return retained_.Admits(message, RetainedStore::Limits{config_.max_retained_messages, config_.max_retained_bytes});
+  return retained_.Admits(message, RetainedStore::Limits{limits_->max_retained_messages, limits_->max_retained_bytes});
 }
 
 void Shard::PurgeExpiredRetained() {

@@ -19,6 +19,7 @@
 namespace ringmq {
 
 class AccessPolicyStore;
+class RuntimeLimitsStore;
 
 class Counter {
  public:
@@ -114,8 +115,10 @@ struct BrokerShared {
   // Sessions kept while their client is away, on every shard: changed only when a session goes
   // offline, comes back or ends, never on the message path (--max_sessions).
   std::atomic<int64_t> offline_sessions{0};
-  std::unique_ptr<PerIpConnections> per_ip;                     // null: --max_connections_per_ip off
-  std::vector<std::unique_ptr<ConnectRateLimiter>> connect_rates;  // per --listen address; empty: off
+  // Counted only while --max_connections_per_ip (RuntimeLimits) is set.
+  std::unique_ptr<PerIpConnections> per_ip;
+  std::vector<std::unique_ptr<ConnectRateLimiter>> connect_rates;  // per --listen address
+  RuntimeLimitsStore* runtime_limits = nullptr;                  // set before the shards start (SIGHUP)
   std::atomic<bool> stopping{false};
   std::atomic<int> shards_wills_sent{0};
   AccessPolicyStore* access_policies = nullptr;  // set before the shards start

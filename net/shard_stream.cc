@@ -94,11 +94,11 @@ bool Shard::OnStreamEstablished(Connection* conn, Stream& stream) {
   // balancer's own health check) counts the socket's peer, the balancer.
   std::optional<PeerAddress> counted = peer.has_value() ? std::optional<PeerAddress>(peer->bytes)
                                                         : PeerAddressOfSocket(conn->fd);
-  if (!counted.has_value()) return true;
-  if (!shared_.per_ip->TryAdd(*counted)) {
+  if (!counted.has_value() || limits_->max_connections_per_ip == 0) return true;  // 0: turned off by SIGHUP
+  if (!shared_.per_ip->TryAdd(*counted, limits_->max_connections_per_ip)) {
     stats_.refused_per_ip.Add(1);
     Log(LogLevel::kInfo, "shard %d: refusing %s: --max_connections_per_ip=%d reached", index_,
-        peer.has_value() ? peer->address : std::string("a client"), config_.max_connections_per_ip);
+        peer.has_value() ? peer->address : std::string("a client"), limits_->max_connections_per_ip);
     Close(conn, "--max_connections_per_ip reached by its PROXY peer");
     return false;
   }

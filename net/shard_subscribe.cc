@@ -92,8 +92,8 @@ Shard::FilterSubscribed Shard::Subscribe(Connection* conn, const TopicSubscripti
     return {v5 ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError};
   }
   const bool existed = session.FindSubscription(filter, shared.subscription.group) != nullptr;
-  if (!existed && config_.max_subscriptions_per_client != 0 &&
-      session.subscription_count() >= config_.max_subscriptions_per_client) {
+  if (!existed && limits_->max_subscriptions_per_client != 0 &&
+      session.subscription_count() >= limits_->max_subscriptions_per_client) {
     stats_.subscriptions_refused.Add(1);
     return {v5 ? ReasonCode::kQuotaExceeded : ReasonCode::kUnspecifiedError};
   }
