@@ -145,7 +145,7 @@ absl::Status RunBroker(BrokerConfig config, ConfigSource source) {
   const int shard_count = config.shards;
   // listen_fds[shard] holds that shard's socket of every listener.
   std::vector<std::vector<int>> listen_fds(shard_count);
-  absl::StatusOr<ListenerTransports> transports = MakeListenerTransports(config);
+  absl::StatusOr<ListenerTransports> transports = MakeListenerTransports(config, &limits);
   if (!transports.ok()) return transports.status();
   for (ListenUrl& url : config.listen) {
     absl::StatusOr<std::vector<int>> fds = OpenListeners(url.address, shard_count, config.connect_timeout_s);

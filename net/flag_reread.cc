@@ -34,6 +34,12 @@ class FlagApplier {
         name = arg.substr(0, eq);
         value = std::string(arg.substr(eq + 1));
       }
+      if (name == "flagfile") {  // read here: Abseil's own flag is registered only where parse.cc is linked
+        if (!value.has_value() && i + 1 < args.size()) value = args[++i];
+        if (!value.has_value()) return absl::InvalidArgumentError(absl::StrCat(where[i], ": --flagfile needs a value"));
+        if (absl::Status status = ApplyFiles(*value, depth); !status.ok()) return status;
+        continue;
+      }
       absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
       bool negated = false;
       if (flag == nullptr && absl::StartsWith(name, "no")) {
@@ -53,19 +59,20 @@ class FlagApplier {
           return absl::InvalidArgumentError(absl::StrCat(where[i], ": --", name, " needs a value"));
         }
       }
-      if (absl::Status status = Apply(*flag, *value, where[i], depth); !status.ok()) return status;
+      if (absl::Status status = Apply(*flag, *value, where[i]); !status.ok()) return status;
     }
     return absl::OkStatus();
   }
 
  private:
-  absl::Status Apply(absl::CommandLineFlag& flag, const std::string& value, const std::string& where, int depth) {
-    if (flag.Name() == "flagfile") {
-      for (absl::string_view file : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
-        if (absl::Status status = ApplyFile(std::string(file), depth + 1); !status.ok()) return status;
-      }
-      return absl::OkStatus();
+  absl::Status ApplyFiles(const std::string& list, int depth) {
+    for (absl::string_view file : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+      if (absl::Status status = ApplyFile(std::string(file), depth + 1); !status.ok()) return status;
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status Apply(absl::CommandLineFlag& flag, const std::string& value, const std::string& where) {
     if (flag.Filename() != defined_in_) return absl::OkStatus();
     std::string error;
     if (!flag.ParseFrom(value, &error)) {

@@ -53,13 +53,16 @@ bool IsReloadableFlag(std::string_view name);
 class RuntimeLimitsStore {
  public:
   explicit RuntimeLimitsStore(std::shared_ptr<const RuntimeLimits> initial)
-      : limits_(std::move(initial)), generation_(limits_->generation) {}
+      : limits_(std::move(initial)), generation_(limits_->generation), max_packet_size_(limits_->max_packet_size) {}
 
   void Replace(std::shared_ptr<const RuntimeLimits> limits) {
     absl::MutexLock lock(&mutex_);
+    max_packet_size_.store(limits->max_packet_size, std::memory_order_relaxed);
     generation_.store(limits->generation, std::memory_order_release);
     limits_ = std::move(limits);
   }
+  // The WebSocket layer's message cap of a connection being accepted, without the lock.
+  uint32_t max_packet_size() const { return max_packet_size_.load(std::memory_order_relaxed); }
   // Cheap enough for every tick: a shard takes the snapshot (under the lock) only when this changed.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::shared_ptr<const RuntimeLimits> Current() const {
@@ -71,6 +74,7 @@ class RuntimeLimitsStore {
   mutable absl::Mutex mutex_;
   std::shared_ptr<const RuntimeLimits> limits_ ABSL_GUARDED_BY(mutex_);
   std::atomic<uint64_t> generation_{0};
+  std::atomic<uint32_t> max_packet_size_{0};
 };
 
 // A shard's view of the store: the snapshot in force on this shard, changed only by Refresh.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "net/log.h"
+#include "net/runtime_limits.h"
 #include "net/transport/proxy_transform.h"
 #include "net/transport/tls_context.h"
 #include "net/transport/tls_transform.h"
@@ -58,12 +59,16 @@ LayerMaker ProxyMaker() {
   return [] { return NewProxyProtocolTransform(); };
 }
 
-LayerMaker WebSocketMaker(const ListenUrl& url, const BrokerConfig& config) {
+LayerMaker WebSocketMaker(const ListenUrl& url, const BrokerConfig& config, const RuntimeLimitsStore* limits) {
   WebSocketOptions options;
   options.path = url.path;
   options.allowed_origins = config.transport.ws_allowed_origins;
   options.max_message_size = config.max_packet_size;  // clients send one MQTT packet per message
-  return [options] { return NewWebSocketTransform(options); };
+  if (limits == nullptr) return [options] { return NewWebSocketTransform(options); };
+  return [options, limits]() mutable {
+    options.max_message_size = limits->max_packet_size();  // lock-free: read at every accept
+    return NewWebSocketTransform(options);
+  };
 }
 
 TransformFactory Stack(std::vector<LayerMaker> makers) {
@@ -80,7 +85,8 @@ TransformFactory Stack(std::vector<LayerMaker> makers) {
 
 }  // namespace
 
-absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config) {
+absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config,
+                                                          const RuntimeLimitsStore* limits) {
   ListenerTransports transports;
   TlsLayers tls(config.transport);
   for (const ListenUrl& url : config.listen) {
@@ -91,7 +97,7 @@ absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& co
       if (!layer.ok()) return layer.status();
       makers.push_back(*std::move(layer));
     }
-    if (url.websocket()) makers.push_back(WebSocketMaker(url, config));
+    if (url.websocket()) makers.push_back(WebSocketMaker(url, config, limits));
     transports.factories.push_back(Stack(std::move(makers)));
   }
   transports.tls = tls.holder();

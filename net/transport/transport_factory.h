@@ -20,6 +20,7 @@ namespace ringmq {
 using TransformFactory = std::function<std::unique_ptr<StreamTransform>()>;
 
 class TlsContextHolder;
+class RuntimeLimitsStore;
 
 struct ListenerTransports {
   std::vector<TransformFactory> factories;  // per listener of BrokerConfig::listen, in its order
@@ -30,7 +31,10 @@ struct ListenerTransports {
 
 // Loads the TLS context once when a listener needs it; a TLS listener without a certificate, or
 // one OpenSSL cannot load, is a start-up error.
-absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config);
+// `limits`, when given, supplies the WebSocket message cap (--max_packet_size) of each new connection,
+// so a SIGHUP change reaches WebSocket listeners too; it must outlive the factories.
+absl::StatusOr<ListenerTransports> MakeListenerTransports(const BrokerConfig& config,
+                                                          const RuntimeLimitsStore* limits = nullptr);
 
 // How each listener is announced at start-up: "mqtts://0.0.0.0:8883 (tls)".
 std::string DescribeListener(const ListenUrl& url);

@@ -178,3 +178,21 @@ def test_changed_listener_needs_a_restart_and_is_ignored(start_broker, flagfile,
     client.ping()
     assert not refused(broker, f"{uid}-new")
     assert "limits generation" not in broker.log, "nothing reloadable changed, yet limits were published"
+
+
+def test_lowered_max_packet_size_holds_new_connections_only(start_broker, flagfile, raw, uid):
+    """An MQTT 5 client was told its Maximum Packet Size in CONNACK: a client
+    connected before the change keeps what it was told, later ones get the new
+    limit."""
+    broker = start_broker(flags={"flagfile": flagfile("--max_packet_size=65536")}, shards=SHARDS)
+    sub = raw(broker, f"{uid}-sub")
+    sub.subscribe([(f"{uid}/big", 0)])
+    before = raw(broker, f"{uid}-before")
+    flagfile("--max_packet_size=1024")
+    reload(broker)
+    after = raw(broker, f"{uid}-after")
+    big = b"x" * 4096
+    before.send(mb.publish(f"{uid}/big", big))
+    assert sub.expect(mb.PUBLISH).payload() == big
+    before.ping()
+    assert after.is_closed_after(mb.publish(f"{uid}/big", big)), "a new connection sent 4 KiB past 1 KiB"
