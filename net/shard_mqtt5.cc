@@ -172,7 +172,10 @@ void Shard::SendAck(Connection* conn, AckPacket ack) {
   if (ack.properties.reason_string.has_value() || !ack.properties.user_properties.empty()) {
     StripProblemInformation(conn, ack.properties, AckPacketSize(ack, conn->version));
   }
-  EncodeAck(ack, conn->version, Out(conn));
+  // A PUBLISH's acknowledgement, error reasons included, queues behind any held for durability
+  // (shard_persistence.cc): MQTT keeps PUBACKs, and PUBRECs, in the order of their PUBLISHes.
+  const bool publish_ack = ack.type == PacketType::kPuback || ack.type == PacketType::kPubrec;
+  EncodeAck(ack, conn->version, publish_ack && !ack_gates_.empty() ? AckOutput(conn) : Out(conn));
   MarkForFlush(conn);
 }
 

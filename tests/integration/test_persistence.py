@@ -13,9 +13,11 @@ import time
 import pytest
 
 import broker_process
+import mqtt5_bytes as m5
 import mqtt_bytes as mb
 from mqtt5_fixtures import paho5  # noqa: F401  (fixture)
 from paho5_client import props
+from raw_client import RawClient
 from shards import fnv1a_64
 
 pytestmark = pytest.mark.ringmq_only
@@ -233,3 +235,47 @@ def test_second_broker_on_the_same_data_dir_is_refused(start_broker, tmp_path):
     assert first.stop() == 0
     second = start_broker(flags=flags(tmp_path))  # the lock went with the first broker
     assert second.wait_for_log(r"persistence: sync mode in")
+
+
+def test_pubacks_keep_publish_order_behind_a_durable_gate(start_broker, raw, uid, tmp_path):
+    """--persistence sync holds a retained QoS 1 PUBLISH's PUBACK until the update is on disk. The
+    PUBACKs of the PUBLISHes after it, a refused one (ACL: 3.1.1 gets a plain PUBACK) among them, wait
+    behind it: MQTT requires PUBACKs in the order the PUBLISHes came."""
+    acl = tmp_path / "acl"
+    acl.write_text(f"topic readwrite {uid}/ok/#\n")
+    broker = start_broker(flags={**flags(tmp_path / "data"), "acl_file": acl}, shards=SHARDS)
+    client = raw(broker, f"{uid}-pub")
+    for round_ in range(5):  # each round: a fresh durable gate, then a refused and a plain PUBLISH
+        base = round_ * 4 + 1
+        client.send(mb.publish(f"{uid}/ok/r{round_}", b"retained", qos=1, packet_id=base, retain=True) +
+                    mb.publish(f"{uid}/denied", b"no", qos=1, packet_id=base + 1) +
+                    mb.publish(f"{uid}/ok/plain", b"plain", qos=1, packet_id=base + 2) +
+                    mb.publish(f"{uid}/denied", b"no", qos=1, packet_id=base + 3, retain=True))
+        acked = [client.expect(mb.PUBACK).packet_id() for _ in range(4)]
+        assert acked == [base, base + 1, base + 2, base + 3], f"round {round_}: PUBACKs in order {acked}"
+
+
+def test_mqtt5_error_acks_wait_behind_a_durable_gate(start_broker, uid, tmp_path):
+    """The same for MQTT 5, where the refusal carries its reason (PUBACK/PUBREC 0x87), and for QoS 2:
+    the PUBRECs of refused and accepted PUBLISHes keep their order behind a retained one."""
+    acl = tmp_path / "acl"
+    acl.write_text(f"topic readwrite {uid}/ok/#\n")
+    broker = start_broker(flags={**flags(tmp_path / "data"), "acl_file": acl}, shards=SHARDS)
+    client = RawClient(broker.host, broker.port)
+    try:
+        client.send(m5.connect(f"{uid}-v5"))
+        client.expect(mb.CONNACK)
+        for qos, ack_kind in ((1, mb.PUBACK), (2, mb.PUBREC)):
+            base = qos * 10
+            client.send(m5.publish(f"{uid}/ok/gate{qos}", b"retained", qos=qos, packet_id=base, retain=True) +
+                        m5.publish(f"{uid}/denied", b"no", qos=qos, packet_id=base + 1) +
+                        m5.publish(f"{uid}/ok/plain", b"plain", qos=qos, packet_id=base + 2))
+            acks = [client.expect(ack_kind) for _ in range(3)]
+            got = [(ack.packet_id(), m5.parse_reason(ack, offset=2)[0]) for ack in acks]
+            assert got == [(base, 0), (base + 1, 0x87), (base + 2, 0)], f"QoS {qos}: acks {got}"
+            if qos == 2:  # complete the accepted flows
+                for packet_id in (base, base + 2):
+                    client.send(m5.ack(mb.PUBREL, packet_id))
+                    assert client.expect(mb.PUBCOMP).packet_id() == packet_id
+    finally:
+        client.close()
