@@ -159,10 +159,18 @@ constexpr ShardMetric kShardMetrics[] = {
      "full", "$SYS/broker/tls/handshakes/full", SysAggregate::kSum, RINGMQ_COUNTER(tls_handshakes_full)},
     {"ringmq_tls_handshakes_total", MetricType::kCounter, "", "mode", "resumed", "$SYS/broker/tls/handshakes/resumed",
      SysAggregate::kSum, RINGMQ_COUNTER(tls_handshakes_resumed)},
+#define RINGMQ_TLS_FAILURE(reason, name)                                                                \
+  "reason", name, "$SYS/broker/tls/handshake_failures/" name, SysAggregate::kSum,                       \
+      RINGMQ_COUNTER(tls_handshake_failures[static_cast<size_t>(TlsFailure::reason)]), 1,                 \
+      "$SYS/broker/tls/handshake_failures"
     {"ringmq_tls_handshake_failures_total", MetricType::kCounter,
-     "TLS handshakes that failed (plain bytes on a TLS port, no shared version or cipher, a bad client "
-     "certificate); timeouts are not included.",
-     "", "", "$SYS/broker/tls/handshake_failures", SysAggregate::kSum, RINGMQ_COUNTER(tls_handshake_failures)},
+     "TLS handshakes that did not complete, by reason: error (refused: plain bytes on a TLS port, no shared "
+     "version or cipher, a bad client certificate), abandoned (the client closed mid-handshake), timeout "
+     "(--connect_timeout passed mid-handshake).",
+     RINGMQ_TLS_FAILURE(kError, "error")},
+    {"ringmq_tls_handshake_failures_total", MetricType::kCounter, "", RINGMQ_TLS_FAILURE(kAbandoned, "abandoned")},
+    {"ringmq_tls_handshake_failures_total", MetricType::kCounter, "", RINGMQ_TLS_FAILURE(kTimeout, "timeout")},
+#undef RINGMQ_TLS_FAILURE
     {"ringmq_websocket_upgrades_refused_total", MetricType::kCounter,
      "WebSocket upgrade requests refused (wrong path, not an upgrade, no mqtt subprotocol, too large).", "", "",
      "$SYS/broker/websocket/upgrades_refused", SysAggregate::kSum, RINGMQ_COUNTER(ws_upgrades_refused)},

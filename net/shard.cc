@@ -271,6 +271,10 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
     conn->recv_armed = false;
     --conn->ops_in_flight;
   }
+  const bool peer_gone = c.res == 0 || (c.res < 0 && c.res != -ENOBUFS && c.res != -ECANCELED);
+  if (peer_gone && conn->has_stream && conn->state != Connection::State::kClosing) {
+    CountUnfinishedHandshake(conn, TlsFailure::kAbandoned);  // a TLS handshake it left unfinished
+  }
   if (c.res > 0 && c.has_buffer()) {
     if (conn->state != Connection::State::kClosing) {
       ConsumeWire(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
@@ -671,6 +675,7 @@ void Shard::OnConnectionDue(const ConnectionTimer& timer) {
   }
   switch (conn->state) {
     case Connection::State::kAwaitConnect:
+      if (conn->has_stream) CountUnfinishedHandshake(conn, TlsFailure::kTimeout);
       Close(conn, "no CONNECT within --connect_timeout");
       break;
     case Connection::State::kConnected:

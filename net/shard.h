@@ -170,7 +170,7 @@ class Shard {
     std::string wire;  // bytes for the socket not yet handed to it, in the order they were made
     uint8_t listener = 0;  // index of the --listen URL that accepted the connection
     bool count_proxied_peer = false;  // --max_connections_per_ip waits for the PROXY header
-    bool tls_handshake_counted = false;  // the metrics counted its TLS handshake (full or resumed)
+    bool tls_handshake_counted = false;  // the metrics counted its TLS handshake (completed or failed)
   };
   Stream* StreamOf(const Connection* conn) const;
   void AttachStream(Connection* conn, std::unique_ptr<Stream> stream);
@@ -179,6 +179,8 @@ class Shard {
   bool OnStreamEstablished(Connection* conn, Stream& stream);
   // Before establishment only: counts a completed TLS handshake, or the layer whose handshake failed.
   void CountHandshakeProgress(Stream& stream, const absl::Status& status);
+  // The connection ends (kAbandoned) or times out (kTimeout) with its TLS handshake unfinished.
+  void CountUnfinishedHandshake(Connection* conn, TlsFailure reason);
   void StartStreamSend(Connection* conn);
   // MQTT output (io.out and the queue's borrowed payloads, read from their Message) into stream.wire.
   absl::Status EncodeStreamOutput(Connection* conn, Stream& stream);

@@ -43,6 +43,14 @@ enum class DropReason : uint8_t {
   kCount,
 };
 
+// How a TLS handshake ended without completing (ShardStats::tls_handshake_failures).
+enum class TlsFailure : uint8_t {
+  kError,      // refused by OpenSSL: plain bytes on a TLS port, no shared version or cipher, a bad certificate
+  kAbandoned,  // the client closed (or reset) the connection before the handshake finished
+  kTimeout,    // --connect_timeout passed before the handshake finished (a client gone silent)
+  kCount,
+};
+
 struct alignas(64) ShardStats {
   Counter clients_connected;
   std::array<Counter, 3> messages_received;  // PUBLISH packets from clients, by QoS
@@ -93,7 +101,8 @@ struct alignas(64) ShardStats {
   Counter accepted_proxied;                      // of those, on ?proxy_protocol=1 listeners
   Counter tls_handshakes_full;
   Counter tls_handshakes_resumed;  // SSL_session_reused: a ticket or session id was accepted
-  Counter tls_handshake_failures;
+  std::array<Counter, static_cast<size_t>(TlsFailure::kCount)> tls_handshake_failures;
+  void CountTlsFailure(TlsFailure reason) { tls_handshake_failures[static_cast<size_t>(reason)].Add(1); }
   Counter ws_upgrades_refused;
   Counter proxy_headers_refused;
   // Persistence (--data_dir): copied every tick from the ShardStore's writer-thread atomics

@@ -76,12 +76,22 @@ void Shard::CountHandshakeProgress(Stream& stream, const absl::Status& status) {
   // refused (an error after establishment is not a handshake failure and is not counted here).
   const std::string_view failed = stream.transform->pending_layer();
   if (failed == "tls") {
-    stats_.tls_handshake_failures.Add(1);
+    stream.tls_handshake_counted = true;
+    stats_.CountTlsFailure(TlsFailure::kError);
   } else if (failed == "ws") {
     stats_.ws_upgrades_refused.Add(1);
   } else if (failed == "proxy") {
     stats_.proxy_headers_refused.Add(1);
   }
+}
+
+void Shard::CountUnfinishedHandshake(Connection* conn, TlsFailure reason) {
+  Stream* stream = StreamOf(conn);
+  // A broker that is stopping closes handshakes itself: nobody abandoned them.
+  if (stream == nullptr || stream->tls_handshake_counted || stopping_) return;
+  if (stream->transform->pending_layer() != "tls") return;  // no TLS, or not its turn, or done
+  stream->tls_handshake_counted = true;
+  stats_.CountTlsFailure(reason);
 }
 
 bool Shard::OnStreamEstablished(Connection* conn, Stream& stream) {

@@ -14,6 +14,7 @@ import pathlib
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -38,11 +39,11 @@ LISTEN = ["127.0.0.1:0", "mqtts://127.0.0.1:0", "ws://127.0.0.1:0/mqtt", "wss://
           "mqtt://127.0.0.1:0?proxy_protocol=1"]
 
 
-def start(pki, data_dir: pathlib.Path) -> broker_process.Broker:
+def start(pki, data_dir: pathlib.Path, **extra_flags) -> broker_process.Broker:
     broker = broker_process.start_broker(
         listen=LISTEN, shards=2,
         flags={"metrics_listen": "127.0.0.1:0", "sys_interval": 1, "data_dir": data_dir, "persistence": "sync",
-               "tls_cert_file": pki.server.cert, "tls_key_file": pki.server.key})
+               "tls_cert_file": pki.server.cert, "tls_key_file": pki.server.key, **extra_flags})
     match = broker.wait_for_log(METRICS_RE.pattern, timeout=10)
     assert match, f"no metrics endpoint line: {broker.log}"
     broker.metrics_url = f"http://{match.group(1)}:{match.group(2)}/metrics"
@@ -117,7 +118,8 @@ TRANSPORT = [("ringmq_transport_connections_accepted_total", {"transport": t}) f
     ("ringmq_proxied_connections_accepted_total", {})]
 HANDSHAKES = [("ringmq_tls_handshakes_total", {"mode": "full"}), ("ringmq_tls_handshakes_total", {"mode": "resumed"}),
               ("ringmq_tls_handshake_failures_total", {}), ("ringmq_websocket_upgrades_refused_total", {}),
-              ("ringmq_proxy_headers_refused_total", {})]
+              ("ringmq_proxy_headers_refused_total", {})] + [
+    ("ringmq_tls_handshake_failures_total", {"reason": reason}) for reason in ("error", "abandoned", "timeout")]
 
 
 def key(name: str, **labels: str) -> tuple:
@@ -173,7 +175,8 @@ def test_plain_bytes_to_the_tls_port_fail_the_handshake(broker, uid):
         sock.sendall(mb.connect(f"{uid}-plain"))
         read_until_closed(sock)
     wait_moved(broker, before, {key("ringmq_transport_connections_accepted_total", transport="tls"): 1,
-                                key("ringmq_tls_handshake_failures_total"): 1})
+                                key("ringmq_tls_handshake_failures_total"): 1,
+                                key("ringmq_tls_handshake_failures_total", reason="error"): 1})
 
 
 def test_websocket_upgrade_to_the_wrong_path_is_refused(broker, uid):
@@ -210,6 +213,52 @@ def test_connection_without_proxy_header_is_refused(broker, uid):
     wait_moved(broker, before, {key("ringmq_transport_connections_accepted_total", transport="tcp"): 2,
                                 key("ringmq_proxied_connections_accepted_total"): 1,
                                 key("ringmq_proxy_headers_refused_total"): 1})
+
+
+def half_client_hello(pki) -> bytes:
+    """The first half of a real ClientHello (Python's ssl, in memory): a handshake begun, not finished."""
+    context = ssl.create_default_context(cafile=str(pki.ca.cert))
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    hello = outgoing.read()
+    assert len(hello) > 100 and hello[0] == 0x16, "not a TLS handshake record"
+    return hello[:len(hello) // 2]
+
+
+def test_client_closing_mid_handshake_counts_an_abandoned_handshake(broker, pki):
+    before = baseline(broker, TRANSPORT + HANDSHAKES)
+    for close in ("fin", "reset"):
+        sock = socket.create_connection(("127.0.0.1", broker.ports["tls"]), timeout=5)
+        sock.sendall(half_client_hello(pki))
+        time.sleep(0.2)  # the broker has read the half and waits for the rest
+        if close == "reset":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    wait_moved(broker, before, {key("ringmq_transport_connections_accepted_total", transport="tls"): 2,
+                                key("ringmq_tls_handshake_failures_total"): 2,
+                                key("ringmq_tls_handshake_failures_total", reason="abandoned"): 2})
+
+
+def test_client_silent_mid_handshake_counts_a_timed_out_handshake(pki, tmp_path):
+    """--connect_timeout (1 s here) passes with half a ClientHello read: a timeout, not an error."""
+    broker = start(pki, tmp_path, connect_timeout=1)
+    try:
+        before = baseline(broker, TRANSPORT + HANDSHAKES)
+        with socket.create_connection(("127.0.0.1", broker.ports["tls"]), timeout=5) as sock:
+            sock.sendall(half_client_hello(pki))
+            started = time.monotonic()
+            assert read_until_closed(sock, timeout=10) == b"", "the broker answered half a ClientHello"
+            waited = time.monotonic() - started
+        assert 0.5 <= waited <= 5, f"closed after {waited:.2f} s with --connect_timeout=1"
+        wait_moved(broker, before, {key("ringmq_transport_connections_accepted_total", transport="tls"): 1,
+                                    key("ringmq_tls_handshake_failures_total"): 1,
+                                    key("ringmq_tls_handshake_failures_total", reason="timeout"): 1})
+        assert sys_value(broker, "$SYS/broker/tls/handshake_failures/timeout", 1) == 1
+        assert sys_value(broker, "$SYS/broker/tls/handshake_failures", 1) == 1
+    finally:
+        assert_clean_stop(broker)
 
 
 def sys_value(broker, topic: str, at_least: float) -> float:
