@@ -21,6 +21,7 @@
 #include "net/access_policy.h"
 #include "net/home_shard.h"
 #include "net/listener.h"
+#include "net/runtime_limits.h"
 #include "net/shard.h"
 
 namespace ringmq {
@@ -110,6 +111,8 @@ class ShardStreamTest : public ::testing::Test {
     policies_ = std::make_unique<AccessPolicyStore>(*policy);
     mesh_ = std::make_unique<ShardMesh>(kShards, config_.cross_shard_queue_size);
     shared_.access_policies = policies_.get();
+    limits_ = std::make_unique<RuntimeLimitsStore>(std::make_shared<const RuntimeLimits>(RuntimeLimits::From(config_, 1)));
+    shared_.runtime_limits = limits_.get();
     shared_.transform_factories.push_back([] { return std::make_unique<XorTransform>(); });
     stats_ = std::vector<ShardStats>(kShards);
     for (int i = 0; i < kShards; ++i) {
@@ -187,6 +190,7 @@ class ShardStreamTest : public ::testing::Test {
   BrokerConfig config_;
   uint16_t port_ = 0;
   std::unique_ptr<AccessPolicyStore> policies_;
+  std::unique_ptr<RuntimeLimitsStore> limits_;
   std::unique_ptr<ShardMesh> mesh_;
   BrokerShared shared_;
   std::vector<ShardStats> stats_;
