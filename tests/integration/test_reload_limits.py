@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+import mqtt5_bytes as m5
 import mqtt_bytes as mb
 from raw_client import RawClient
 from waiting import wait_until
@@ -197,3 +198,40 @@ def test_lowered_max_packet_size_holds_new_connections_only(start_broker, flagfi
     assert sub.expect(mb.PUBLISH).payload() == big
     before.ping()
     assert after.is_closed_after(mb.publish(f"{uid}/big", big)), "a new connection sent 4 KiB past 1 KiB"
+
+
+def connack_maximum_packet_size(broker, client_id: str) -> tuple[RawClient, int]:
+    client = RawClient(broker.host, broker.port)
+    client.send(m5.connect(client_id))
+    _, reason, props = m5.parse_connack(client.expect(mb.CONNACK))
+    assert reason == 0
+    return client, props[m5.MAXIMUM_PACKET_SIZE]
+
+
+def test_mqtt5_connack_announces_the_packet_size_in_force(start_broker, flagfile, uid):
+    broker = start_broker(flags={"flagfile": flagfile("--max_packet_size=65536")}, shards=SHARDS)
+    before, announced_before = connack_maximum_packet_size(broker, f"{uid}-before")
+    flagfile("--max_packet_size=2048")
+    reload(broker)
+    after, announced_after = connack_maximum_packet_size(broker, f"{uid}-after")
+    try:
+        assert (announced_before, announced_after) == (65536, 2048)
+        before.send(m5.publish(f"{uid}/t", b"x" * 4096, qos=1, packet_id=1))
+        assert before.expect(mb.PUBACK).packet_id() == 1  # within what it was told
+        assert after.is_closed_after(m5.publish(f"{uid}/t", b"x" * 4096, qos=1, packet_id=1))
+    finally:
+        before.close()
+        after.close()
+
+
+def test_max_connections_per_ip_set_by_reload_counts_later_connections(start_broker, flagfile, raw, uid):
+    """From 0 (off) to 2: connections opened while it was off are not counted (documented), the next
+    two from 127.0.0.1 are, and a third is refused; the earlier ones stay connected."""
+    broker = start_broker(flags={"flagfile": flagfile("--max_connections_per_ip=0")}, shards=SHARDS)
+    earlier = [raw(broker, f"{uid}-early{n}") for n in range(3)]
+    flagfile("--max_connections_per_ip=2")
+    reload(broker)
+    later = [raw(broker, f"{uid}-late{n}") for n in range(2)]
+    assert refused(broker, f"{uid}-third"), "a third counted connection from 127.0.0.1 was admitted"
+    for client in earlier + later:
+        client.ping()
