@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
@@ -15,6 +14,20 @@
 namespace ringmq {
 namespace {
 
+// A flag named on a command line, and whether `--noNAME` turned a bool flag off.
+struct NamedFlag {
+  absl::CommandLineFlag* flag = nullptr;
+  bool negated = false;
+};
+
+NamedFlag FindNamedFlag(absl::string_view name, bool has_value) {
+  if (absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name)) return {flag, false};
+  if (!absl::StartsWith(name, "no") || has_value) return {};
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name.substr(2));
+  if (flag == nullptr || !flag->IsOfType<bool>()) return {};
+  return {flag, true};
+}
+
 // Applies arguments to the flags defined in one file; other flags' arguments are skipped (Abseil's
 // own, such as --help, act at start-up only).
 class FlagApplier {
@@ -24,47 +37,42 @@ class FlagApplier {
   // `where` names the arguments' origin in errors ("command line" or "FILE:LINE").
   absl::Status ApplyArgs(const std::vector<std::string>& args, const std::vector<std::string>& where, int depth) {
     for (size_t i = 0; i < args.size(); ++i) {
-      absl::string_view arg = args[i];
-      if (arg == "--") break;
-      if (!absl::StartsWith(arg, "-")) continue;  // positional: the start-up parse saw it too
-      arg = absl::StripPrefix(absl::StripPrefix(arg, "-"), "-");
-      absl::string_view name = arg;
-      std::optional<std::string> value;
-      if (const size_t eq = arg.find('='); eq != absl::string_view::npos) {
-        name = arg.substr(0, eq);
-        value = std::string(arg.substr(eq + 1));
-      }
-      if (name == "flagfile") {  // read here: Abseil's own flag is registered only where parse.cc is linked
-        if (!value.has_value() && i + 1 < args.size()) value = args[++i];
-        if (!value.has_value()) return absl::InvalidArgumentError(absl::StrCat(where[i], ": --flagfile needs a value"));
-        if (absl::Status status = ApplyFiles(*value, depth); !status.ok()) return status;
-        continue;
-      }
-      absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-      bool negated = false;
-      if (flag == nullptr && absl::StartsWith(name, "no")) {
-        flag = absl::FindCommandLineFlag(name.substr(2));
-        negated = flag != nullptr && flag->IsOfType<bool>() && !value.has_value();
-        if (!negated) flag = nullptr;
-      }
-      if (flag == nullptr) return absl::InvalidArgumentError(absl::StrCat(where[i], ": unknown flag --", name));
-      if (negated) {
-        value = "false";
-      } else if (!value.has_value()) {
-        if (flag->IsOfType<bool>()) {
-          value = "true";
-        } else if (i + 1 < args.size()) {
-          value = args[++i];
-        } else {
-          return absl::InvalidArgumentError(absl::StrCat(where[i], ": --", name, " needs a value"));
-        }
-      }
-      if (absl::Status status = Apply(*flag, *value, where[i]); !status.ok()) return status;
+      if (args[i] == "--") break;
+      if (!absl::StartsWith(args[i], "-")) continue;  // positional: the start-up parse saw it too
+      if (absl::Status status = ApplyArg(args, where, i, depth); !status.ok()) return status;
     }
     return absl::OkStatus();
   }
 
  private:
+  // Applies args[i]; advances i past its value when that is the next argument (--name value).
+  absl::Status ApplyArg(const std::vector<std::string>& args, const std::vector<std::string>& where, size_t& i,
+                        int depth) {
+    const std::string origin = where[i];
+    absl::string_view name = absl::StripPrefix(absl::StripPrefix(args[i], "-"), "-");
+    std::optional<std::string> value;
+    if (const size_t eq = name.find('='); eq != absl::string_view::npos) {
+      value = std::string(name.substr(eq + 1));
+      name = name.substr(0, eq);
+    }
+    // Read here: Abseil's own --flagfile is registered only where its parse.cc is linked.
+    const bool is_flagfile = name == "flagfile";
+    const NamedFlag named = is_flagfile ? NamedFlag{} : FindNamedFlag(name, value.has_value());
+    if (!is_flagfile && named.flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(origin, ": unknown flag --", name));
+    }
+    if (named.negated) {
+      value = "false";
+    } else if (!value.has_value() && !is_flagfile && named.flag->IsOfType<bool>()) {
+      value = "true";
+    } else if (!value.has_value()) {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(origin, ": --", name, " needs a value"));
+      value = args[++i];
+    }
+    if (is_flagfile) return ApplyFiles(*value, depth);
+    return Apply(*named.flag, *value, origin);
+  }
+
   absl::Status ApplyFiles(const std::string& list, int depth) {
     for (absl::string_view file : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
       if (absl::Status status = ApplyFile(std::string(file), depth + 1); !status.ok()) return status;
