@@ -9,8 +9,8 @@
 //    reading and not reading, or
 //  - its own output (acknowledgements, deliveries) is backed up beyond --max_queued_bytes because the
 //    client does not read, or
-//  - a subscriber's full QoS 1/2 queue, on any shard, holds it back (shard_backpressure.cc), or
-//  - an input limit holds it (shard_input_limits.cc): it is beyond --max_publish_rate or
+//  - a subscriber's full QoS 1/2 queue, on any shard, holds it back (queue_backpressure.cc), or
+//  - an input limit holds it (input_limits.cc): it is beyond --max_publish_rate or
 //    --max_publish_bytes_rate, or it publishes while the broker is above --memory_limit.
 // Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
 // connection holds at most what had already arrived; the kernel's socket buffer fills and the sender

@@ -419,7 +419,7 @@ void MqttProtocol::Deliver(Session& session, Delivery delivery, bool live) {
   } else if (conn == nullptr) {
     stats_.CountDrop(DropReason::kOfflineQueue);
   } else {
-    DeliverPastHighWater(session, std::move(delivery), live);  // shard_backpressure.cc
+    DeliverPastHighWater(session, std::move(delivery), live);  // queue_backpressure.cc
   }
 }
 
@@ -530,7 +530,7 @@ bool MqttProtocol::OnPublish(Connection* conn, const Frame& frame, std::span<con
       message = Message::Create(params);
     }
     if (publish.qos > 0 && message->retain() && SyncPersistence()) {
-      // Acknowledged once the topic's home shard has the update on disk (net/shard_persistence.cc).
+      // Acknowledged once the topic's home shard has the update on disk (net/mqtt/durable_acks.cc).
       UpdateRetained(message, false, OpenAckGate(conn));
       RoutePublish(std::move(message));
     } else {

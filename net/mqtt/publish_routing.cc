@@ -107,7 +107,7 @@ void MqttProtocol::DeliverLocal(MessageRef message) {
 void MqttProtocol::UpdateRetained(MessageRef message, bool from_home, DurableReply reply) {
   // All updates of one topic pass through its home shard, so every replica applies them in the same
   // order and the replicas cannot disagree on which message is the latest. The home shard also saves
-  // them (net/shard_persistence.cc).
+  // them (net/mqtt/durable_acks.cc).
   const int home = HomeShard(message->topic(), mesh_.shard_count());
   if (!from_home && home != index_) {
     SendEnvelope(home, RetainEnvelope{std::move(message), false, reply});

@@ -6,7 +6,7 @@
 // - named by the message: publisher_shard and publisher_id - is held back: the subscriber's shard
 // sends a HoldEnvelope to the publisher's shard (or applies the hold itself when they are the same),
 // which stops reading that client at its next packet, exactly as the shard congestion mechanism
-// does (shard_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
+// does (input_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
 // pair holds once; when the subscriber's queue is down to a quarter of both bounds (the low-water
 // mark), or its connection goes, every publisher it held is released. Holds and releases travel over the
 // same FIFO shard-to-shard queue, so they arrive in order and a publisher's count of holds is exact.

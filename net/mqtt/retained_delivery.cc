@@ -71,7 +71,7 @@ MqttProtocol::RetainedProgress MqttProtocol::RunRetainedBatch(RetainedDelivery& 
     auto offer = [&](const MessageRef& message) {
       if (message->ExpiredAt(now_ms_)) return true;
       const uint8_t qos = std::min(request.qos, message->qos());
-      // Half the output bound: beyond the bound the shard stops reading the client (shard_flow.cc),
+      // Half the output bound: beyond the bound the shard stops reading the client (input_flow.cc),
       // and its own PINGREQ or UNSUBSCRIBE must not wait behind its retained messages.
       blocked = conn->pending_output() >= config_.max_queued_bytes / 2 ||
                 (qos > 0 && (session.queued_count() > 0 || !session.HasInflightRoom(InflightWindow(conn))));
