@@ -104,6 +104,8 @@ class MqttProtocolTest : public ::testing::Test {
   }
 
   void Send(Connection* conn, const Bytes& bytes) { protocol_->ConsumeInput(conn, bytes); }
+  // A connected MQTT 3.1.1 client subscribed to "t/#" at QoS 1, its CONNACK and SUBACK read.
+  Connection* SubscribedToT(char id);
   // A loop turn ends: retained deliveries go on, envelopes are published (to this shard too).
   void EndTurn() {
     protocol_->FinishTurn();
@@ -138,6 +140,21 @@ const Bytes kSubscribeQos1 = {0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 't', '/', '#',
 const Bytes kSubackQos1 = {0x90, 0x03, 0x00, 0x01, 0x01};
 // PUBLISH QoS 1 "t/x", packet id 7, payload "hi".
 const Bytes kPublishQos1 = {0x32, 0x09, 0x00, 0x03, 't', '/', 'x', 0x00, 0x07, 'h', 'i'};
+
+// MQTT 3.1.1 CONNECT of client "w" with a will: topic "t/w", message "gone", QoS 0.
+const Bytes kConnectWithWill = {0x10, 0x18, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x06, 0x00, 0x3C, 0x00, 0x01,
+                                'w', 0x00, 0x03, 't', '/', 'w', 0x00, 0x04, 'g', 'o', 'n', 'e'};
+
+Connection* MqttProtocolTest::SubscribedToT(char id) {
+  Connection* conn = io_.Open();
+  Send(conn, Connect311(id));
+  Send(conn, kSubscribeQos1);
+  EndTurn();
+  Bytes expected = kConnackAccepted;
+  expected.insert(expected.end(), kSubackQos1.begin(), kSubackQos1.end());
+  EXPECT_EQ(io_.TakeOutput(conn), expected);
+  return conn;
+}
 
 TEST_F(MqttProtocolTest, ConnectIsAnsweredWithConnack) {
   Connection* conn = io_.Open();
@@ -265,15 +282,9 @@ TEST_F(MqttProtocolTest, PacketLargerThanTheLimitIsRefused) {
 }
 
 TEST_F(MqttProtocolTest, WillIsPublishedWhenTheConnectionIsLost) {
-  Connection* subscriber = io_.Open();
-  Send(subscriber, Connect311('s'));
-  Send(subscriber, kSubscribeQos1);
-  EndTurn();
-  io_.TakeOutput(subscriber);
-  // CONNECT with a will: topic "t/w", message "gone", QoS 0.
+  Connection* subscriber = SubscribedToT('s');
   Connection* conn = io_.Open();
-  Send(conn, {0x10, 0x18, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x06, 0x00, 0x3C, 0x00, 0x01, 'w',
-              0x00, 0x03, 't', '/', 'w', 0x00, 0x04, 'g', 'o', 'n', 'e'});
+  Send(conn, kConnectWithWill);
   EXPECT_EQ(io_.TakeOutput(conn), kConnackAccepted);
   io_.PeerLost(conn);
   EndTurn();
@@ -281,14 +292,9 @@ TEST_F(MqttProtocolTest, WillIsPublishedWhenTheConnectionIsLost) {
 }
 
 TEST_F(MqttProtocolTest, DisconnectCancelsTheWill) {
-  Connection* subscriber = io_.Open();
-  Send(subscriber, Connect311('s'));
-  Send(subscriber, kSubscribeQos1);
-  EndTurn();
-  io_.TakeOutput(subscriber);
+  Connection* subscriber = SubscribedToT('s');
   Connection* conn = io_.Open();
-  Send(conn, {0x10, 0x18, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x06, 0x00, 0x3C, 0x00, 0x01, 'w',
-              0x00, 0x03, 't', '/', 'w', 0x00, 0x04, 'g', 'o', 'n', 'e'});
+  Send(conn, kConnectWithWill);
   Send(conn, {0xE0, 0x00});
   EXPECT_TRUE(io_.closed(conn));
   EndTurn();
