@@ -56,7 +56,7 @@ void Shard::ConsumeStream(Connection* conn, std::span<const uint8_t> data) {
   } else if (!was_established && stream->transform->established() && !OnStreamEstablished(conn, *stream)) {
     // refused and closed
   } else if (!up.empty()) {
-    ConsumeInput(conn, AsBytes(up));  // may hand the connection (and its stream) to another shard
+    protocol_.ConsumeInput(conn, AsBytes(up));  // may hand the connection (and its stream) to another shard
   }
   if (conn->state != Connection::State::kClosing && conn->has_stream && StreamOf(conn)->transform->peer_closed()) {
     Close(conn, "peer closed the stream");
@@ -104,11 +104,11 @@ bool Shard::OnStreamEstablished(Connection* conn, Stream& stream) {
   // balancer's own health check) counts the socket's peer, the balancer.
   std::optional<PeerAddress> counted = peer.has_value() ? std::optional<PeerAddress>(peer->bytes)
                                                         : PeerAddressOfSocket(conn->fd);
-  if (!counted.has_value() || limits_->max_connections_per_ip == 0) return true;  // 0: turned off by SIGHUP
-  if (!shared_.per_ip->TryAdd(*counted, limits_->max_connections_per_ip)) {
+  if (!counted.has_value() || protocol_.limits().max_connections_per_ip == 0) return true;  // 0: turned off by SIGHUP
+  if (!shared_.per_ip->TryAdd(*counted, protocol_.limits().max_connections_per_ip)) {
     stats_.refused_per_ip.Add(1);
     Log(LogLevel::kInfo, "shard %d: refusing %s: --max_connections_per_ip=%d reached", index_,
-        peer.has_value() ? peer->address : std::string("a client"), limits_->max_connections_per_ip);
+        peer.has_value() ? peer->address : std::string("a client"), protocol_.limits().max_connections_per_ip);
     Close(conn, "--max_connections_per_ip reached by its PROXY peer");
     return false;
   }
@@ -130,7 +130,7 @@ void Shard::StartStreamSend(Connection* conn) {
     }
   }
   if (stream->wire.empty()) return;
-  IoBuffers& io = Io(conn);
+  IoBuffers& io = Buffers(conn);
   std::swap(stream->wire, io.sending);  // `sending` is empty while no send is in flight
   io.sending_offset = 0;
   ring_->PrepSend(conn->fd, io.sending.data(), io.sending.size(), conn);
@@ -173,7 +173,7 @@ void Shard::FinishStream(Connection* conn) {
   if (!stream->wire.empty()) MarkForFlush(conn);
 }
 
-absl::StatusOr<std::optional<std::string>> Shard::StreamIdentity(const Connection* conn) const {
+absl::StatusOr<std::optional<std::string>> Shard::TransportIdentity(const Connection* conn) const {
   if (!config_.transport.tls_identity_as_username) return std::nullopt;
   const Stream* stream = StreamOf(conn);
   if (stream == nullptr || !config_.listen[stream->listener].tls()) return std::nullopt;  // no certificate here
