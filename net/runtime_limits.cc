@@ -44,8 +44,13 @@ bool IsReloadableFlag(std::string_view name) {
   return std::find(kReloadable.begin(), kReloadable.end(), name) != kReloadable.end();
 }
 
-ShardLimits::ShardLimits(const RuntimeLimitsStore& store)
-    : store_(store), current_(store.Current()), older_max_packet_size_(current_->max_packet_size) {}
+ShardLimits::ShardLimits(const RuntimeLimitsStore* store, const BrokerConfig& config)
+    : fixed_(store != nullptr ? nullptr
+                              : std::make_unique<RuntimeLimitsStore>(
+                                    std::make_shared<const RuntimeLimits>(RuntimeLimits::From(config, 1)))),
+      store_(store != nullptr ? *store : *fixed_),
+      current_(store_.Current()),
+      older_max_packet_size_(current_->max_packet_size) {}
 
 bool ShardLimits::Refresh(uint32_t next_serial) {
   if (store_.generation() == current_->generation) return false;

@@ -80,7 +80,8 @@ class RuntimeLimitsStore {
 // A shard's view of the store: the snapshot in force on this shard, changed only by Refresh.
 class ShardLimits {
  public:
-  explicit ShardLimits(const RuntimeLimitsStore& store);
+  // `store` null (a protocol made without a broker: unit tests, benchmarks): `config`'s limits, fixed.
+  ShardLimits(const RuntimeLimitsStore* store, const BrokerConfig& config);
 
   const RuntimeLimits* operator->() const { return current_.get(); }
   const RuntimeLimits& operator*() const { return *current_; }
@@ -99,6 +100,7 @@ class ShardLimits {
   }
 
  private:
+  std::unique_ptr<RuntimeLimitsStore> fixed_;  // only when no store was given
   const RuntimeLimitsStore& store_;
   std::shared_ptr<const RuntimeLimits> current_;
   uint32_t new_terms_from_serial_ = 0;  // the first connection serial held to current_ alone

@@ -15,7 +15,7 @@ MqttProtocol::MqttProtocol(int index, const BrokerConfig& config, ShardMesh& mes
       shared_(shared),
       io_(io),
       access_(shared.access_policies->Current()),
-      limits_(*shared.runtime_limits),
+      limits_(shared.runtime_limits, config),
       authorizer_(authorizer != nullptr ? *authorizer : access_),
       all_stats_(all_stats),
       stats_(all_stats[index]),

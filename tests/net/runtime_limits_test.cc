@@ -38,7 +38,7 @@ TEST(RuntimeLimits, ReloadableFlagsAreTheLimitsNotTheStructure) {
 
 TEST(ShardLimits, TakesANewerSnapshotOnlyOnce) {
   RuntimeLimitsStore store(LimitsWith(1000, 1));
-  ShardLimits limits(store);
+  ShardLimits limits(&store, BrokerConfig{});
   EXPECT_FALSE(limits.Refresh(1));
   store.Replace(LimitsWith(2000, 2));
   EXPECT_EQ(limits->max_packet_size, 1000u);  // not before its Refresh
@@ -50,7 +50,7 @@ TEST(ShardLimits, TakesANewerSnapshotOnlyOnce) {
 
 TEST(ShardLimits, LoweredPacketSizeHoldsOnlyLaterConnections) {
   RuntimeLimitsStore store(LimitsWith(65536, 1));
-  ShardLimits limits(store);
+  ShardLimits limits(&store, BrokerConfig{});
   EXPECT_EQ(limits.MaxPacketSizeFor(5), 65536u);
   store.Replace(LimitsWith(1024, 2));
   ASSERT_TRUE(limits.Refresh(/*next_serial=*/10));
@@ -66,12 +66,22 @@ TEST(ShardLimits, LoweredPacketSizeHoldsOnlyLaterConnections) {
 
 TEST(ShardLimits, SerialsWrapAround) {
   RuntimeLimitsStore store(LimitsWith(65536, 1));
-  ShardLimits limits(store);
+  ShardLimits limits(&store, BrokerConfig{});
   store.Replace(LimitsWith(1024, 2));
   ASSERT_TRUE(limits.Refresh(/*next_serial=*/UINT32_MAX - 1));
   EXPECT_EQ(limits.MaxPacketSizeFor(UINT32_MAX - 2), 65536u);
   EXPECT_EQ(limits.MaxPacketSizeFor(UINT32_MAX), 1024u);
   EXPECT_EQ(limits.MaxPacketSizeFor(3), 1024u);  // after the wrap
+}
+
+TEST(ShardLimits, WithoutAStoreTheConfigsLimitsHold) {
+  BrokerConfig config;
+  config.max_connections = 12;
+  config.max_packet_size = 512;
+  ShardLimits limits(nullptr, config);
+  EXPECT_EQ(limits->max_connections, 12);
+  EXPECT_EQ(limits.MaxPacketSizeFor(1), 512u);
+  EXPECT_FALSE(limits.Refresh(2));
 }
 
 }  // namespace
