@@ -700,9 +700,11 @@ void Shard::BeginShutdown() {
     }
   }
   // Wills of every connected client go out while the other shards still run, so subscribers anywhere
-  // receive them; the connections close once every shard has done the same.
+  // receive them; the connections close once every shard has done the same. Not those of sessions
+  // saved for the restart (persistence on, expiry > 0): the client has not gone, the broker pauses.
   for (Connection* conn : connections_) {
-    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due) {
+    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due &&
+        !conn->session->durable()) {
       PublishWill(*conn->session);
     }
   }

@@ -35,6 +35,8 @@
 #include "net/loop_clock.h"
 #include "net/ring.h"
 #include "net/shard_mesh.h"
+#include "net/mqtt/session_store.h"
+#include "net/persistence/session_record.h"
 #include "net/persistence/shard_store.h"
 #include "net/shard_stats.h"
 #include "routing/match_cache.h"
@@ -112,6 +114,10 @@ class Shard {
   // updates still on their way to this home shard (in the mesh, then in the senders' backlogs, in that
   // order) are saved, so a stop loses no update the broker accepted.
   void SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards);
+  // Start-up with --data_dir, on the main thread before Run: gives the shard its session store and
+  // the sessions whose client ids hash to it, offline, with their routes announced to every shard
+  // (net/shard_session_persistence.cc).
+  void RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> sessions, uint64_t next_outbound_seq);
 
  private:
   // --- event loop and sockets (shard.cc) ---
@@ -352,7 +358,9 @@ class Shard {
   void Publish(MessageRef message);
   // Both take the message by value: the last destination gets the caller's reference, so the
   // common one-destination publish never touches the reference count.
-  void RoutePublish(MessageRef message);
+  // `reply`: the publisher's acknowledgement waits until every shard the message goes to has saved
+  // the deliveries it made to persistent sessions (--persistence sync).
+  void RoutePublish(MessageRef message, DurableReply reply = {});
   void DeliverLocal(MessageRef message);
   // This shard's plain subscriptions matching `topic`, sorted by subscriber (a session's filters
   // are adjacent). Valid until the next call or trie change.
@@ -401,6 +409,17 @@ class Shard {
   void ReleaseAckGate(const DurableReply& reply);
   // Where the PUBACK/PUBREC of `conn`'s PUBLISH is written: behind its last gate, or its output.
   std::string& AckOutput(Connection* conn);
+  // The gate `reply` stands for waits for one more confirmation (another shard delivers the message).
+  void AddAckGateWait(const DurableReply& reply);
+
+  // --- persistent sessions (shard_session_persistence.cc; net/mqtt/session_store.h) ---
+  // The store for a session whose state outlives its connection; null for others and without one.
+  SessionStore* StoreOf(const Session& session) const { return session.durable() ? session_store_.get() : nullptr; }
+  // Client connected (`online`) or gone: saves the session if it outlives its connection, and
+  // forgets it in the store if it no longer does.
+  void SaveSessionState(Session& session, ProtocolVersion version, bool online);
+  // DeliverLocal, then tells `reply` (if wanted) once what it saved for persistent sessions is durable.
+  void DeliverLocalDurably(MessageRef message, const DurableReply& reply);
   bool SyncPersistence() const { return config_.persistence == BrokerConfig::Persistence::kSync && DurableStore(); }
 
   // --- metrics (shard_metrics.cc; the counters are listed in net/broker_metrics.h) ---
@@ -562,6 +581,7 @@ class Shard {
   // the bytes of the acks written after it.
   struct HeldAcks {
     uint64_t gate = 0;
+    uint32_t waiting = 1;  // confirmations still missing (one per shard that saves, and the publisher's own)
     bool durable = false;
     std::string bytes;
   };
@@ -571,6 +591,8 @@ class Shard {
     std::deque<HeldAcks> held;
   };
   absl::flat_hash_map<const Connection*, AckGates> ack_gates_;
+  // Persistent sessions' records (null without persistence): net/mqtt/session_store.h.
+  std::unique_ptr<SessionStore> session_store_;
 };
 
 }  // namespace ringmq

@@ -68,6 +68,7 @@ void Shard::DeliverPastHighWater(Session& session, Delivery delivery, bool live)
       SendEnvelope(publisher.first, HoldEnvelope{publisher.second, true});
     }
   }
+  if (SessionStore* store = StoreOf(session)) store->SaveQueued(session, delivery);
   session.Enqueue(std::move(delivery), kPastHighWater);
 }
 

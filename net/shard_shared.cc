@@ -159,6 +159,7 @@ void Shard::ReleaseSharedDeliveries(Session& session, std::string_view shared_fi
     }
   }
   for (Delivery& delivery : released) {
+    if (SessionStore* store = StoreOf(session)) store->DeleteOutbound(session, delivery);
     if (delivery.message->ExpiredAt(now_ms_)) continue;
     if (!ForwardToGroup(delivery.message, ShareTarget{*delivery.share_group})) {
       Log(LogLevel::kDebug, "shard %d: no other member of %s for a released message", index_, *delivery.share_group);
