@@ -171,3 +171,86 @@ def test_truncated_log_tail_keeps_committed_sessions(start_broker, paho, uid, tm
     # was, everything committed before it is there, in order.
     assert got[:9] == [f"m{i}" for i in range(9)]
     sub.disconnect()
+
+
+def collect_until_quiet(client, quiet: float = 1.5, limit: float = 30.0) -> list:
+    """Every message the client receives until none came for `quiet` seconds (bounded by `limit`)."""
+    got = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        batch = client.drain()
+        if batch:
+            got.extend(batch)
+            continue
+        try:
+            got.append(client.messages.get(timeout=quiet))
+        except Exception:  # queue.Empty: quiet for long enough
+            return got
+    raise AssertionError(f"still receiving after {limit}s ({len(got)} messages)")
+
+
+@pytest.mark.parametrize("qos", [1, 2])
+def test_sync_every_acknowledged_message_survives_kill9_under_load(start_broker, uid, tmp_path, qos):
+    """A publisher sends as fast as its acknowledgements allow (64 in flight) to a persistent session
+    that is offline and one that is connected but reads nothing (its in-flight window fills, the rest
+    queues); the broker is killed mid-stream. After the restart each session gets every message whose
+    PUBACK (PUBCOMP) the publisher had, each exactly once for QoS 2 and at least once for QoS 1."""
+    import paho.mqtt.client as mqtt
+
+    import mqtt_bytes as mb
+    from raw_client import RawClient
+
+    bounds = {"max_queued_messages": 1_000_000, "max_queued_bytes": 1 << 30}
+    broker = broker_process.start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
+    acked: set[int] = set()
+    try:
+        offline, _ = persistent(broker, f"{uid}-offline")
+        offline.subscribe(f"{uid}/load", qos=qos)
+        offline.disconnect()
+        stuck = RawClient(broker.host, broker.port)
+        stuck.connect(f"{uid}-stuck", clean_session=False)
+        assert stuck.subscribe([(f"{uid}/load", qos)]) == [qos]
+
+        mid_to_index: dict[int, int] = {}
+        acked_mids: set[int] = set()
+        lock = threading.Lock()
+        publisher = mqtt.Client(client_id=f"{uid}-pub", protocol=mqtt.MQTTv311)
+        publisher.max_inflight_messages_set(64)
+        publisher.max_queued_messages_set(0)
+
+        def on_publish(_client, _userdata, mid):
+            with lock:
+                acked_mids.add(mid)
+
+        publisher.on_publish = on_publish
+        publisher.connect(broker.host, broker.port)
+        publisher.loop_start()
+        for i in range(20_000):
+            info = publisher.publish(f"{uid}/load", str(i), qos=qos)
+            with lock:
+                mid_to_index[info.mid] = i
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked_mids) >= 300:
+                    break
+            time.sleep(0.01)
+        time.sleep(0.3)  # well into the stream
+    finally:
+        kill9(broker)
+    publisher.loop_stop()
+    with lock:
+        acked = {mid_to_index[mid] for mid in acked_mids if mid in mid_to_index}
+    assert len(acked) >= 300
+    stuck.close()
+
+    restarted = start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
+    for name in ("offline", "stuck"):
+        client, present = persistent(restarted, f"{uid}-{name}")
+        assert present, name
+        got = [int(m.payload) for m in collect_until_quiet(client)]
+        missing = acked - set(got)
+        assert not missing, f"{name}: {len(missing)} of {len(acked)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
+        if qos == 2:
+            assert len(got) == len(set(got)), f"{name}: QoS 2 delivered a message twice"
+        client.disconnect()
