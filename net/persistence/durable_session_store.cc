@@ -9,7 +9,12 @@
 namespace ringmq {
 namespace {
 
-ClockPair Now() { return ClockPair{MonotonicMs(), absl::ToUnixMillis(absl::Now())}; }
+// The clocks, read only for a message that expires (two clock reads per save were 1.3 % of the
+// broker's CPU in QoS 1 pairs).
+ClockPair ClocksFor(const Delivery& delivery) {
+  if (!delivery.message || delivery.message->expiry_deadline_ms() == 0) return ClockPair{};
+  return ClockPair{MonotonicMs(), absl::ToUnixMillis(absl::Now())};
+}
 
 }  // namespace
 
@@ -34,13 +39,13 @@ uint64_t DurableSessionStore::SeqOf(Delivery& delivery) {
 void DurableSessionStore::SaveQueued(const Session& session, Delivery& delivery) {
   const uint64_t seq = SeqOf(delivery);
   Put(OutboundRecordKey(session.client_id(), seq),
-      EncodeOutboundValue(delivery, true, InflightMessage::State::kAwaitPuback, 0, Now()));
+      EncodeOutboundValue(delivery, true, InflightMessage::State::kAwaitPuback, 0, ClocksFor(delivery)));
 }
 
 void DurableSessionStore::SaveInflight(const Session& session, InflightMessage& inflight) {
   const uint64_t seq = SeqOf(inflight.delivery);
   Put(OutboundRecordKey(session.client_id(), seq),
-      EncodeOutboundValue(inflight.delivery, false, inflight.state, inflight.packet_id, Now()));
+      EncodeOutboundValue(inflight.delivery, false, inflight.state, inflight.packet_id, ClocksFor(inflight.delivery)));
 }
 
 void DurableSessionStore::DeleteOutbound(const Session& session, const Delivery& delivery) {
