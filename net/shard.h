@@ -418,6 +418,8 @@ class Shard {
   // Client connected (`online`) or gone: saves the session if it outlives its connection, and
   // forgets it in the store if it no longer does.
   void SaveSessionState(Session& session, ProtocolVersion version, bool online);
+  // The durable session ends or no longer outlives its connection: its records go.
+  void ForgetDurableSession(Session& session);
   // DeliverLocal, then tells `reply` (if wanted) once what it saved for persistent sessions is durable.
   void DeliverLocalDurably(MessageRef message, const DurableReply& reply);
   bool SyncPersistence() const { return config_.persistence == BrokerConfig::Persistence::kSync && DurableStore(); }

@@ -347,7 +347,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
 
 void Shard::DestroySession(Session* session) {
   PublishDelayedWillNow(*session);  // the session ends before the will delay did
-  if (SessionStore* store = StoreOf(*session)) store->DeleteSession(*session);
+  if (StoreOf(*session) != nullptr) ForgetDurableSession(*session);
   if (!full_queues_.empty()) ReleasePublishers(*session);  // its address must not keep holding anyone
   for (const SessionSubscription& sub : session->subscriptions()) {
     if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
@@ -544,7 +544,8 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
     if (publish.qos == 2) {
       if (SessionStore* store = StoreOf(session)) store->SaveInboundQos2(session, publish.packet_id);
     }
-    if (publish.qos > 0 && SyncPersistence()) {
+    if (publish.qos > 0 && SyncPersistence() &&
+        (message->retain() || shared_.durable_subscriptions.load(std::memory_order_relaxed) > 0)) {
       // Acknowledged once the topic's home shard has the retained update on disk, and every shard
       // the message went to has its deliveries to persistent sessions on disk (shard_persistence.cc).
       own_wait = OpenAckGate(conn);

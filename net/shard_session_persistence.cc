@@ -42,14 +42,20 @@ void Shard::SaveSessionState(Session& session, ProtocolVersion version, bool onl
   if (session_store_ == nullptr) return;
   if (session.expiry_interval() == 0) {
     // It ends with its connection now (a reconnect asked for expiry 0): nothing of it must come back.
-    if (session.durable()) session_store_->DeleteSession(session);
+    if (session.durable()) ForgetDurableSession(session);
     return;
   }
   if (!session.durable()) {
     session.set_durable(true);
     for (const SessionSubscription& sub : session.subscriptions()) session_store_->SaveSubscription(session, sub);
+    shared_.durable_subscriptions.fetch_add(static_cast<int64_t>(session.subscription_count()), std::memory_order_relaxed);
   }
   session_store_->SaveSession(session, version, online ? 0 : WallNowMs());
+}
+
+void Shard::ForgetDurableSession(Session& session) {
+  shared_.durable_subscriptions.fetch_sub(static_cast<int64_t>(session.subscription_count()), std::memory_order_relaxed);
+  session_store_->DeleteSession(session);
 }
 
 void Shard::DeliverLocalDurably(MessageRef message, const DurableReply& reply) {
@@ -101,6 +107,7 @@ void Shard::RestoreSessions(std::vector<std::pair<std::string, RestoredSession>>
     }
     for (uint16_t packet_id : saved.inbound_qos2) session.BeginInboundQos2(packet_id);
     session.set_durable(true);
+    shared_.durable_subscriptions.fetch_add(static_cast<int64_t>(session.subscription_count()), std::memory_order_relaxed);
     if (saved.session->will != nullptr && saved.session->offline_since_wall_ms == 0) {
       // Its client was connected when the broker went down without a graceful stop: the will goes out
       // once its delay has passed without the client coming back (from the first tick on).
