@@ -254,3 +254,23 @@ def test_sync_every_acknowledged_message_survives_kill9_under_load(start_broker,
         if qos == 2:
             assert len(got) == len(set(got)), f"{name}: QoS 2 delivered a message twice"
         client.disconnect()
+
+
+def test_sessions_move_with_a_shard_count_change(start_broker, paho, uid, tmp_path):
+    broker = start_broker(flags=flags(tmp_path), shards=4)
+    names = [f"{uid}-s{i}" for i in range(8)]  # client ids hash to every shard
+    for name in names:
+        client, _ = persistent(broker, name)
+        client.subscribe(f"{uid}/all", qos=1)
+        client.disconnect()
+    paho(broker).publish(f"{uid}/all", "before", qos=1)
+    assert broker.stop() == 0
+
+    fewer = start_broker(flags=flags(tmp_path), shards=2)
+    assert fewer.wait_for_log(r"persistence: moved \d+ records to their home shard's log \(2 shards now\)")
+    paho(fewer).publish(f"{uid}/all", "after", qos=1)
+    for name in names:
+        client, present = persistent(fewer, name)
+        assert present, name
+        assert [m.payload for m in client.expect(2, timeout=10)] == [b"before", b"after"]
+        client.disconnect()
