@@ -37,7 +37,7 @@ struct SharedPublish {
 
 // With --persistence sync, a QoS 1/2 PUBLISH is acknowledged only once what it changed is durable: a
 // retained update on its topic's home shard, deliveries to persistent sessions on every shard it went
-// to. This says whose acknowledgement waits (net/shard_persistence.cc).
+// to. This says whose acknowledgement waits (net/mqtt/durable_acks.cc).
 struct DurableReply {
   int origin_shard = -1;  // -1: nobody waits
   const void* conn = nullptr;  // the publisher's Connection on origin_shard; only compared, never read
@@ -95,7 +95,7 @@ struct BarrierEnvelope {
   bool answer = false;
 };
 
-// QoS 1/2 backpressure (net/shard_backpressure.cc): a subscriber's queue on the sending shard reached
+// QoS 1/2 backpressure (net/mqtt/queue_backpressure.cc): a subscriber's queue on the sending shard reached
 // its high-water mark (hold) or drained below its low-water mark (release) while `publisher_id`, a
 // client of the receiving shard, was feeding it. The receiver stops reading that client while any
 // hold on it is outstanding; holds and releases of one pair of shards arrive in order.

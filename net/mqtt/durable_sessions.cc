@@ -1,4 +1,4 @@
-// Persistent sessions on a shard (net/mqtt/session_store.h): which sessions are durable, saving a
+// Persistent sessions in the protocol component (net/mqtt/session_store.h): which sessions are durable, saving a
 // session when its client comes and goes, and restoring the shard's sessions at start-up.
 //
 // A session is durable when it outlives its connection (expiry > 0) and the broker has a store; its
@@ -10,7 +10,7 @@
 #include "net/log.h"
 #include "net/monotonic_clock.h"
 #include "net/persistence/durable_session_store.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -38,7 +38,7 @@ int64_t RemainingExpiryMs(const StoredSession& stored, int64_t offline_since_wal
 
 }  // namespace
 
-void Shard::SaveSessionState(Session& session, ProtocolVersion version, bool online) {
+void MqttProtocol::SaveSessionState(Session& session, ProtocolVersion version, bool online) {
   if (session_store_ == nullptr) return;
   if (session.expiry_interval() == 0) {
     // It ends with its connection now (a reconnect asked for expiry 0): nothing of it must come back.
@@ -53,12 +53,12 @@ void Shard::SaveSessionState(Session& session, ProtocolVersion version, bool onl
   session_store_->SaveSession(session, version, online ? 0 : WallNowMs());
 }
 
-void Shard::ForgetDurableSession(Session& session) {
+void MqttProtocol::ForgetDurableSession(Session& session) {
   shared_.durable_subscriptions.fetch_sub(static_cast<int64_t>(session.subscription_count()), std::memory_order_relaxed);
   session_store_->DeleteSession(session);
 }
 
-void Shard::DeliverLocalDurably(MessageRef message, const DurableReply& reply) {
+void MqttProtocol::DeliverLocalDurably(MessageRef message, const DurableReply& reply) {
   if (!reply.wanted() || session_store_ == nullptr) {
     DeliverLocal(std::move(message));
     if (reply.wanted()) ConfirmDurable(reply);
@@ -69,7 +69,7 @@ void Shard::DeliverLocalDurably(MessageRef message, const DurableReply& reply) {
   ConfirmWhenDurable(reply, session_store_->TakeSaved());
 }
 
-void Shard::RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> restored, uint64_t next_outbound_seq) {
+void MqttProtocol::RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> restored, uint64_t next_outbound_seq) {
   ShardStore* store = DurableStore();
   if (store == nullptr) return;
   session_store_ = std::make_unique<DurableSessionStore>(*store, next_outbound_seq);
