@@ -72,7 +72,7 @@ void MqttProtocol::DeliverLocalDurably(MessageRef message, const DurableReply& r
 void MqttProtocol::RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> restored, uint64_t next_outbound_seq) {
   ShardStore* store = DurableStore();
   if (store == nullptr) return;
-  session_store_ = std::make_unique<DurableSessionStore>(*store, next_outbound_seq);
+  UseSessionStore(std::make_unique<DurableSessionStore>(*store, next_outbound_seq));
   now_ms_ = MonotonicMs();
   const int64_t wall_now_ms = WallNowMs();
   size_t kept = 0;

@@ -12,11 +12,12 @@
 // delivery), packet_input.cc (framing, incomplete packets), input_flow.cc (input backpressure),
 // queue_backpressure.cc, input_limits.cc, session_limits.cc, subscribe.cc, publish_routing.cc,
 // shared_subscriptions.cc, retained_delivery.cc, mqtt5_features.cc, enhanced_auth.cc, will_delay.cc,
-// access.cc, durable_acks.cc and protocol_metrics.cc.
+// access.cc, durable_acks.cc, durable_sessions.cc and protocol_metrics.cc.
 //
 // Extension points it calls: Authenticator (core/authenticator.h, MQTT 5 AUTH methods), Authorizer
-// (net/mqtt/authorizer.h, may a session publish/subscribe/read), the per-shard durable store
-// (net/persistence/shard_store.h) and the metrics counters (net/shard_stats.h).
+// (net/mqtt/authorizer.h, may a session publish/subscribe/read), SessionStore (net/mqtt/session_store.h,
+// where persistent sessions are saved), the per-shard durable store (net/persistence/shard_store.h) and
+// the metrics counters (net/shard_stats.h).
 //
 // Thread ownership: constructed by the broker's main thread with its shard, then owned by that
 // shard's thread.
@@ -141,6 +142,9 @@ class MqttProtocol {
   // store and the sessions whose client ids hash to this shard, offline, with their routes announced
   // to every shard (durable_sessions.cc).
   void RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> sessions, uint64_t next_outbound_seq);
+  // The store persistent sessions are saved in from now on (RestoreSessions gives the log's; tests
+  // give their own). Before the shard runs.
+  void UseSessionStore(std::unique_ptr<SessionStore> store) { session_store_ = std::move(store); }
 
  private:
   // --- framing (packet_input.cc) ---
