@@ -107,6 +107,10 @@ std::string& MqttProtocol::AckOutput(Connection* conn) {
 }
 
 void MqttProtocol::ReleaseAckGate(const DurableReply& reply) {
+  if (reply.conn == nullptr) {
+    ReleaseRelay(reply.gate);
+    return;
+  }
   const auto* key = static_cast<const Connection*>(reply.conn);
   auto it = ack_gates_.find(key);
   if (it == ack_gates_.end()) return;

@@ -69,6 +69,31 @@ void MqttProtocol::DeliverLocalDurably(MessageRef message, const DurableReply& r
   ConfirmWhenDurable(reply, session_store_->TakeSaved());
 }
 
+void MqttProtocol::DeliverSharedEnvelopeDurably(const MessageRef& message, SharedPublish& shared,
+                                                const DurableReply& reply) {
+  if (!reply.wanted() || session_store_ == nullptr) {
+    DeliverSharedEnvelope(message, shared);
+    if (reply.wanted()) ConfirmDurable(reply);
+    return;
+  }
+  // A copy this shard cannot place goes on to another shard of the group (maybe several hops): it
+  // answers to a relay here, so `reply` is confirmed only when every hop's saves are durable.
+  const uint64_t relay = next_relay_++;
+  relays_.emplace(relay, Relay{reply, 1});
+  group_relay_ = DurableReply{index_, nullptr, 0, relay};
+  session_store_->TakeSaved();
+  DeliverSharedEnvelope(message, shared);
+  ConfirmWhenDurable(std::exchange(group_relay_, DurableReply{}), session_store_->TakeSaved());
+}
+
+void MqttProtocol::ReleaseRelay(uint64_t relay) {
+  auto it = relays_.find(relay);
+  if (it == relays_.end() || --it->second.waiting > 0) return;
+  const DurableReply reply = it->second.reply;
+  relays_.erase(it);
+  ConfirmDurable(reply);
+}
+
 void MqttProtocol::RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> restored, uint64_t next_outbound_seq) {
   ShardStore* store = DurableStore();
   if (store == nullptr) return;

@@ -371,9 +371,15 @@ class MqttProtocol {
   // --- shared subscriptions (shared_subscriptions.cc) ---
   // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent
   // to the shard the route table picked for it.
-  void RouteSharedPublish(const MessageRef& message, const RouteMatch& match);
+  // `reply`: as RoutePublish's; every shard a copy goes to confirms it.
+  void RouteSharedPublish(const MessageRef& message, const RouteMatch& match, DurableReply reply = {});
   // An envelope carrying group copies (and maybe the plain fan-out) for this shard.
   void DeliverSharedEnvelope(const MessageRef& message, SharedPublish& shared);
+  // --persistence sync: DeliverSharedEnvelope, then confirms `reply` once this shard's saves and those
+  // of every shard it passed a group copy on to are durable (through a relay, durable_sessions.cc).
+  void DeliverSharedEnvelopeDurably(const MessageRef& message, SharedPublish& shared, const DurableReply& reply);
+  // A relay's confirmation (a DurableReply without a connection): once all are in, it confirms on.
+  void ReleaseRelay(uint64_t relay);
   // Gives the message to one local member of the group, or passes it on to another shard of the
   // group (each shard at most once per pass) when no local member can take it.
   void DeliverToGroup(const MessageRef& message, ShareTarget target);
@@ -510,6 +516,15 @@ class MqttProtocol {
   absl::flat_hash_map<const Connection*, AckGates> ack_gates_;
   // Persistent sessions' records (null without persistence): net/mqtt/session_store.h.
   std::unique_ptr<SessionStore> session_store_;
+  // Group copies passed on to other shards while a PUBLISH's acknowledgement waits (sync): each
+  // answers to a relay here, which answers the publisher's gate once they all did.
+  struct Relay {
+    DurableReply reply;
+    uint32_t waiting = 1;
+  };
+  absl::flat_hash_map<uint64_t, Relay> relays_;
+  uint64_t next_relay_ = 1;
+  DurableReply group_relay_;  // the relay the group copies forwarded now answer to (unset: none)
 };
 
 }  // namespace ringmq

@@ -48,7 +48,7 @@ void MqttProtocol::RoutePublish(MessageRef message, DurableReply reply) {
       }
     }
     if (!match.groups.empty()) {
-      RouteSharedPublish(message, match);
+      RouteSharedPublish(message, match, reply);
       return;
     }
     shards = match.plain_shards;
@@ -233,7 +233,7 @@ void MqttProtocol::AnswerRouteBarriers() {
 void MqttProtocol::HandleEnvelope(Envelope&& envelope) {
   if (auto* publish = std::get_if<PublishEnvelope>(&envelope)) {
     if (publish->shared != nullptr) {
-      DeliverSharedEnvelope(publish->message, *publish->shared);
+      DeliverSharedEnvelopeDurably(publish->message, *publish->shared, publish->reply);
     } else {
       DeliverLocalDurably(std::move(publish->message), publish->reply);
     }

@@ -274,3 +274,59 @@ def test_sessions_move_with_a_shard_count_change(start_broker, paho, uid, tmp_pa
         assert present, name
         assert [m.payload for m in client.expect(2, timeout=10)] == [b"before", b"after"]
         client.disconnect()
+
+
+def test_sync_acknowledged_group_messages_survive_kill9(start_broker, uid, tmp_path):
+    """Shared subscriptions: two persistent members of a group, both offline, so each copy tours the
+    group's shards before an offline member queues it. Every message the publisher had a PUBACK for
+    is with one of them after a kill -9 and a restart."""
+    import paho.mqtt.client as mqtt
+
+    bounds = {"max_queued_messages": 1_000_000, "max_queued_bytes": 1 << 30}
+    broker = broker_process.start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
+    members = [f"{uid}-m{i}" for i in range(2)]
+    mid_to_index: dict[int, int] = {}
+    acked_mids: set[int] = set()
+    lock = threading.Lock()
+    try:
+        for name in members:
+            member, _ = persistent(broker, name)
+            member.subscribe(f"$share/g/{uid}/load", qos=1)
+            member.disconnect()
+        publisher = mqtt.Client(client_id=f"{uid}-pub", protocol=mqtt.MQTTv311)
+        publisher.max_inflight_messages_set(64)
+
+        def on_publish(_client, _userdata, mid):
+            with lock:
+                acked_mids.add(mid)
+
+        publisher.on_publish = on_publish
+        publisher.connect(broker.host, broker.port)
+        publisher.loop_start()
+        for i in range(20_000):
+            info = publisher.publish(f"{uid}/load", str(i), qos=1)
+            with lock:
+                mid_to_index[info.mid] = i
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked_mids) >= 300:
+                    break
+            time.sleep(0.01)
+        time.sleep(0.3)
+    finally:
+        kill9(broker)
+    publisher.loop_stop()
+    with lock:
+        acked = {mid_to_index[mid] for mid in acked_mids if mid in mid_to_index}
+    assert len(acked) >= 300
+
+    restarted = start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
+    got: set[int] = set()
+    for name in members:
+        client, present = persistent(restarted, name)
+        assert present, name
+        got |= {int(m.payload) for m in collect_until_quiet(client)}
+        client.disconnect()
+    missing = acked - got
+    assert not missing, f"{len(missing)} of {len(acked)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
