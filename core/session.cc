@@ -91,6 +91,25 @@ const InflightMessage& Session::StartInflight(Delivery delivery) {
   return inflight.back();
 }
 
+void Session::RestoreInflight(Delivery delivery, uint16_t packet_id, InflightMessage::State state) {
+  // The steps between ids are those the counter took when it handed them out (in send order), so
+  // FindInflight's step arithmetic holds for the restored window too.
+  const uint32_t step = inflight_count() == 0 ? 1 : (uint32_t{packet_id} + 65535 - last_packet_id_) % 65535;
+  id_sequence_ += step == 0 ? 65535 : step;
+  last_packet_id_ = packet_id;
+  InflightMessage message;
+  message.packet_id = packet_id;
+  message.id_sequence = id_sequence_;
+  message.state = state;
+  message.delivery = std::move(delivery);
+  Qos().inflight.push_back(std::move(message));
+}
+
+std::vector<uint16_t> Session::InboundQos2Ids() const {
+  if (!qos_) return {};
+  return std::vector<uint16_t>(qos_->inbound_qos2.begin(), qos_->inbound_qos2.end());
+}
+
 bool Session::Complete(uint16_t packet_id, InflightMessage::State expected) {
   const std::optional<size_t> at = FindInflight(packet_id);
   if (!at.has_value() || qos_->inflight[*at].state != expected) return false;

@@ -71,12 +71,23 @@ struct Delivery {
   MessageRef message;
   uint8_t qos = 0;
   bool retain = false;
+  // The key of its record in the session store (net/mqtt/session_store.h), 0 while it has none:
+  // 48 bits in what was padding, so a delivery stays 56 bytes.
+  uint16_t store_seq_high = 0;
+  uint32_t store_seq_low = 0;
   std::vector<uint32_t> subscription_ids;  // MQTT 5
   // Set when the message came through a shared subscription: its "$share/{group}/{filter}" name, so
   // a QoS 1/2 message this member can no longer take is handed to another member of the group.
   // A pointer so that the common, unshared delivery carries no string.
   std::shared_ptr<const std::string> share_group;
+
+  uint64_t store_seq() const { return uint64_t{store_seq_high} << 32 | store_seq_low; }
+  void set_store_seq(uint64_t seq) {
+    store_seq_high = static_cast<uint16_t>(seq >> 32);
+    store_seq_low = static_cast<uint32_t>(seq);
+  }
 };
+static_assert(sizeof(Delivery) <= 56);
 
 struct InflightMessage {
   enum class State : uint8_t { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
@@ -124,12 +135,22 @@ class Session {
   bool HasInflightRoom(size_t window) const { return inflight_count() < window; }
   // Assigns a free packet id and records the message as in flight.
   const InflightMessage& StartInflight(Delivery delivery);
+  // Restart: an in-flight message read back from the session store, with the packet id and state it
+  // had. Called in send order, before any StartInflight.
+  void RestoreInflight(Delivery delivery, uint16_t packet_id, InflightMessage::State state);
   // PUBACK (QoS 1) or PUBCOMP (QoS 2): the message is done. False if no such packet was in that state.
   bool Complete(uint16_t packet_id, InflightMessage::State expected);
+  // The in-flight message with this packet id, or null.
+  InflightMessage* FindInflightMessage(uint16_t packet_id) {
+    const std::optional<size_t> at = FindInflight(packet_id);
+    return at.has_value() ? &qos_->inflight[*at] : nullptr;
+  }
   // PUBREC: QoS 2 moves on to awaiting PUBCOMP. False if unknown.
   bool Received(uint16_t packet_id);
   // In send order, for redelivery after reconnect. Allocates the QoS state: ask inflight_count() first.
   Fifo<InflightMessage>& inflight() { return Qos().inflight; }
+  // The queued messages, oldest first (for the session store). Allocates: ask queued_count() first.
+  const Fifo<Delivery>& queued() { return Qos().queued; }
   size_t inflight_count() const { return qos_ ? qos_->inflight.size() : 0; }
 
   // Messages waiting for an in-flight slot (or for the client to come back). False: dropped.
@@ -147,6 +168,7 @@ class Session {
   bool BeginInboundQos2(uint16_t packet_id) { return Qos().inbound_qos2.insert(packet_id).second; }
   bool ReleaseInboundQos2(uint16_t packet_id) { return qos_ && qos_->inbound_qos2.erase(packet_id) > 0; }
   bool HasInboundQos2(uint16_t packet_id) const { return qos_ && qos_->inbound_qos2.contains(packet_id); }
+  std::vector<uint16_t> InboundQos2Ids() const;
   // Counted against the Receive Maximum the broker announced to MQTT 5 clients.
   size_t inbound_qos2_count() const { return qos_ ? qos_->inbound_qos2.size() : 0; }
 
@@ -158,9 +180,13 @@ class Session {
 
   // --- Lifetime ---
   std::unique_ptr<WillMessage>& will() { return will_; }
+  const WillMessage* will_message() const { return will_.get(); }
   // Seconds the session outlives its connection; UINT32_MAX = forever (3.1.1 clean session 0).
   uint32_t expiry_interval() const { return expiry_interval_; }
   void set_expiry_interval(uint32_t seconds) { expiry_interval_ = seconds; }
+  // Whether the session store holds this session (its changes are saved as they happen).
+  bool durable() const { return durable_; }
+  void set_durable(bool durable) { durable_ = durable; }
 
  private:
   uint16_t FreePacketId();
@@ -190,6 +216,7 @@ class Session {
   uint32_t expiry_interval_ = 0;
   uint32_t id_sequence_ = 0;  // steps of last_packet_id_ so far (wrapping), see FreePacketId()
   uint16_t last_packet_id_ = 0;
+  bool durable_ = false;
 };
 // One allocation per client, connected or not: at millions of sessions each byte is megabytes.
 static_assert(sizeof(Session) <= 80);

@@ -35,21 +35,23 @@ struct SharedPublish {
   absl::InlinedVector<ShareTarget, 1> targets;
 };
 
-// A publish matched on another shard: fan it out to the local subscribers. With `shared`, the plain
-// fan-out happens only if it says so, and each target group gets the message once.
-struct PublishEnvelope {
-  MessageRef message;
-  std::unique_ptr<SharedPublish> shared;  // null in the common case: plain subscribers only
-};
-
-// With --persistence sync, a retained QoS 1/2 PUBLISH is acknowledged only once its topic's home
-// shard has made the update durable: this says whose acknowledgement waits (net/mqtt/durable_acks.cc).
+// With --persistence sync, a QoS 1/2 PUBLISH is acknowledged only once what it changed is durable: a
+// retained update on its topic's home shard, deliveries to persistent sessions on every shard it went
+// to. This says whose acknowledgement waits (net/mqtt/durable_acks.cc).
 struct DurableReply {
   int origin_shard = -1;  // -1: nobody waits
   const void* conn = nullptr;  // the publisher's Connection on origin_shard; only compared, never read
   uint64_t conn_serial = 0;
   uint64_t gate = 0;
   bool wanted() const { return origin_shard >= 0; }
+};
+
+// A publish matched on another shard: fan it out to the local subscribers. With `shared`, the plain
+// fan-out happens only if it says so, and each target group gets the message once.
+struct PublishEnvelope {
+  MessageRef message;
+  std::unique_ptr<SharedPublish> shared;  // null in the common case: plain subscribers only
+  DurableReply reply;  // --persistence sync: who waits until this shard's deliveries are saved
 };
 
 // A retained message (or a clear, when the payload is empty). Sent first to the topic's home shard,

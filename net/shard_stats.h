@@ -124,6 +124,11 @@ struct BrokerShared {
   // Sessions kept while their client is away, on every shard: changed only when a session goes
   // offline, comes back or ends, never on the message path (--max_sessions).
   std::atomic<int64_t> offline_sessions{0};
+  // Subscriptions of sessions saved in a session store (net/mqtt/session_store.h), over all shards.
+  // While there are none, a QoS 1/2 PUBLISH has no delivery to wait for (--persistence sync). A
+  // subscriber's shard counts its subscription before announcing its route, and a publisher's shard
+  // routes to it only after taking that announcement from the mesh queue, so it sees the count.
+  std::atomic<int64_t> durable_subscriptions{0};
   // Counted only while --max_connections_per_ip (RuntimeLimits) is set.
   std::unique_ptr<PerIpConnections> per_ip;
   std::vector<std::unique_ptr<ConnectRateLimiter>> connect_rates;  // per --listen address

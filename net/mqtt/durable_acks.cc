@@ -1,6 +1,7 @@
 // Persistence on a shard: saving retained updates in the log of the topic's home shard, the group
-// commit once per loop turn, and holding the acknowledgement of a retained QoS 1/2 PUBLISH until its
-// update is durable (--persistence sync).
+// commit once per loop turn, and holding the acknowledgement of a QoS 1/2 PUBLISH until what it
+// changed is durable (--persistence sync): its retained update, and its deliveries to persistent
+// sessions on every shard it went to (each gate counts the confirmations it still waits for).
 //
 // Owner of a topic's record: its home shard (net/home_shard.h). Every update of a topic already
 // passes through it in order, so its log holds the topic's updates in the order every replica applied
@@ -90,8 +91,13 @@ DurableReply MqttProtocol::OpenAckGate(Connection* conn) {
   AckGates& gates = ack_gates_[conn];
   if (gates.conn_serial != conn->serial) gates = AckGates{conn->serial};  // left by an earlier connection
   const uint64_t gate = gates.next_gate++;
-  gates.held.push_back(HeldAcks{gate, false, {}});
+  gates.held.push_back(HeldAcks{gate, 1, false, {}});
   return DurableReply{index_, conn, conn->serial, gate};
+}
+
+void MqttProtocol::AddAckGateWait(const DurableReply& reply) {
+  // Only while the PUBLISH is being handled, so its gate is the connection's last one.
+  ++ack_gates_[static_cast<const Connection*>(reply.conn)].held.back().waiting;
 }
 
 std::string& MqttProtocol::AckOutput(Connection* conn) {
@@ -101,6 +107,10 @@ std::string& MqttProtocol::AckOutput(Connection* conn) {
 }
 
 void MqttProtocol::ReleaseAckGate(const DurableReply& reply) {
+  if (reply.conn == nullptr) {
+    ReleaseRelay(reply.gate);
+    return;
+  }
   const auto* key = static_cast<const Connection*>(reply.conn);
   auto it = ack_gates_.find(key);
   if (it == ack_gates_.end()) return;
@@ -113,9 +123,13 @@ void MqttProtocol::ReleaseAckGate(const DurableReply& reply) {
     if (gates.conn_serial == reply.conn_serial) ack_gates_.erase(it);
     return;
   }
-  for (HeldAcks& held : gates.held) {
-    if (held.gate == reply.gate) held.durable = true;
-  }
+  // Gates are numbered consecutively and leave from the front: the gate's place is its distance
+  // from the front (a scan was 8 % of the broker's CPU with 100 QoS 1 PUBLISHes in flight each).
+  if (gates.held.empty() || reply.gate < gates.held.front().gate) return;
+  const uint64_t at = reply.gate - gates.held.front().gate;
+  if (at >= gates.held.size()) return;
+  HeldAcks& held = gates.held[at];
+  if (--held.waiting == 0) held.durable = true;
   bool released = false;
   while (!gates.held.empty() && gates.held.front().durable) {
     Out(conn).append(gates.held.front().bytes);

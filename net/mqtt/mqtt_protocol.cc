@@ -272,6 +272,7 @@ void MqttProtocol::EstablishSession(Connection* conn, const ConnectPacket& conne
     AddCapabilityProperties(config_, limits_.MaxPacketSizeFor(conn->serial), props);
     ApplyConnectOptions(conn, connect, props, response_information);
   }
+  SaveSessionState(*session, connect.version, /*online=*/true);
   io_.ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
   Log(LogLevel::kDebug, "shard %d: client %s connected%s (MQTT %s, keep-alive %d s, session present %d)", index_,
@@ -337,6 +338,7 @@ void MqttProtocol::DetachSession(Connection* conn, bool publish_will) {
     DestroySession(session);
     return;
   }
+  SaveSessionState(*session, conn->version, /*online=*/false);
   // The session stays, but group messages not yet sent to it go to members that are connected;
   // those in flight stay for a retransmission if it comes back (MQTT 5.0 section 4.8.2).
   ReleaseSharedDeliveries(*session, {}, /*include_inflight=*/false);
@@ -345,6 +347,7 @@ void MqttProtocol::DetachSession(Connection* conn, bool publish_will) {
 
 void MqttProtocol::DestroySession(Session* session) {
   PublishDelayedWillNow(*session);  // the session ends before the will delay did
+  if (StoreOf(*session) != nullptr) ForgetDurableSession(*session);
   if (!full_queues_.empty()) ReleasePublishers(*session);  // its address must not keep holding anyone
   for (const SessionSubscription& sub : session->subscriptions()) {
     if (trie_.Remove(sub.filter, sub.share_group, IdOf(*session)).filter_removed_from_trie) {
@@ -409,12 +412,14 @@ void MqttProtocol::Deliver(Session& session, Delivery delivery, bool live) {
     return;
   }
   if (conn != nullptr && session.queued_count() == 0 && session.HasInflightRoom(InflightWindow(conn))) {
-    const InflightMessage& inflight = session.StartInflight(std::move(delivery));
+    InflightMessage& inflight = const_cast<InflightMessage&>(session.StartInflight(std::move(delivery)));
+    if (SessionStore* store = StoreOf(session)) store->SaveInflight(session, inflight);
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
     return;
   }
   const QueueLimits limits{limits_->max_queued_messages, limits_->max_queued_bytes};
   if (session.HasQueueRoom(delivery, limits)) {
+    if (SessionStore* store = StoreOf(session)) store->SaveQueued(session, delivery);
     session.Enqueue(std::move(delivery), limits);
   } else if (conn == nullptr) {
     stats_.CountDrop(DropReason::kOfflineQueue);
@@ -454,8 +459,13 @@ void MqttProtocol::PumpQueue(Session& session) {
   while (session.HasInflightRoom(window)) {
     std::optional<Delivery> next = session.Dequeue();
     if (!next.has_value()) break;
-    if (next->message->ExpiredAt(now_ms_) || !FitsClient(conn, *next)) continue;
-    const InflightMessage& inflight = session.StartInflight(std::move(*next));
+    SessionStore* store = StoreOf(session);
+    if (next->message->ExpiredAt(now_ms_) || !FitsClient(conn, *next)) {
+      if (store != nullptr) store->DeleteOutbound(session, *next);
+      continue;
+    }
+    InflightMessage& inflight = const_cast<InflightMessage&>(session.StartInflight(std::move(*next)));
+    if (store != nullptr) store->SaveInflight(session, inflight);
     WritePublish(conn, inflight.delivery, inflight.packet_id, false);
   }
   if (!full_queues_.empty()) OnQueueProgress(session);
@@ -472,6 +482,7 @@ void MqttProtocol::ResendInflight(Session& session) {
     } else if (!FitsClient(conn, inflight.delivery)) {
       // The client came back with a smaller Maximum Packet Size: the message is discarded as if it
       // had been delivered [MQTT-3.1.2-25], and frees its in-flight slot.
+      if (SessionStore* store = StoreOf(session)) store->DeleteOutbound(session, inflight.delivery);
       session.Complete(inflight.packet_id, inflight.state);
       continue;
     } else {
@@ -499,6 +510,7 @@ bool MqttProtocol::OnPublish(Connection* conn, const Frame& frame, std::span<con
     return true;
   }
   const bool fresh = publish.qos < 2 || session.BeginInboundQos2(publish.packet_id);
+  DurableReply own_wait;  // --persistence sync: the gate of this PUBLISH's acknowledgement
   if (fresh) {
     MessageParams params;
     params.topic = publish.topic;
@@ -529,10 +541,19 @@ bool MqttProtocol::OnPublish(Connection* conn, const Frame& frame, std::span<con
       params.retain = false;
       message = Message::Create(params);
     }
-    if (publish.qos > 0 && message->retain() && SyncPersistence()) {
-      // Acknowledged once the topic's home shard has the update on disk (net/mqtt/durable_acks.cc).
-      UpdateRetained(message, false, OpenAckGate(conn));
-      RoutePublish(std::move(message));
+    if (publish.qos == 2) {
+      if (SessionStore* store = StoreOf(session)) store->SaveInboundQos2(session, publish.packet_id);
+    }
+    if (publish.qos > 0 && SyncPersistence() &&
+        (message->retain() || shared_.durable_subscriptions.load(std::memory_order_relaxed) > 0)) {
+      // Acknowledged once the topic's home shard has the retained update on disk, and every shard
+      // the message went to has its deliveries to persistent sessions on disk (durable_acks.cc).
+      own_wait = OpenAckGate(conn);
+      if (message->retain()) {
+        AddAckGateWait(own_wait);
+        UpdateRetained(message, false, own_wait);
+      }
+      RoutePublish(std::move(message), own_wait);
     } else {
       Publish(std::move(message));
     }
@@ -545,6 +566,7 @@ bool MqttProtocol::OnPublish(Connection* conn, const Frame& frame, std::span<con
     EncodeAck(ack_scratch_, conn->version, ack_gates_.empty() ? Out(conn) : AckOutput(conn));
     MarkForFlush(conn);
   }
+  if (own_wait.wanted()) ReleaseAckGate(own_wait);  // routed: only the confirmations are missing now
   return true;
 }
 
@@ -555,21 +577,29 @@ bool MqttProtocol::OnAck(Connection* conn, const Frame& frame, std::span<const u
   Session& session = *conn->session;
   switch (ack.type) {
     case PacketType::kPuback:
-      if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPuback)) PumpQueue(session);
+      if (CompleteDurably(StoreOf(session), session, ack.packet_id, InflightMessage::State::kAwaitPuback)) {
+        PumpQueue(session);
+      }
       break;
     case PacketType::kPubrec:
       if (IsError(ack.reason)) {
         // MQTT 5: the receiver refused the message; the flow ends here.
-        if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPubrec)) PumpQueue(session);
+        if (CompleteDurably(StoreOf(session), session, ack.packet_id, InflightMessage::State::kAwaitPubrec)) {
+          PumpQueue(session);
+        }
       } else {
-        SendAck(conn, ReleaseOrCompletion(PacketType::kPubrel, ack.packet_id, session.Received(ack.packet_id)));
+        SendAck(conn, ReleaseOrCompletion(PacketType::kPubrel, ack.packet_id,
+                                          ReceivedDurably(StoreOf(session), session, ack.packet_id)));
       }
       break;
     case PacketType::kPubcomp:
-      if (session.Complete(ack.packet_id, InflightMessage::State::kAwaitPubcomp)) PumpQueue(session);
+      if (CompleteDurably(StoreOf(session), session, ack.packet_id, InflightMessage::State::kAwaitPubcomp)) {
+        PumpQueue(session);
+      }
       break;
     case PacketType::kPubrel: {
       const bool known = session.ReleaseInboundQos2(ack.packet_id);
+      if (SessionStore* store = StoreOf(session); store != nullptr && known) store->DeleteInboundQos2(session, ack.packet_id);
       SendAck(conn, ReleaseOrCompletion(PacketType::kPubcomp, ack.packet_id, known));
       break;
     }

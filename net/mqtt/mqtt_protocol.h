@@ -12,11 +12,12 @@
 // delivery), packet_input.cc (framing, incomplete packets), input_flow.cc (input backpressure),
 // queue_backpressure.cc, input_limits.cc, session_limits.cc, subscribe.cc, publish_routing.cc,
 // shared_subscriptions.cc, retained_delivery.cc, mqtt5_features.cc, enhanced_auth.cc, will_delay.cc,
-// access.cc, durable_acks.cc and protocol_metrics.cc.
+// access.cc, durable_acks.cc, durable_sessions.cc and protocol_metrics.cc.
 //
 // Extension points it calls: Authenticator (core/authenticator.h, MQTT 5 AUTH methods), Authorizer
-// (net/mqtt/authorizer.h, may a session publish/subscribe/read), the per-shard durable store
-// (net/persistence/shard_store.h) and the metrics counters (net/shard_stats.h).
+// (net/mqtt/authorizer.h, may a session publish/subscribe/read), SessionStore (net/mqtt/session_store.h,
+// where persistent sessions are saved), the per-shard durable store (net/persistence/shard_store.h) and
+// the metrics counters (net/shard_stats.h).
 //
 // Thread ownership: constructed by the broker's main thread with its shard, then owned by that
 // shard's thread.
@@ -45,6 +46,8 @@
 #include "net/connection.h"
 #include "net/mqtt/authorizer.h"
 #include "net/mqtt/connection_io.h"
+#include "net/mqtt/session_store.h"
+#include "net/persistence/session_record.h"
 #include "net/persistence/shard_store.h"
 #include "net/runtime_limits.h"
 #include "net/shard_mesh.h"
@@ -143,6 +146,13 @@ class MqttProtocol {
   // updates still on their way to this home shard (in the mesh, then in the senders' backlogs, in that
   // order) are saved, so a stop loses no update the broker accepted.
   void SaveRetainedLeftovers(const std::vector<MqttProtocol*>& protocols);
+  // Start-up with --data_dir, on the main thread before the shard runs: gives the protocol its session
+  // store and the sessions whose client ids hash to this shard, offline, with their routes announced
+  // to every shard (durable_sessions.cc).
+  void RestoreSessions(std::vector<std::pair<std::string, RestoredSession>> sessions, uint64_t next_outbound_seq);
+  // The store persistent sessions are saved in from now on (RestoreSessions gives the log's; tests
+  // give their own). Before the shard runs.
+  void UseSessionStore(std::unique_ptr<SessionStore> store) { session_store_ = std::move(store); }
 
  private:
   // --- framing (packet_input.cc) ---
@@ -307,7 +317,9 @@ class MqttProtocol {
   void Publish(MessageRef message);
   // Both take the message by value: the last destination gets the caller's reference, so the
   // common one-destination publish never touches the reference count.
-  void RoutePublish(MessageRef message);
+  // `reply`: the publisher's acknowledgement waits until every shard the message goes to has saved
+  // the deliveries it made to persistent sessions (--persistence sync).
+  void RoutePublish(MessageRef message, DurableReply reply = {});
   void DeliverLocal(MessageRef message);
   // This shard's plain subscriptions matching `topic`, sorted by subscriber (a session's filters
   // are adjacent). Valid until the next call or trie change.
@@ -353,7 +365,20 @@ class MqttProtocol {
   void ReleaseAckGate(const DurableReply& reply);
   // Where the PUBACK/PUBREC of `conn`'s PUBLISH is written: behind its last gate, or its output.
   std::string& AckOutput(Connection* conn);
+  // The gate `reply` stands for waits for one more confirmation (another shard delivers the message).
+  void AddAckGateWait(const DurableReply& reply);
   bool SyncPersistence() const { return config_.persistence == BrokerConfig::Persistence::kSync && DurableStore(); }
+
+  // --- persistent sessions (durable_sessions.cc; net/mqtt/session_store.h) ---
+  // The store for a session whose state outlives its connection; null for others and without one.
+  SessionStore* StoreOf(const Session& session) const { return session.durable() ? session_store_.get() : nullptr; }
+  // Client connected (`online`) or gone: saves the session if it outlives its connection, and
+  // forgets it in the store if it no longer does.
+  void SaveSessionState(Session& session, ProtocolVersion version, bool online);
+  // The durable session ends or no longer outlives its connection: its records go.
+  void ForgetDurableSession(Session& session);
+  // DeliverLocal, then tells `reply` (if wanted) once what it saved for persistent sessions is durable.
+  void DeliverLocalDurably(MessageRef message, const DurableReply& reply);
 
   // --- metrics (protocol_metrics.cc; the counters are listed in net/broker_metrics.h) ---
   // Gauges of structures only this thread may read (sessions, paused connections), set once a tick.
@@ -363,9 +388,15 @@ class MqttProtocol {
   // --- shared subscriptions (shared_subscriptions.cc) ---
   // A publish that also matched share groups: the plain fan-out plus one copy per group, each sent
   // to the shard the route table picked for it.
-  void RouteSharedPublish(const MessageRef& message, const RouteMatch& match);
+  // `reply`: as RoutePublish's; every shard a copy goes to confirms it.
+  void RouteSharedPublish(const MessageRef& message, const RouteMatch& match, DurableReply reply = {});
   // An envelope carrying group copies (and maybe the plain fan-out) for this shard.
   void DeliverSharedEnvelope(const MessageRef& message, SharedPublish& shared);
+  // --persistence sync: DeliverSharedEnvelope, then confirms `reply` once this shard's saves and those
+  // of every shard it passed a group copy on to are durable (through a relay, durable_sessions.cc).
+  void DeliverSharedEnvelopeDurably(const MessageRef& message, SharedPublish& shared, const DurableReply& reply);
+  // A relay's confirmation (a DurableReply without a connection): once all are in, it confirms on.
+  void ReleaseRelay(uint64_t relay);
   // Gives the message to one local member of the group, or passes it on to another shard of the
   // group (each shard at most once per pass) when no local member can take it.
   void DeliverToGroup(const MessageRef& message, ShareTarget target);
@@ -491,6 +522,7 @@ class MqttProtocol {
   // the bytes of the acks written after it.
   struct HeldAcks {
     uint64_t gate = 0;
+    uint32_t waiting = 1;  // confirmations still missing (one per shard that saves, and the publisher's own)
     bool durable = false;
     std::string bytes;
   };
@@ -500,6 +532,17 @@ class MqttProtocol {
     std::deque<HeldAcks> held;
   };
   absl::flat_hash_map<const Connection*, AckGates> ack_gates_;
+  // Persistent sessions' records (null without persistence): net/mqtt/session_store.h.
+  std::unique_ptr<SessionStore> session_store_;
+  // Group copies passed on to other shards while a PUBLISH's acknowledgement waits (sync): each
+  // answers to a relay here, which answers the publisher's gate once they all did.
+  struct Relay {
+    DurableReply reply;
+    uint32_t waiting = 1;
+  };
+  absl::flat_hash_map<uint64_t, Relay> relays_;
+  uint64_t next_relay_ = 1;
+  DurableReply group_relay_;  // the relay the group copies forwarded now answer to (unset: none)
 };
 
 }  // namespace ringmq

@@ -62,8 +62,11 @@ bool MqttProtocol::InboxReady() {
 
 void MqttProtocol::BeginShutdown() {
   stopping_ = true;
+  // Not the wills of sessions saved for the restart (persistence on, expiry > 0): those clients have
+  // not gone, the broker pauses.
   for (Connection* conn : io_.connections()) {
-    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due) {
+    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due &&
+        !conn->session->durable()) {
       PublishWill(*conn->session);
     }
   }

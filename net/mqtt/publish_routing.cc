@@ -32,7 +32,7 @@ void MqttProtocol::Publish(MessageRef message) {
   RoutePublish(std::move(message));
 }
 
-void MqttProtocol::RoutePublish(MessageRef message) {
+void MqttProtocol::RoutePublish(MessageRef message, DurableReply reply) {
   const std::string_view topic = message->topic();
   const size_t hash = route_cache_.Hash(topic);
   const uint64_t generation = route_table_.generation();
@@ -48,7 +48,7 @@ void MqttProtocol::RoutePublish(MessageRef message) {
       }
     }
     if (!match.groups.empty()) {
-      RouteSharedPublish(message, match);
+      RouteSharedPublish(message, match, reply);
       return;
     }
     shards = match.plain_shards;
@@ -57,10 +57,11 @@ void MqttProtocol::RoutePublish(MessageRef message) {
     const int shard = __builtin_ctzll(shards);
     shards &= shards - 1;
     MessageRef ref = shards == 0 ? std::move(message) : message;
+    if (reply.wanted()) AddAckGateWait(reply);
     if (shard == index_) {
-      DeliverLocal(std::move(ref));
+      DeliverLocalDurably(std::move(ref), reply);
     } else {
-      SendEnvelope(shard, PublishEnvelope{std::move(ref)});
+      SendEnvelope(shard, PublishEnvelope{std::move(ref), nullptr, reply});
     }
   }
 }
@@ -232,9 +233,9 @@ void MqttProtocol::AnswerRouteBarriers() {
 void MqttProtocol::HandleEnvelope(Envelope&& envelope) {
   if (auto* publish = std::get_if<PublishEnvelope>(&envelope)) {
     if (publish->shared != nullptr) {
-      DeliverSharedEnvelope(publish->message, *publish->shared);
+      DeliverSharedEnvelopeDurably(publish->message, *publish->shared, publish->reply);
     } else {
-      DeliverLocal(std::move(publish->message));
+      DeliverLocalDurably(std::move(publish->message), publish->reply);
     }
   } else if (auto* retain = std::get_if<RetainEnvelope>(&envelope)) {
     UpdateRetained(std::move(retain->message), retain->from_home, retain->reply);

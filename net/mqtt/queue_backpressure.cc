@@ -68,6 +68,7 @@ void MqttProtocol::DeliverPastHighWater(Session& session, Delivery delivery, boo
       SendEnvelope(publisher.first, HoldEnvelope{publisher.second, true});
     }
   }
+  if (SessionStore* store = StoreOf(session)) store->SaveQueued(session, delivery);
   session.Enqueue(std::move(delivery), kPastHighWater);
 }
 

@@ -44,7 +44,7 @@ const Subscription* PickMember(std::span<const Subscription> members, uint32_t s
 
 }  // namespace
 
-void MqttProtocol::RouteSharedPublish(const MessageRef& message, const RouteMatch& match) {
+void MqttProtocol::RouteSharedPublish(const MessageRef& message, const RouteMatch& match, DurableReply reply) {
   // One pass over the groups (not one per destination shard): O(groups matched).
   absl::InlinedVector<SharedPublish, 4> per_shard(static_cast<size_t>(mesh_.shard_count()));
   ShardMask shards = match.plain_shards;
@@ -57,12 +57,13 @@ void MqttProtocol::RouteSharedPublish(const MessageRef& message, const RouteMatc
     shards &= shards - 1;
     SharedPublish& shared = per_shard[shard];
     shared.fan_out_plain = (match.plain_shards & Bit(shard)) != 0;
+    if (reply.wanted()) AddAckGateWait(reply);
     if (shard == index_) {
-      DeliverSharedEnvelope(message, shared);
+      DeliverSharedEnvelopeDurably(message, shared, reply);
     } else if (shared.targets.empty()) {
-      SendEnvelope(shard, PublishEnvelope{message});
+      SendEnvelope(shard, PublishEnvelope{message, nullptr, reply});
     } else {
-      SendEnvelope(shard, PublishEnvelope{message, std::make_unique<SharedPublish>(std::move(shared))});
+      SendEnvelope(shard, PublishEnvelope{message, std::make_unique<SharedPublish>(std::move(shared)), reply});
     }
   }
 }
@@ -128,7 +129,8 @@ bool MqttProtocol::ForwardToGroup(const MessageRef& message, ShareTarget&& targe
   }
   auto shared = std::make_unique<SharedPublish>();
   shared->targets.push_back(std::move(target));
-  SendEnvelope(shard, PublishEnvelope{message, std::move(shared)});
+  if (group_relay_.wanted()) ++relays_[group_relay_.gate].waiting;  // that shard confirms to our relay
+  SendEnvelope(shard, PublishEnvelope{message, std::move(shared), group_relay_});
   return true;
 }
 
@@ -159,6 +161,7 @@ void MqttProtocol::ReleaseSharedDeliveries(Session& session, std::string_view sh
     }
   }
   for (Delivery& delivery : released) {
+    if (SessionStore* store = StoreOf(session)) store->DeleteOutbound(session, delivery);
     if (delivery.message->ExpiredAt(now_ms_)) continue;
     if (!ForwardToGroup(delivery.message, ShareTarget{*delivery.share_group})) {
       Log(LogLevel::kDebug, "shard %d: no other member of %s for a released message", index_, *delivery.share_group);

@@ -152,6 +152,10 @@ bool MqttProtocol::SubscribeSession(Session& session, const SessionSubscription&
   const TopicTrie::AddResult result =
       trie_.Add(sub.filter, sub.share_group, Subscription{IdOf(session), sub.options, sub.subscription_id});
   if (!result.replaced_existing) stats_.subscriptions.Add(1);
+  if (SessionStore* store = StoreOf(session)) {
+    store->SaveSubscription(session, sub);
+    if (!result.replaced_existing) shared_.durable_subscriptions.fetch_add(1, std::memory_order_relaxed);
+  }
   if (!result.filter_added_to_trie) return false;
   BroadcastRouteDelta(sub.filter, sub.share_group, true);
   return true;
@@ -159,6 +163,10 @@ bool MqttProtocol::SubscribeSession(Session& session, const SessionSubscription&
 
 bool MqttProtocol::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {
   if (!session.RemoveSubscription(filter, group)) return false;
+  if (SessionStore* store = StoreOf(session)) {
+    store->DeleteSubscription(session, filter, group);
+    shared_.durable_subscriptions.fetch_sub(1, std::memory_order_relaxed);
+  }
   stats_.subscriptions.Sub(1);
   if (trie_.Remove(filter, group, IdOf(session)).filter_removed_from_trie) {
     BroadcastRouteDelta(filter, group, false);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -51,14 +52,32 @@ struct TopicOrder {
 struct ReplayedLog {
   absl::StatusOr<DurableLog::Opened> opened = absl::UnknownError("not opened");
   std::vector<MessageRef> retained;
+  absl::flat_hash_map<std::string, RestoredSession> sessions;  // by client id
+  uint64_t malformed_session_records = 0;
   std::vector<std::pair<std::string, std::string>> misplaced;  // key, value
   int64_t elapsed_ms = 0;
 };
 
+absl::string_view ClientIdView(std::string_view key) {
+  const std::string_view id = ClientIdOfRecordKey(key);
+  return absl::string_view(id.data(), id.size());
+}
+
+// The shard whose log a record belongs in: a retained topic's home, or a session's client id's.
+int HomeOfRecord(std::string_view key, int shard_count) {
+  if (IsSessionRecordKey(key)) return HomeShard(ClientIdOfRecordKey(key), shard_count);
+  return HomeShard(key.substr(kRetainedKeyPrefix.size()), shard_count);
+}
+
 void Replay(const std::string& path, int shard, int shard_count, const ClockPair& now, ReplayedLog& out) {
   const int64_t start = MonotonicMs();
   out.opened = DurableLog::Open(path, DurableLog::Options{}, [&](std::string_view key, std::string_view value) {
-    if (!key.starts_with(kRetainedKeyPrefix)) return;  // later kinds of record (sessions) are not read yet
+    if (IsSessionRecordKey(key)) {
+      if (HomeOfRecord(key, shard_count) != shard) out.misplaced.emplace_back(key, value);
+      if (!AddRestoredRecord(key, value, now, out.sessions[ClientIdView(key)])) ++out.malformed_session_records;
+      return;
+    }
+    if (!key.starts_with(kRetainedKeyPrefix)) return;
     if (HomeShard(key.substr(kRetainedKeyPrefix.size()), shard_count) != shard) {
       out.misplaced.emplace_back(key, value);
     }
@@ -74,9 +93,14 @@ void Replay(const std::string& path, int shard, int shard_count, const ClockPair
 
 void ReportReplay(const std::string& path, const ReplayedLog& log) {
   const LogReplay& replay = log.opened->replay;
-  Log(LogLevel::kInfo, "persistence: %s: %llu records replayed, %zu retained messages restored, %llu bytes, %lld ms",
-      path, static_cast<unsigned long long>(replay.records), log.retained.size(),
+  Log(LogLevel::kInfo,
+      "persistence: %s: %llu records replayed, %zu retained messages and %zu sessions restored, %llu bytes, %lld ms",
+      path, static_cast<unsigned long long>(replay.records), log.retained.size(), log.sessions.size(),
       static_cast<unsigned long long>(replay.file_bytes), static_cast<long long>(log.elapsed_ms));
+  if (log.malformed_session_records > 0) {
+    Log(LogLevel::kWarning, "persistence: %s: skipped %llu malformed session records", path,
+        static_cast<unsigned long long>(log.malformed_session_records));
+  }
   if (replay.dropped_bytes > 0) {
     Log(LogLevel::kWarning,
         "persistence: %s: dropped an invalid tail of %llu bytes (%s); started with the %llu records before it",
@@ -94,7 +118,7 @@ absl::Status MoveMisplaced(std::vector<ReplayedLog>& logs, int shard_count) {
   size_t moved = 0;
   for (size_t from = 0; from < logs.size(); ++from) {
     for (const auto& [key, value] : logs[from].misplaced) {
-      AppendRecord(RecordOp::kPut, key, value, puts[HomeShard(key.substr(kRetainedKeyPrefix.size()), shard_count)]);
+      AppendRecord(RecordOp::kPut, key, value, puts[HomeOfRecord(key, shard_count)]);
       AppendRecord(RecordOp::kDelete, key, {}, deletes[from]);
       ++moved;
     }
@@ -114,6 +138,30 @@ absl::Status MoveMisplaced(std::vector<ReplayedLog>& logs, int shard_count) {
   }
   Log(LogLevel::kInfo, "persistence: moved %zu records to their home shard's log (%d shards now)", moved, shard_count);
   return absl::OkStatus();
+}
+
+// Gives each session read from the logs to its home shard, merged with what other logs held of it.
+void TakeSessions(std::vector<ReplayedLog>& logs, int shard_count, RestoredState& state) {
+  std::vector<absl::flat_hash_map<std::string, RestoredSession>> by_shard(shard_count);
+  for (ReplayedLog& log : logs) {
+    for (auto& [client_id, session] : log.sessions) {
+      state.next_outbound_seq = std::max(state.next_outbound_seq, session.highest_seq + 1);
+      auto [it, fresh] = by_shard[HomeShard(client_id, shard_count)].try_emplace(client_id);
+      if (fresh) {
+        it->second = std::move(session);
+      } else {
+        MergeRestoredSession(std::move(session), it->second);
+      }
+    }
+    log.sessions.clear();
+  }
+  state.sessions.resize(shard_count);
+  for (int shard = 0; shard < shard_count; ++shard) {
+    for (auto& [client_id, session] : by_shard[shard]) {
+      SortRestoredOutbound(session);
+      state.sessions[shard].emplace_back(client_id, std::move(session));
+    }
+  }
 }
 
 absl::StatusOr<DataDirLock> LockDataDir(const std::string& dir) {
@@ -165,6 +213,7 @@ absl::StatusOr<RestoredState> OpenPersistence(const BrokerConfig& config, std::f
     state.retained = std::move(merged);
     logs[i].retained.clear();
   }
+  TakeSessions(logs, shard_count, state);
   if (absl::Status status = MoveMisplaced(logs, shard_count); !status.ok()) return status;
   for (int i = shard_count; i < log_count; ++i) {  // shards that no longer exist: their records moved
     logs[i].opened->log.reset();

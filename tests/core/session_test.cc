@@ -345,5 +345,30 @@ TEST(MessageTest, StoresEverythingInOneBlockAndCountsReferences) {
   EXPECT_FALSE(a->ExpiredAt(1 << 30));
 }
 
+TEST(SessionTest, RestoredInflightKeepsPacketIdsAndTheirAcksStillFindThem) {
+  Session session("c");
+  // A window that wrapped round the 16-bit id space before the restart, acked out of order since.
+  session.RestoreInflight(MakeDelivery(1), 65534, InflightMessage::State::kAwaitPuback);
+  session.RestoreInflight(MakeDelivery(2), 1, InflightMessage::State::kAwaitPubcomp);
+  session.RestoreInflight(MakeDelivery(1), 3, InflightMessage::State::kAwaitPuback);
+  ASSERT_EQ(session.inflight_count(), 3u);
+  EXPECT_TRUE(session.Complete(3, InflightMessage::State::kAwaitPuback));
+  EXPECT_TRUE(session.Complete(1, InflightMessage::State::kAwaitPubcomp));
+  EXPECT_FALSE(session.Complete(65534, InflightMessage::State::kAwaitPubcomp));  // wrong state
+  EXPECT_TRUE(session.Complete(65534, InflightMessage::State::kAwaitPuback));
+  // New ids carry on after the last restored one, never reusing one still in flight.
+  session.RestoreInflight(MakeDelivery(1), 10, InflightMessage::State::kAwaitPuback);
+  EXPECT_EQ(session.StartInflight(MakeDelivery(1)).packet_id, 11);
+  EXPECT_NE(session.FindInflightMessage(10), nullptr);
+  EXPECT_EQ(session.FindInflightMessage(12), nullptr);
+}
+
+TEST(SessionTest, DeliveryStoreSeqUses48BitsOfPadding) {
+  Delivery delivery;
+  EXPECT_EQ(delivery.store_seq(), 0u);
+  delivery.set_store_seq(0x123456789abcULL);
+  EXPECT_EQ(delivery.store_seq(), 0x123456789abcULL);
+}
+
 }  // namespace
 }  // namespace ringmq

@@ -273,5 +273,74 @@ TEST_F(MqttProtocolTest, PluggedInAuthorizerRefusesPublishAndSubscribe) {
   EXPECT_EQ(output.size(), 2u + output[1]);  // and nothing after it
 }
 
+// A SessionStore that writes down what the protocol asks of it.
+class RecordingSessionStore : public SessionStore {
+ public:
+  explicit RecordingSessionStore(std::vector<std::string>& calls) : calls_(calls) {}
+  void SaveSession(const Session& s, ProtocolVersion, int64_t offline_since) override {
+    calls_.push_back("session " + s.client_id() + (offline_since == 0 ? " online" : " offline"));
+  }
+  void SaveSubscription(const Session& s, const SessionSubscription& sub) override {
+    calls_.push_back("subscribe " + s.client_id() + " " + sub.filter + " qos " + std::to_string(sub.options.max_qos));
+  }
+  void DeleteSubscription(const Session& s, std::string_view filter, std::string_view) override {
+    calls_.push_back("unsubscribe " + s.client_id() + " " + std::string(filter));
+  }
+  void SaveQueued(const Session& s, Delivery& d) override {
+    d.set_store_seq(++seq_);
+    calls_.push_back("queued " + s.client_id() + " #" + std::to_string(d.store_seq()));
+  }
+  void SaveInflight(const Session& s, InflightMessage& m) override {
+    if (m.delivery.store_seq() == 0) m.delivery.set_store_seq(++seq_);
+    calls_.push_back("inflight " + s.client_id() + " #" + std::to_string(m.delivery.store_seq()) + " id " +
+                     std::to_string(m.packet_id) + " state " + std::to_string(static_cast<int>(m.state)));
+  }
+  void DeleteOutbound(const Session& s, const Delivery& d) override {
+    calls_.push_back("done " + s.client_id() + " #" + std::to_string(d.store_seq()));
+  }
+  void SaveInboundQos2(const Session& s, uint16_t id) override {
+    calls_.push_back("inbound " + s.client_id() + " " + std::to_string(id));
+  }
+  void DeleteInboundQos2(const Session& s, uint16_t id) override {
+    calls_.push_back("released " + s.client_id() + " " + std::to_string(id));
+  }
+  void DeleteSession(Session& s) override {
+    calls_.push_back("forget " + s.client_id());
+    s.set_durable(false);
+  }
+  bool TakeSaved() override { return false; }
+
+ private:
+  std::vector<std::string>& calls_;
+  uint64_t seq_ = 0;
+};
+
+TEST_F(MqttProtocolTest, PersistentSessionChangesReachTheSessionStoreAndCleanOnesDoNot) {
+  std::vector<std::string> calls;
+  protocol_->UseSessionStore(std::make_unique<RecordingSessionStore>(calls));
+  Connection* subscriber = io_.Open();
+  Send(subscriber, Connect311('p', /*clean=*/false));
+  Send(subscriber, kSubscribeQos1);
+  EndTurn();
+  io_.TakeOutput(subscriber);
+  Connection* publisher = io_.Open();
+  Send(publisher, Connect311('c'));  // a clean session: nothing of it is saved
+  Send(publisher, kPublishQos1);
+  EndTurn();
+  EXPECT_EQ(io_.TakeOutput(publisher), (Bytes{0x20, 0x02, 0x00, 0x00, 0x40, 0x02, 0x00, 0x07}));
+  // The subscriber got it as packet id 1, and acknowledges it.
+  EXPECT_EQ(io_.TakeOutput(subscriber), (Bytes{0x32, 0x09, 0x00, 0x03, 't', '/', 'x', 0x00, 0x01, 'h', 'i'}));
+  Send(subscriber, {0x40, 0x02, 0x00, 0x01});
+  // Offline: the next message is queued for it.
+  io_.PeerLost(subscriber);
+  Send(publisher, kPublishQos1);
+  EndTurn();
+  // Back with clean session 1: the session ends.
+  Connection* again = io_.Open();
+  Send(again, Connect311('p', /*clean=*/true));
+  EXPECT_THAT(calls, ::testing::ElementsAre("session p online", "subscribe p t/# qos 1", "inflight p #1 id 1 state 0",
+                                            "done p #1", "session p offline", "queued p #2", "forget p"));
+}
+
 }  // namespace
 }  // namespace ringmq
