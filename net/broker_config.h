@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "net/bridge/bridge_config.h"
+
 namespace ringmq {
 
 class ScramCredentials;
@@ -129,6 +131,10 @@ struct BrokerConfig {
   std::string data_dir;
   Persistence persistence = Persistence::kSync;
   uint32_t persistence_flush_ms = 100;
+
+  // Bridges to other brokers, from --bridge_file (net/bridge/); empty: none.
+  std::string bridge_file;
+  std::vector<BridgeConfig> bridges;
 };
 
 }  // namespace ringmq

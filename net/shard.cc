@@ -97,6 +97,7 @@ absl::Status Shard::Run() {
   next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ArmWake();
+  MakeBridges();
 
   for (;;) {
     const int64_t now_ns = MonotonicNs();
@@ -173,9 +174,11 @@ void Shard::Dispatch(const Completion& c) {
       wake_armed_ = false;
       ArmWake();
       break;
+    case Op::kConnect:  // the broker connects only to bridges' remote brokers
+      BridgeSet::OnConnectDone(c.target, c.res, now_ms_);
+      break;
     case Op::kCancel:
-    case Op::kConnect:  // ringmq-bench's operations: the broker issues none
-    case Op::kTimeout:
+    case Op::kTimeout:  // ringmq-bench's operation: the broker issues none
       break;
   }
 }
@@ -234,7 +237,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
                       .count_proxied_peer = proxied && shared_.per_ip != nullptr});
 }
 
-void Shard::AdoptSocket(Adopted adopted) {
+Connection* Shard::AdoptSocket(Adopted adopted) {
   auto* conn = new Connection();
   conn->fd = adopted.fd;
   conn->serial = ++connection_serial_;
@@ -253,9 +256,10 @@ void Shard::AdoptSocket(Adopted adopted) {
   }
   if (conn->state == Connection::State::kClosing) {
     MarkForRelease(conn);
-    return;
+    return nullptr;
   }
   if (!conn->recv_armed) ArmRecv(conn);
+  return conn;
 }
 
 void Shard::ArmRecv(Connection* conn) {
@@ -600,6 +604,7 @@ void Shard::OnTick() {
   CheckSlowSubscribers();
   if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
   PurgeExpiredRetained();
+  if (bridges_ != nullptr) bridges_->OnTick(now_ms_);
   if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
     next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
     PublishSysTopics();

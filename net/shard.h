@@ -30,6 +30,7 @@
 #include "core/token_bucket.h"
 #include "net/access_control.h"
 #include "net/authenticators.h"
+#include "net/bridge/bridge_set.h"
 #include "net/broker_config.h"
 #include "net/connection.h"
 #include "net/loop_clock.h"
@@ -127,7 +128,8 @@ class Shard {
     uint8_t listener = 0;
     bool count_proxied_peer = false;  // --max_connections_per_ip applies once the PROXY header is read
   };
-  void AdoptSocket(Adopted adopted);
+  // Returns the new connection, or nullptr when it was closed at once.
+  Connection* AdoptSocket(Adopted adopted);
   void OnRecv(Connection* conn, const Completion& c);
   // Bytes from the socket: straight to ConsumeInput on plain TCP, through the transports otherwise.
   void ConsumeWire(Connection* conn, std::span<const uint8_t> data) {
@@ -571,6 +573,12 @@ class Shard {
     std::deque<HeldAcks> held;
   };
   absl::flat_hash_map<const Connection*, AckGates> ack_gates_;
+
+  // Bridges to other brokers living on this shard (net/bridge/; made in Run once the ring exists).
+  // Each is a connection of this shard whose stream is a BridgeLink, so the hooks here are few:
+  // MakeBridges, the kConnect completion, the tick, and no password check for a link's CONNECT.
+  std::unique_ptr<BridgeSet> bridges_;
+  void MakeBridges();  // net/shard_bridge.cc
 };
 
 }  // namespace ringmq
