@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <algorithm>
@@ -116,7 +117,12 @@ class TlsTransform final : public StreamTransform {
       return;
     }
     SSL_set_connect_state(ssl_);
-    SSL_set_tlsext_host_name(ssl_, client_host->c_str());
+    // SNI names hosts, never addresses (RFC 6066); SSL_set1_host matches an address against the
+    // certificate's IP SANs, a name against its DNS SANs.
+    in6_addr address;
+    const bool literal = inet_pton(AF_INET, client_host->c_str(), &address) == 1 ||
+                         inet_pton(AF_INET6, client_host->c_str(), &address) == 1;
+    if (!literal) SSL_set_tlsext_host_name(ssl_, client_host->c_str());
     if (check_host) SSL_set1_host(ssl_, client_host->c_str());
   }
   ~TlsTransform() override { SSL_free(ssl_); }
