@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <set>
+#include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "core/text.h"
 #include "core/topic.h"
@@ -195,7 +197,9 @@ class Parser {
   absl::Status FinishCurrent() {
     if (!current_.has_value()) return absl::OkStatus();
     BridgeConfig& bridge = *current_;
-    line_ = started_line_;
+    // Errors about the bridge as a whole name its `connection` line.
+    const size_t line = std::exchange(line_, started_line_);
+    absl::Cleanup restore = [&] { line_ = line; };
     const std::string named = absl::StrCat("bridge ", bridge.name, ": ");
     if (bridge.host.empty()) return Error(named + "no address");
     if (bridge.topics.empty()) return Error(named + "no topic line");
