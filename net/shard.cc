@@ -505,7 +505,10 @@ void Shard::Close(Connection* conn, std::string_view why) {
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
   ScheduleDeadline(conn);            // the close grace, likely shorter than the deadline before
-  if (conn->has_stream) FinishStream(conn);
+  if (conn->has_stream) {
+    StreamOf(conn)->transform->NoteClosing(why);  // a bridge logs why its link ended
+    FinishStream(conn);
+  }
   const Stream* stream = conn->has_stream ? StreamOf(conn) : nullptr;
   const bool output_pending = conn->pending_output() > 0 || (stream != nullptr && !stream->wire.empty());
   if (output_pending && conn->fd >= 0) {

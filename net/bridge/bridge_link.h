@@ -59,6 +59,9 @@ class BridgeLink final : public StreamTransform {
   bool established() const override { return phase_ == Phase::kOpen; }
   bool peer_closed() const override { return tls_ != nullptr && tls_->peer_closed(); }
   bool is_bridge() const override { return true; }
+  void NoteClosing(std::string_view why) override {
+    if (why_.empty()) why_ = std::string(why);
+  }
   // Handshake failures of a bridge are the bridge's (logged by its runner), not a listener's.
   std::string_view pending_layer() const override { return {}; }
   std::string_view name() const override { return "bridge"; }

@@ -76,6 +76,8 @@ class StreamTransform {
   // True for a bridge's outgoing connection (net/bridge/bridge_link.h): its CONNECT is the broker's
   // own local session, not a client's login.
   virtual bool is_bridge() const { return false; }
+  // The shard is closing the connection, for this reason (a transform that reports it keeps it).
+  virtual void NoteClosing(std::string_view why) { (void)why; }
 
   // The connection went idle: drop buffers that can be re-made (OpenSSL's record buffers).
   virtual void ReleaseIdleBuffers() {}
