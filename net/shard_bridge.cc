@@ -9,6 +9,9 @@ void Shard::MakeBridges() {
   BridgeHost host;
   host.ring = ring_.get();
   host.adopt = [this](int fd, std::unique_ptr<StreamTransform> link, std::string wire) {
+    // Counted like an accepted socket (Release uncounts every connection); never refused for it, as
+    // the bridge is the operator's own.
+    shared_.open_connections.fetch_add(1);
     return AdoptSocket(Adopted{.fd = fd, .transform = std::move(link), .wire = std::move(wire)});
   };
   host.wire = [this](Connection* conn) -> std::string* {

@@ -319,4 +319,6 @@ def test_metrics_per_bridge(tmp_path, mosquitto, start_broker, paho, uid):
     await_connected(broker, from_line=lines)
     assert 'ringmq_bridge_reconnects_total{bridge="m1"} ' in scrape()
     assert 'ringmq_bridge_reconnects_total{bridge="m1"} 0' not in scrape()
+    # The bridge's socket counts among the open ones, once, across the reconnect: 4 local clients + 1.
+    assert "\nringmq_connections_open 5\n" in scrape()
     on_remote.disconnect()
