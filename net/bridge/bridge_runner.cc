@@ -70,21 +70,36 @@ void BridgeRunner::StartConnect(int64_t now_ms) {
     ScheduleRetry(absl::StrCat("cannot resolve ", config_.host, ": ", gai_strerror(error)));
     return;
   }
-  std::memcpy(&address_, found->ai_addr, found->ai_addrlen);
-  const socklen_t length = found->ai_addrlen;
-  const int family = found->ai_family;
-  freeaddrinfo(found);
-  fd_ = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) {
-    ScheduleRetry(absl::StrCat("socket: ", std::strerror(errno)));
-    return;
+  addresses_.clear();
+  for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    Address address;
+    std::memcpy(&address.storage, entry->ai_addr, entry->ai_addrlen);
+    address.length = entry->ai_addrlen;
+    addresses_.push_back(address);
   }
-  const int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  host_.ring->PrepConnect(fd_, reinterpret_cast<const sockaddr*>(&address_), length, this);
-  state_ = State::kConnecting;
-  cancel_sent_ = false;
-  connect_started_ms_ = now_ms;
+  freeaddrinfo(found);
+  next_address_ = 0;
+  std::string why = "no address";
+  if (!ConnectNext(now_ms, why)) ScheduleRetry(why);
+}
+
+bool BridgeRunner::ConnectNext(int64_t now_ms, std::string& why) {
+  while (next_address_ < addresses_.size()) {
+    const Address& address = addresses_[next_address_++];
+    fd_ = socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      why = absl::StrCat("socket: ", std::strerror(errno));
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    host_.ring->PrepConnect(fd_, reinterpret_cast<const sockaddr*>(&address.storage), address.length, this);
+    state_ = State::kConnecting;
+    cancel_sent_ = false;
+    connect_started_ms_ = now_ms;
+    return true;
+  }
+  return false;
 }
 
 void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
@@ -94,7 +109,8 @@ void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
     close(fd_);
     fd_ = -1;
     state_ = State::kWaiting;
-    ScheduleRetry(result == -ECANCELED ? std::string("connect timed out") : absl::StrCat("connect: ", std::strerror(-result)));
+    std::string why = result == -ECANCELED ? std::string("connect timed out") : absl::StrCat("connect: ", std::strerror(-result));
+    if (!ConnectNext(now_ms, why)) ScheduleRetry(why);
     return;
   }
   std::unique_ptr<StreamTransform> tls;

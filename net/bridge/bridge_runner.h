@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/bridge/bridge_config.h"
 #include "net/bridge/bridge_link.h"
@@ -59,6 +60,8 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   enum class State : uint8_t { kWaiting, kConnecting, kLinked };
 
   void StartConnect(int64_t now_ms);
+  // Connects to the next address the host name resolved to; false when none is left.
+  bool ConnectNext(int64_t now_ms, std::string& why);
   // The attempt or the connection ended: logs why and when the next attempt is.
   void ScheduleRetry(std::string_view why);
   std::string Where() const;
@@ -70,7 +73,14 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   const BridgeHost& host_;
   State state_ = State::kWaiting;
   int fd_ = -1;  // while connecting
-  sockaddr_storage address_{};  // the connect's target: must stay valid until the ring submits it
+  // What the host resolved to, tried in order (say ::1 then 127.0.0.1 for localhost). The one being
+  // connected to must stay valid until the ring submits the connect.
+  struct Address {
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+  };
+  std::vector<Address> addresses_;
+  size_t next_address_ = 0;
   bool cancel_sent_ = false;
   int64_t now_ms_ = 0;
   int64_t next_attempt_ms_ = 0;  // kWaiting
