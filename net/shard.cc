@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "net/bridge/bridge_set.h"
 #include "net/bytes.h"
 #include "net/log.h"
 #include "net/monotonic_clock.h"

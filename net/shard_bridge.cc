@@ -1,5 +1,6 @@
 // The shard's side of bridges (net/bridge/): the calls a bridge makes into the stream layer. A bridge
 // connection is an ordinary connection whose stream is a BridgeLink, so nothing else changes here.
+#include "net/bridge/bridge_set.h"
 #include "net/shard.h"
 
 namespace ringmq {

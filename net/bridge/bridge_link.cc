@@ -149,22 +149,29 @@ absl::Status BridgeLink::HandleRemote(const Frame& frame, std::span<const uint8_
               ReasonCodeName(suback.packet.reasons[i]));
         }
       }
-      if (phase_ == Phase::kAwaitSuback) OpenLocal(sinks.up);
-      return absl::OkStatus();
+      if (phase_ != Phase::kAwaitSuback) return absl::OkStatus();
+      OpenLocal(sinks.up);
+      // What a resumed remote session sent ahead of the SUBACK, now that the local session is there.
+      std::string held = std::exchange(held_remote_, std::string());
+      return ForEachPacket(held, [&](const Frame& held_frame, std::span<const uint8_t> held_body) {
+        return HandleRemote(held_frame, held_body, sinks);
+      });
     }
     case PacketType::kPublish:
-      if (phase_ != Phase::kOpen) return absl::FailedPreconditionError("remote PUBLISH before the SUBACK");
+    case PacketType::kPubrel:
+      if (phase_ == Phase::kAwaitSuback) {
+        // A resumed remote session delivers what it kept for us right after its CONNACK; it waits
+        // here until the local session is open (its ids cannot be mistaken: they are the remote's).
+        held_remote_.append(reinterpret_cast<const char*>(body.data()) - frame.header_size,
+                            frame.total_size());
+        return absl::OkStatus();
+      }
+      if (frame.type == PacketType::kPubrel) return RelayAck(frame, body, sinks.up);
       return OnRemotePublish(frame, body, sinks);
     case PacketType::kPuback:
     case PacketType::kPubrec:
-    case PacketType::kPubrel:
-    case PacketType::kPubcomp: {
-      Decoded<AckPacket> ack = DecodeAck(frame, body, remote_version_);
-      if (!ack.ok()) return absl::DataLossError(absl::StrCat("bad acknowledgement: ", AbslView(ack.error.detail)));
-      ack.packet.properties = {};
-      EncodeAck(ack.packet, ProtocolVersion::kV5, sinks.up);
-      return absl::OkStatus();
-    }
+    case PacketType::kPubcomp:
+      return RelayAck(frame, body, sinks.up);
     case PacketType::kPingresp:
       ping_outstanding_ = false;
       return absl::OkStatus();
@@ -177,6 +184,14 @@ absl::Status BridgeLink::HandleRemote(const Frame& frame, std::span<const uint8_
     default:
       return absl::FailedPreconditionError(absl::StrCat("remote sent packet type ", static_cast<int>(frame.type)));
   }
+}
+
+absl::Status BridgeLink::RelayAck(const Frame& frame, std::span<const uint8_t> body, std::string& up) {
+  Decoded<AckPacket> ack = DecodeAck(frame, body, remote_version_);
+  if (!ack.ok()) return absl::DataLossError(absl::StrCat("bad acknowledgement: ", AbslView(ack.error.detail)));
+  ack.packet.properties = {};
+  EncodeAck(ack.packet, ProtocolVersion::kV5, up);
+  return absl::OkStatus();
 }
 
 absl::Status BridgeLink::OnConnack(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks) {

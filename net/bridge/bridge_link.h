@@ -73,6 +73,8 @@ class BridgeLink final : public StreamTransform {
   absl::Status SendConnect(std::string& down);
   absl::Status HandleRemote(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks);
   absl::Status OnConnack(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks);
+  // A remote PUBACK/PUBREC/PUBREL/PUBCOMP, to the shard in MQTT 5 form.
+  absl::Status RelayAck(const Frame& frame, std::span<const uint8_t> body, std::string& up);
   absl::Status OnRemotePublish(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks);
   // The remote is ready: the local session's CONNECT and SUBSCRIBE go up to the shard.
   void OpenLocal(std::string& up);
@@ -93,6 +95,7 @@ class BridgeLink final : public StreamTransform {
   uint32_t remote_maximum_packet_size_ = 0;
   std::string remote_in_;  // remote plaintext not yet a whole packet
   std::string local_in_;   // shard output not yet a whole packet
+  std::string held_remote_;  // remote PUBLISH/PUBREL that came before the SUBACK (a resumed session)
   std::string plain_;      // what TLS decrypted in one Receive
   std::string scratch_;    // one packet being encoded
   std::string why_;        // the first error, for the runner's log line

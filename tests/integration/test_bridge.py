@@ -254,6 +254,35 @@ def test_remote_restart_mid_stream_loses_no_acknowledged_message(tmp_path, mosqu
 
 
 @pytest.mark.parametrize("version", ["mqttv311", "mqttv50"])
+def test_messages_the_remote_kept_for_the_bridge_arrive_after_a_reconnect(tmp_path, mosquitto, start_broker, paho,
+                                                                          uid, version):
+    persistence = tmp_path / "mosquitto-db"
+    persistence.mkdir()
+    remote = mosquitto(["allow_anonymous true", "persistence true", f"persistence_location {persistence}/"])
+    path = bridge_file(tmp_path, remote, [f"{uid}/# in 1"], [f"bridge_protocol_version {version}",
+                                                              "restart_timeout 3"])
+    broker = start_broker(flags={"bridge_file": path}, shards=2)
+    await_connected(broker)
+    local = paho(broker)
+    local.subscribe(f"{uid}/#", qos=1)
+    # The remote restarts with the bridge's persistent session; right after a failed attempt (the
+    # next is 3 s away) messages are published to it, and wait in that session for the bridge. A
+    # resumed session sends them right after its CONNACK, before the SUBACK of the bridge's
+    # SUBSCRIBE: they must reach the local subscriber all the same.
+    lines = broker.log_line_count()
+    remote.stop()
+    assert broker.wait_for_log(r"bridge m1: cannot connect to .*retry in 3000 ms", 10, lines), broker.log[-2000:]
+    remote.start()
+    publisher = remote_client(remote)
+    for i in range(5):
+        publisher.publish(f"{uid}/kept", f"{i}".encode(), qos=1)
+    publisher.disconnect()
+    assert broker.wait_for_log(r"bridge m1: connected to .*remote session resumed", 10, lines), broker.log[-2000:]
+    got = sorted(int(m.payload) for m in local.expect(5))
+    assert got == list(range(5)), got
+
+
+@pytest.mark.parametrize("version", ["mqttv311", "mqttv50"])
 def test_both_pattern_does_not_echo(tmp_path, mosquitto, start_broker, paho, uid, version):
     remote = mosquitto()
     path = bridge_file(tmp_path, remote, [f"{uid}/# both 1"], [f"bridge_protocol_version {version}"])

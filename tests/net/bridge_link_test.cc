@@ -214,6 +214,27 @@ TEST_F(BridgeLinkTest, ARemoteTopicNoInLineCoversIsAcknowledgedAndDropped) {
   EXPECT_EQ(down_, expected);
 }
 
+TEST_F(BridgeLinkTest, WhatAResumedRemoteSessionSendsBeforeTheSubackWaitsForTheLocalSession) {
+  ASSERT_TRUE(link_->Start(down_).ok());
+  std::string bytes;
+  EncodeConnack(ConnackPacket{true}, ProtocolVersion::kV311, bytes);
+  EncodePublish(PublishPacket{.qos = 1, .topic = "c/kept", .packet_id = 3, .payload = "k"}, ProtocolVersion::kV311,
+                bytes);
+  ASSERT_TRUE(FromRemote(bytes).ok());
+  EXPECT_TRUE(up_.empty());
+  bytes.clear();
+  EncodeSuback(SubackPacket{PacketType::kSuback, 1, {}, {ReasonCode::kGrantedQos1}}, ProtocolVersion::kV311, bytes);
+  ASSERT_TRUE(FromRemote(bytes).ok());
+  std::vector<Packet> local = Packets(up_);
+  ASSERT_EQ(local.size(), 3u);  // CONNECT, SUBSCRIBE, then the kept PUBLISH
+  EXPECT_EQ(local[0].frame.type, PacketType::kConnect);
+  EXPECT_EQ(local[1].frame.type, PacketType::kSubscribe);
+  Decoded<PublishPacket> kept = DecodePublish(local[2].frame, Bytes(local[2].body), ProtocolVersion::kV5);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept.packet.topic, "in/c/kept");
+  EXPECT_EQ(kept.packet.packet_id, 3);
+}
+
 TEST_F(BridgeLinkTest, AnUnansweredPingEndsTheLink) {
   Open();
   down_.clear();
