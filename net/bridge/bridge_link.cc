@@ -202,7 +202,8 @@ absl::Status BridgeLink::OnConnack(const Frame& frame, std::span<const uint8_t> 
   }
   remote_receive_maximum_ = connack.packet.properties.receive_maximum.value_or(0);
   remote_maximum_packet_size_ = connack.packet.properties.maximum_packet_size.value_or(0);
-  if (observer_ != nullptr) observer_->OnLinkUp(connack.packet.session_present);
+  const uint16_t keepalive_s = connack.packet.properties.server_keep_alive.value_or(config_.keepalive_s);
+  if (observer_ != nullptr) observer_->OnLinkUp(connack.packet.session_present, keepalive_s);
   // The filters outlive the encoding below: the packet only views them.
   std::vector<std::string> filters;
   for (const BridgeTopic& topic : topics_.topics()) {

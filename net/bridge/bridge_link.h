@@ -30,8 +30,9 @@ namespace ringmq {
 class BridgeLinkObserver {
  public:
   virtual ~BridgeLinkObserver() = default;
-  // The remote accepted the CONNECT and the SUBSCRIBE of the `in` patterns.
-  virtual void OnLinkUp(bool session_present) = 0;
+  // The remote accepted the CONNECT. `keepalive_s`: the interval to ping at (an MQTT 5 remote's
+  // Server Keep Alive overrides the bridge's own).
+  virtual void OnLinkUp(bool session_present, uint16_t keepalive_s) = 0;
   // The link is destroyed (its connection was released); `why` is the last error it saw, if any.
   virtual void OnLinkGone(const std::string& why) = 0;
 };

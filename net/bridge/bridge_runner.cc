@@ -46,7 +46,7 @@ void BridgeRunner::OnTick(int64_t now_ms) {
       break;
     case State::kLinked:
       if (was_up_ && now_ms >= next_ping_ms_) {
-        next_ping_ms_ = now_ms + static_cast<int64_t>(config_.keepalive_s) * 1000;
+        next_ping_ms_ = now_ms + ping_interval_ms_;
         std::string* wire = host_.wire(conn_);
         if (wire == nullptr) break;
         const absl::Status status = link_->Ping(*wire);
@@ -132,10 +132,13 @@ void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
   conn_ = host_.adopt(fd, std::move(link), std::move(wire));  // a failure ends in OnLinkGone
 }
 
-void BridgeRunner::OnLinkUp(bool session_present) {
+void BridgeRunner::OnLinkUp(bool session_present, uint16_t keepalive_s) {
   was_up_ = true;
   retry_delay_ms_ = config_.retry_base_ms;
-  next_ping_ms_ = now_ms_ + static_cast<int64_t>(config_.keepalive_s) * 1000;
+  // Keep alive 0 (an MQTT 5 remote may say so): pings at the configured interval all the same, as
+  // they are how a dead remote is noticed.
+  ping_interval_ms_ = static_cast<int64_t>(keepalive_s != 0 ? keepalive_s : config_.keepalive_s) * 1000;
+  next_ping_ms_ = now_ms_ + ping_interval_ms_;
   stats_.connected.store(1, std::memory_order_relaxed);
   Log(LogLevel::kInfo, "bridge %s: connected to %s (MQTT %s%s, remote session %s)", config_.name, Where(),
       config_.mqtt5 ? "5.0" : "3.1.1", tls_ != nullptr ? ", TLS" : "", session_present ? "resumed" : "new");

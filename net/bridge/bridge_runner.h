@@ -53,7 +53,7 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   // The ring's answer to the connect this runner issued.
   void OnConnectDone(int32_t result, int64_t now_ms);
 
-  void OnLinkUp(bool session_present) override;
+  void OnLinkUp(bool session_present, uint16_t keepalive_s) override;
   void OnLinkGone(const std::string& why) override;
 
  private:
@@ -86,6 +86,7 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   int64_t next_attempt_ms_ = 0;  // kWaiting
   int64_t connect_started_ms_ = 0;
   int64_t next_ping_ms_ = 0;
+  int64_t ping_interval_ms_ = 0;  // the keep-alive the remote accepted
   uint32_t retry_delay_ms_;
   uint64_t attempts_ = 0;
   bool was_up_ = false;  // the current connection got the remote's CONNACK

@@ -304,6 +304,22 @@ def test_both_pattern_does_not_echo(tmp_path, mosquitto, start_broker, paho, uid
     on_remote.disconnect()
 
 
+def test_a_remote_that_stops_answering_is_noticed_by_the_keepalive(tmp_path, mosquitto, start_broker, uid):
+    remote = mosquitto()
+    path = bridge_file(tmp_path, remote, [f"{uid}/# out 1"])  # keepalive_interval 5
+    broker = start_broker(flags={"bridge_file": path}, shards=2)
+    await_connected(broker)
+    lines = broker.log_line_count()
+    remote.proc.send_signal(signal.SIGSTOP)  # the TCP connection stays up; nothing answers
+    try:
+        # A PINGREQ goes at most 5 s after the connect; unanswered for another 5 s, the link ends.
+        assert broker.wait_for_log(r"bridge m1: lost 127\.0\.0\.1:\d+: no PINGRESP within the keepalive interval; "
+                                   r"retry in \d+ ms", 15, lines), broker.log[-2000:]
+    finally:
+        remote.proc.send_signal(signal.SIGCONT)
+    await_connected(broker, from_line=lines)
+
+
 @pytest.mark.parametrize("content, error", [
     ("connection a\naddress 127.0.0.1:1\ntopic x/# sideways 1\n",
      "line 3: topic: direction must be in, out or both, not sideways"),

@@ -37,7 +37,11 @@ std::vector<Packet> Packets(std::string_view bytes) {
 
 class RecordingObserver : public BridgeLinkObserver {
  public:
-  void OnLinkUp(bool session_present) override { ups.push_back(session_present); }
+  void OnLinkUp(bool session_present, uint16_t keepalive_s) override {
+    ups.push_back(session_present);
+    keepalives.push_back(keepalive_s);
+  }
+  std::vector<uint16_t> keepalives;
   void OnLinkGone(const std::string& why) override { gone.push_back(why); }
   std::vector<bool> ups;
   std::vector<std::string> gone;
@@ -112,6 +116,7 @@ TEST_F(BridgeLinkTest, ConnectsWithMosquittosBridgeBitThenSubscribesTheInPattern
   EncodeConnack(ConnackPacket{true}, ProtocolVersion::kV311, connack);
   ASSERT_TRUE(FromRemote(connack).ok());
   EXPECT_EQ(observer_.ups, std::vector<bool>{true});
+  EXPECT_EQ(observer_.keepalives, std::vector<uint16_t>{30});
   EXPECT_TRUE(up_.empty());  // the local session waits for the SUBACK: packet ids cannot collide
   sent = Packets(down_);
   ASSERT_EQ(sent.size(), 1u);
@@ -277,11 +282,13 @@ TEST_F(BridgeLinkV5Test, TakesTheRemotesLimitsAndAsksForNoLocal) {
   EXPECT_EQ(connect.packet.version, ProtocolVersion::kV5);
   EXPECT_EQ(connect.packet.properties.session_expiry_interval, std::numeric_limits<uint32_t>::max());
   ConnackPacket connack;
+  connack.properties.server_keep_alive = 12;
   connack.properties.receive_maximum = 7;
   connack.properties.maximum_packet_size = 4096;
   std::string bytes;
   EncodeConnack(connack, ProtocolVersion::kV5, bytes);
   ASSERT_TRUE(FromRemote(bytes).ok());
+  EXPECT_EQ(observer_.keepalives, std::vector<uint16_t>{12});  // the remote's Server Keep Alive wins
   sent = Packets(down_);
   Decoded<SubscribePacket> subscribe = DecodeSubscribe(sent[0].frame, Bytes(sent[0].body), ProtocolVersion::kV5);
   ASSERT_TRUE(subscribe.ok());
