@@ -214,6 +214,30 @@ def test_tls_and_password(tmp_path, mosquitto, start_broker, paho, uid):
     assert "bridge wrongca: connected" not in broker.log
 
 
+def test_the_local_side_needs_no_password_and_clients_still_do(tmp_path, mosquitto, start_broker, uid):
+    remote = mosquitto()
+    passwords = tmp_path / "local-passwd"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "alice", "pw"], check=True,
+                   capture_output=True, timeout=30)
+    path = bridge_file(tmp_path, remote, [f"{uid}/# both 1"])
+    broker = start_broker(flags={"bridge_file": path, "password_file": passwords}, shards=2)
+    await_connected(broker)  # its local session is the broker's own: no login
+    anonymous = PahoClient(broker.host, broker.port, f"{uid}-anon")
+    try:
+        assert anonymous.connect()[1] == 5, "an anonymous client must still be refused"
+    finally:
+        anonymous.disconnect(timeout=2)
+    alice = PahoClient(broker.host, broker.port, f"{uid}-alice", username="alice", password="pw")
+    assert alice.connect()[1] == 0
+    alice.subscribe(f"{uid}/#", qos=1)
+    on_remote = remote_client(remote)
+    on_remote.publish(f"{uid}/hello", b"from remote", qos=1)
+    got = alice.expect(1)
+    assert (got[0].topic, got[0].payload) == (f"{uid}/hello", b"from remote")
+    alice.disconnect()
+    on_remote.disconnect()
+
+
 @pytest.mark.parametrize("version", ["mqttv311", "mqttv50"])
 def test_remote_restart_mid_stream_loses_no_acknowledged_message(tmp_path, mosquitto, start_broker, paho,
                                                                  uid, version):
