@@ -1,5 +1,6 @@
 #include "net/bridge/bridge_link.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -202,6 +203,8 @@ absl::Status BridgeLink::OnConnack(const Frame& frame, std::span<const uint8_t> 
   }
   remote_receive_maximum_ = connack.packet.properties.receive_maximum.value_or(0);
   remote_maximum_packet_size_ = connack.packet.properties.maximum_packet_size.value_or(0);
+  remote_maximum_qos_ = connack.packet.properties.maximum_qos.value_or(2);
+  remote_retain_available_ = connack.packet.properties.retain_available.value_or(1) != 0;
   const uint16_t keepalive_s = connack.packet.properties.server_keep_alive.value_or(config_.keepalive_s);
   if (observer_ != nullptr) observer_->OnLinkUp(connack.packet.session_present, keepalive_s);
   // The filters outlive the encoding below: the packet only views them.
@@ -252,7 +255,9 @@ void BridgeLink::OpenLocal(std::string& up) {
     if (!topic.Out()) continue;
     TopicSubscription sub;
     sub.filter = filters[i++];
-    sub.options.max_qos = topic.qos;
+    // A remote that takes less than QoS 2 (MQTT 5 Maximum QoS; AWS IoT, for one) would close the link
+    // on a higher one: the local subscription asks no more, so the shard downgrades for it.
+    sub.options.max_qos = std::min(topic.qos, remote_maximum_qos_);
     sub.options.no_local = true;             // what came in from the remote does not go back out
     sub.options.retain_as_published = true;
     sub.options.retain_handling = 1;         // retained messages once, not again at every reconnect
@@ -342,6 +347,7 @@ absl::Status BridgeLink::OnLocalPublish(const Frame& frame, std::span<const uint
   if (!remote.has_value()) return absl::InternalError(absl::StrCat("no `out` line covers ", AbslView(packet.topic)));
   packet.topic = *remote;
   packet.properties = remote_version_ == ProtocolVersion::kV5 ? MessageProperties(packet.properties) : Properties{};
+  if (!remote_retain_available_) packet.retain = false;  // MQTT 5 Retain Available 0: a retained PUBLISH is an error
   scratch_.clear();
   EncodePublish(packet, remote_version_, scratch_);
   stats_.Add(stats_.messages_out);

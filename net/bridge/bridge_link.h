@@ -94,6 +94,8 @@ class BridgeLink final : public StreamTransform {
   // What the remote's CONNACK said (MQTT 5): the local session takes no more than the remote does.
   uint16_t remote_receive_maximum_ = 0;
   uint32_t remote_maximum_packet_size_ = 0;
+  uint8_t remote_maximum_qos_ = 2;
+  bool remote_retain_available_ = true;
   std::string remote_in_;  // remote plaintext not yet a whole packet
   std::string local_in_;   // shard output not yet a whole packet
   std::string held_remote_;  // remote PUBLISH/PUBREL that came before the SUBACK (a resumed session)

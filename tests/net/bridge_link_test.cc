@@ -304,6 +304,32 @@ TEST_F(BridgeLinkV5Test, TakesTheRemotesLimitsAndAsksForNoLocal) {
   EXPECT_EQ(local_connect.packet.properties.maximum_packet_size, 4096u);
 }
 
+TEST_F(BridgeLinkV5Test, AsksTheShardForNoMoreThanTheRemoteTakes) {
+  ASSERT_TRUE(link_->Start(down_).ok());
+  ConnackPacket connack;
+  connack.properties.maximum_qos = 0;
+  connack.properties.retain_available = 0;
+  std::string bytes;
+  EncodeConnack(connack, ProtocolVersion::kV5, bytes);
+  ASSERT_TRUE(FromRemote(bytes).ok());
+  bytes.clear();
+  EncodeSuback(SubackPacket{PacketType::kSuback, 1, {}, {ReasonCode::kSuccess}}, ProtocolVersion::kV5, bytes);
+  ASSERT_TRUE(FromRemote(bytes).ok());
+  std::vector<Packet> local = Packets(up_);
+  ASSERT_EQ(local.size(), 2u);
+  Decoded<SubscribePacket> subscribe = DecodeSubscribe(local[1].frame, Bytes(local[1].body), ProtocolVersion::kV5);
+  ASSERT_TRUE(subscribe.ok());
+  EXPECT_EQ(subscribe.packet.subscriptions[0].options.max_qos, 0);  // the `out` line says 1
+  bytes.clear();
+  EncodePublish(PublishPacket{.retain = true, .topic = "l/s/r", .payload = "x"}, ProtocolVersion::kV5, bytes);
+  down_.clear();
+  ASSERT_TRUE(link_->Send(Bytes(bytes), down_).ok());
+  std::vector<Packet> sent = Packets(down_);
+  Decoded<PublishPacket> remote = DecodeServerPublish(sent[0].frame, Bytes(sent[0].body), ProtocolVersion::kV5);
+  ASSERT_TRUE(remote.ok());
+  EXPECT_FALSE(remote.packet.retain);
+}
+
 TEST_F(BridgeLinkV5Test, KeepsMessagePropertiesButNotPerHopOnes) {
   Open();
   PublishPacket local{.qos = 0, .topic = "l/s/x", .payload = "hi"};
