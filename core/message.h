@@ -31,7 +31,7 @@ struct MessageParams {
   // Who published it: for MQTT 5 "no local" and for logs. 0 = the broker itself ($SYS, wills).
   uint64_t publisher_id = 0;
   // The shard whose client sent it, so a full subscriber queue on any shard can slow that client
-  // down (net/shard_backpressure.cc); -1 when no connection can be slowed (wills, $SYS).
+  // down (net/mqtt/queue_backpressure.cc); -1 when no connection can be slowed (wills, $SYS).
   int16_t publisher_shard = -1;
 };
 

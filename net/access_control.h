@@ -25,6 +25,7 @@
 #include "core/reason_code.h"
 #include "core/session.h"
 #include "net/access_policy.h"
+#include "net/mqtt/authorizer.h"
 
 namespace ringmq {
 
@@ -47,7 +48,7 @@ struct ReloadEffects {
   std::vector<RevokedFilter> filters_revoked;  // the new ACL lets them read nothing: unsubscribe
 };
 
-class AccessControl {
+class AccessControl final : public Authorizer {
  public:
   explicit AccessControl(std::shared_ptr<const AccessPolicy> policy);
 
@@ -73,13 +74,13 @@ class AccessControl {
 
   // PUBLISH (and wills when published): reserved topics ($SYS/..., and every $ topic unless the ACL
   // grants it) and the ACL's write rules.
-  bool MayPublish(const Session& session, std::string_view topic);
+  bool MayPublish(const Session& session, std::string_view topic) override;
   // SUBSCRIBE of one filter (the inner filter of a shared subscription). kCheckEachMessage also marks
   // the session, so that deliveries to it are checked one by one.
-  SubscribeVerdict ClassifySubscription(const Session& session, std::string_view filter);
+  SubscribeVerdict ClassifySubscription(const Session& session, std::string_view filter) override;
   // At delivery: false when the session may not read the topic. Costs one flag test for sessions whose
   // every subscription the ACL grants in full.
-  bool MayReceive(const Session& session, std::string_view topic) {
+  bool MayReceive(const Session& session, std::string_view topic) override {
     if (checking_each_message_ == 0) return true;  // no ACL, or every filter here granted in full
     const Login* login = Find(session);
     if (login == nullptr || !login->check_each_message) return true;

@@ -117,7 +117,7 @@ void RestoreRetained(const std::vector<MessageRef>& messages, std::vector<std::u
   const int64_t start = MonotonicMs();
   std::vector<std::thread> threads;
   for (std::unique_ptr<Shard>& shard : shards) {
-    threads.emplace_back([&messages, &shard] { shard->RestoreRetained(messages); });
+    threads.emplace_back([&messages, &shard] { shard->protocol().RestoreRetained(messages); });
   }
   for (std::thread& thread : threads) thread.join();
   Log(LogLevel::kInfo, "persistence: %zu shard replicas of the retained messages filled in %lld ms", shards.size(),
@@ -212,7 +212,9 @@ absl::Status RunBroker(BrokerConfig config) {
   for (int i = 0; i < shard_count; ++i) mesh.Wake(i);
   for (std::thread& thread : threads) thread.join();
   metrics.reset();
-  for (std::unique_ptr<Shard>& shard : shards) shard->SaveRetainedLeftovers(shards);
+  std::vector<MqttProtocol*> protocols;
+  for (std::unique_ptr<Shard>& shard : shards) protocols.push_back(&shard->protocol());
+  for (MqttProtocol* protocol : protocols) protocol->SaveRetainedLeftovers(protocols);
   shards.clear();
   persistence->stores.clear();  // each writes and syncs what its shard saved last
   shared.durable_stores.clear();

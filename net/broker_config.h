@@ -110,7 +110,7 @@ struct BrokerConfig {
   // A CONNECT without an Authentication Method is refused (5.0: 0x8C, 3.1.1: 0x05).
   bool require_enhanced_auth = false;
 
-  // Input limits against hostile or runaway clients (net/shard_input_limits.cc).
+  // Input limits against hostile or runaway clients (net/mqtt/input_limits.cc).
   // A client with keep-alive 0 may hold an incomplete packet this long before it is closed.
   uint32_t incomplete_packet_timeout_s = 60;
   uint32_t max_publish_rate = 0;         // PUBLISHes per second per client; 0 = unlimited
@@ -119,7 +119,7 @@ struct BrokerConfig {
 
   // Prometheus endpoint (net/metrics_server.h); unset: no endpoint.
   std::optional<ListenAddress> metrics_listen;
-  // QoS 1/2 backpressure (net/shard_backpressure.cc): a connected subscriber whose queue is full and
+  // QoS 1/2 backpressure (net/mqtt/queue_backpressure.cc): a connected subscriber whose queue is full and
   // has acknowledged nothing for this long is handled by slow_subscriber_action; 0 = never.
   enum class SlowSubscriberAction : uint8_t { kDrop, kDisconnect };
   uint32_t slow_subscriber_timeout_s = 10;

@@ -196,4 +196,13 @@ void WriteLogLine(LogLevel level, std::string_view text) {
 void StartLogWriter() { Writer().Start(); }
 void StopLogWriter() { Writer().Stop(); }
 
+void ReportRefusal(std::atomic<int64_t>& last_report_ms, int64_t now_ms, std::string_view what) {
+  constexpr int64_t kRefusalReportMs = 5000;
+  int64_t last = last_report_ms.load(std::memory_order_relaxed);
+  if (now_ms - last < kRefusalReportMs) return;
+  if (!last_report_ms.compare_exchange_strong(last, now_ms)) return;  // another shard reports it
+  Log(LogLevel::kWarning, "%s (counted in $SYS; further refusals not logged for %d s)", what,
+      kRefusalReportMs / 1000);
+}
+
 }  // namespace ringmq

@@ -7,6 +7,8 @@
 // Client-supplied text (client ids, topics, reason strings) must go through LogText().
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,10 @@ void StopLogWriter();
 
 // Client-supplied text, escaped and bounded for a log line (see core/log_escape.h).
 inline std::string LogText(std::string_view client_text) { return EscapeForLog(client_text); }
+
+// One warning per kind of refusal every few seconds (a flood must not become a log flood); the
+// caller keeps `last_report_ms` (a static per kind), shared by every shard.
+void ReportRefusal(std::atomic<int64_t>& last_report_ms, int64_t now_ms, std::string_view what);
 
 template <typename... Args>
 void Log(LogLevel level, const absl::FormatSpec<Args...>& format, const Args&... args) {

@@ -69,10 +69,8 @@ Shard::Shard(int index, const BrokerConfig& config, ShardMesh& mesh, BrokerShare
       config_(config),
       mesh_(mesh),
       shared_(shared),
-      access_(shared.access_policies->Current()),
-      all_stats_(all_stats),
       stats_(all_stats[index]),
-      backlog_(config.shards) {
+      protocol_(index, config, mesh, shared, all_stats, *this) {
   for (int fd : listen_fds) listeners_.push_back(Listener{fd, false});
 }
 
@@ -95,7 +93,7 @@ absl::Status Shard::Run() {
   ring_ = std::move(*ring);
   now_ms_ = MonotonicMs();
   next_tick_ms_ = now_ms_ + kTickMs;
-  next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
+  protocol_.BeginTurn(now_ms_);
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ArmWake();
   MakeBridges();
@@ -104,40 +102,34 @@ absl::Status Shard::Run() {
     const int64_t now_ns = MonotonicNs();
     now_ms_ = now_ns / 1000000;
     loop_clock_.StartTurn(now_ns, stats_);
-    access_.BeginTurn();
+    protocol_.BeginTurn(now_ms_);
     if (!stopping_ && shared_.stopping.load(std::memory_order_acquire)) BeginShutdown();
     // Completions first: a handed-over CONNECT that takes over a session must come after whatever
     // the old connection's socket delivered in the same wait (a DISCONNECT, say).
     unsigned completions = ring_->ForEachCompletion([this](const Completion& c) { Dispatch(c); });
-    DrainInbox();
-    if (resume_check_) ResumePaused();
+    protocol_.DrainInbox();
+    protocol_.ResumePausedIfDue();
     if (now_ms_ >= next_tick_ms_) OnTick();
     if (config_.memory_limit > 0 && now_ms_ >= next_memory_check_ms_) CheckMemory();
-    if (!retained_deliveries_.empty()) ContinueRetainedDeliveries();
-    CommitDurableTurn();  // the turn's group commit; releases acknowledgements now durable
+    protocol_.FinishTurn();  // retained deliveries; the group commit, releasing acknowledgements now durable
     FlushOutputs();
     ReleaseClosed();
-    PublishQueuedEnvelopes();
+    protocol_.PublishQueuedEnvelopes();
     if (stopping_ && ShutdownComplete()) break;
-    if (access_.deferred_this_turn()) {
+    if (protocol_.deferred_logins()) {
       // Logins wait for the next turn's hashing budget: look again at once, but let the kernel run
       // its deferred work first (DEFER_TASKRUN posts completions only when the ring is entered to
       // wait), or the other clients' input would sit behind the whole backlog of logins.
-      resume_check_ = true;
+      protocol_.RecheckPaused();
       ring_->SubmitAndWait(0);
       continue;
     }
-    if (completions > 0 || retained_work_ready_) {  // retained messages to send on: no waiting
+    if (completions > 0 || protocol_.retained_work_ready()) {  // retained messages to send on: no waiting
       ring_->Submit();
       continue;
     }
     mesh_.MarkSleeping(index_, true);
-    // With a backlog the queue may have room again already (the consumer's wake can race our flag).
-    bool inbox_ready = congested_ && (BacklogCanMove() || (backlog_count_ == 0 && QueuesHalfFree()));
-    for (int from = 0; from < mesh_.shard_count() && !inbox_ready; ++from) {
-      inbox_ready = !mesh_.Queue(from, index_).Empty();
-    }
-    if (!inbox_ready) {
+    if (!protocol_.InboxReady()) {
       loop_clock_.StartWait(MonotonicNs(), stats_);
       ring_->SubmitAndWait(std::max<int64_t>(1, next_tick_ms_ - now_ms_) * 1000);
     }
@@ -161,7 +153,7 @@ void Shard::Dispatch(const Completion& c) {
         if (conn->state == Connection::State::kClosing) {
           MarkForRelease(conn);
         } else {
-          ReleaseIoIfIdle(conn);
+          ReleaseBuffersIfIdle(conn);
         }
         break;
       }
@@ -253,7 +245,7 @@ Connection* Shard::AdoptSocket(Adopted adopted) {
                                                        .count_proxied_peer = adopted.count_proxied_peer}));
   }
   if (!adopted.already_received.empty()) {
-    ConsumeInput(conn, AsBytes(adopted.already_received));
+    protocol_.ConsumeInput(conn, AsBytes(adopted.already_received));
   }
   if (conn->state == Connection::State::kClosing) {
     MarkForRelease(conn);
@@ -261,6 +253,31 @@ Connection* Shard::AdoptSocket(Adopted adopted) {
   }
   if (!conn->recv_armed) ArmRecv(conn);
   return conn;
+}
+
+void Shard::AdoptHandedOff(std::unique_ptr<HandoffEnvelope> handoff) {
+  if (stopping_) {
+    close(handoff->fd);
+    ReleaseAdmission(handoff->counted_peer);
+    return;
+  }
+  AdoptSocket(Adopted{.fd = handoff->fd,
+                      .already_received = handoff->received,
+                      .counted_peer = handoff->counted_peer,
+                      .transform = std::move(handoff->transform),
+                      .wire = std::move(handoff->wire),
+                      .listener = handoff->listener});
+}
+
+void Shard::StopReading(Connection* conn) {
+  if (conn->recv_armed && !conn->recv_cancel_sent) {
+    ring_->PrepCancel(conn, Op::kRecv);
+    conn->recv_cancel_sent = true;
+  }
+}
+
+void Shard::ResumeReading(Connection* conn) {
+  if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
 }
 
 void Shard::ArmRecv(Connection* conn) {
@@ -278,7 +295,7 @@ void Shard::OnRecv(Connection* conn, const Completion& c) {
   if (c.res > 0 && c.has_buffer()) {
     if (conn->state != Connection::State::kClosing) {
       ConsumeWire(conn, ring_->BufferData(c.buffer_id(), static_cast<size_t>(c.res)));
-      ReleaseIoIfIdle(conn);
+      ReleaseBuffersIfIdle(conn);
     }  // closing: discarded (draining)
     ring_->ReturnBuffer(c.buffer_id());
   } else if (c.res == 0) {
@@ -318,89 +335,6 @@ void Shard::ConsumeArrivedInput(Connection* conn) {
   }
 }
 
-void Shard::ConsumeInput(Connection* conn, std::span<const uint8_t> data) {
-  stats_.bytes_received.Add(data.size());
-  if (conn->reading_paused) {
-    PauseInput(conn, data);
-    return;
-  }
-  if (!conn->has_inbound()) {
-    ParsePackets(conn, data, now_ms_);
-    return;
-  }
-  IoBuffers& io = *conn->io;
-  std::span<const uint8_t> after_packet;
-  if (io.inbound_packet_size > io.inbound.size()) {
-    // Its buffer was reserved at the announced size: each segment is appended once, and the packet
-    // parsed only when whole (parsing and copying the whole buffer per segment cost 94 us per
-    // 10-byte segment at 1 MB buffered).
-    const size_t take = std::min(data.size(), io.inbound_packet_size - io.inbound.size());
-    io.inbound.append(AsText(data.first(take)));
-    if (io.inbound.size() < io.inbound_packet_size) return;
-    after_packet = data.subspan(take);
-    data = {};
-    if (conn->state == Connection::State::kAwaitConnect) {
-      // A CONNECT may be handed to another shard with every byte that follows it.
-      io.inbound.append(AsText(after_packet));
-      after_packet = {};
-    }
-  }
-  std::string pending = std::move(io.inbound);
-  io.inbound.clear();
-  io.inbound_packet_size = 0;
-  pending.append(AsText(data));
-  ParsePackets(conn, AsBytes(pending), io.inbound_since_ms);
-  if (after_packet.empty() || conn->state == Connection::State::kClosing) return;
-  if (conn->reading_paused) {
-    PauseInput(conn, after_packet);
-    return;
-  }
-  ParsePackets(conn, after_packet, now_ms_);
-}
-
-void Shard::ParsePackets(Connection* conn, std::span<const uint8_t> data, int64_t started_ms) {
-  size_t offset = 0;
-  while (offset < data.size()) {
-    if (conn->state == Connection::State::kClosing) return;
-    std::span<const uint8_t> rest = data.subspan(offset);
-    if (ShouldPauseInput(conn)) {
-      PauseInput(conn, rest);
-      return;
-    }
-    FrameResult result = ParseFrame(rest, config_.max_packet_size);
-    if (result.status == FrameStatus::kNeedMore) {
-      KeepIncompletePacket(conn, rest, result.frame.total_size(), offset == 0 ? started_ms : now_ms_);
-      return;
-    }
-    if (result.status == FrameStatus::kMalformed) {
-      ProtocolError(conn, ReasonCode::kMalformedPacket, "malformed fixed header");
-      return;
-    }
-    if (result.status == FrameStatus::kTooLarge) {
-      ProtocolError(conn, ReasonCode::kPacketTooLarge, "packet larger than --max_packet_size");
-      return;
-    }
-    const Frame& frame = result.frame;
-    conn->last_activity_ms = now_ms_;
-    if (!HandlePacket(conn, frame, rest.subspan(frame.header_size, frame.remaining_length))) {
-      if (conn->handoff_to >= 0) HandOff(conn, rest);
-      if (std::exchange(connect_deferred_, false)) PauseInput(conn, rest);
-      return;
-    }
-    offset += frame.total_size();
-  }
-}
-
-void Shard::KeepIncompletePacket(Connection* conn, std::span<const uint8_t> start, size_t announced_size,
-                                 int64_t started_ms) {
-  IoBuffers& io = Io(conn);
-  io.inbound_packet_size = announced_size;  // 0 while the fixed header is incomplete
-  if (announced_size > 0) io.inbound.reserve(announced_size);  // at most --max_packet_size
-  io.inbound.append(AsText(start));
-  io.inbound_since_ms = started_ms;
-  WatchIncompletePacket(conn);
-}
-
 void Shard::HandOff(Connection* conn, std::span<const uint8_t> from_connect) {
   auto handoff = std::make_unique<HandoffEnvelope>();
   handoff->fd = conn->fd;
@@ -418,7 +352,7 @@ void Shard::HandOff(Connection* conn, std::span<const uint8_t> from_connect) {
   conn->fd = -1;  // the socket now belongs to the home shard
   conn->state = Connection::State::kClosing;
   connections_.erase(conn);
-  SendEnvelope(conn->handoff_to, std::move(handoff));
+  protocol_.SendEnvelope(conn->handoff_to, std::move(handoff));
 }
 
 void Shard::MarkForFlush(Connection* conn) {
@@ -486,8 +420,8 @@ void Shard::OnSend(Connection* conn, int32_t res) {
       io.sending_offset = 0;
     }
     StartSend(conn);
-    if (conn->reading_paused) resume_check_ = true;
-    ReleaseIoIfIdle(conn);
+    if (conn->reading_paused) protocol_.RecheckPaused();
+    ReleaseBuffersIfIdle(conn);
   }
   if (conn->state == Connection::State::kClosing) {
     // The last packet is out: a FIN follows it. A draining connection keeps reading until the peer
@@ -501,7 +435,7 @@ void Shard::Close(Connection* conn, std::string_view why) {
   if (conn->state == Connection::State::kClosing) return;
   Log(LogLevel::kDebug, "shard %d: closing fd %d%s (%s): %s", index_, conn->fd, PeerText(conn),
       conn->session ? LogText(conn->session->client_id()) : std::string("-"), LogText(why));
-  if (conn->session != nullptr) DetachSession(conn, conn->will_due);
+  protocol_.OnConnectionClosing(conn);
   conn->state = Connection::State::kClosing;
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
@@ -550,7 +484,7 @@ void Shard::ReleaseClosed() {
   }
 }
 
-IoBuffers& Shard::Io(Connection* conn) {
+IoBuffers& Shard::Buffers(Connection* conn) {
   if (conn->io == nullptr) {
     if (io_pool_.empty()) {
       conn->io = std::make_unique<IoBuffers>();
@@ -562,7 +496,7 @@ IoBuffers& Shard::Io(Connection* conn) {
   return *conn->io;
 }
 
-void Shard::ReleaseIoIfIdle(Connection* conn) {
+void Shard::ReleaseBuffersIfIdle(Connection* conn) {
   if (conn->io == nullptr || !conn->io->empty() || conn->send_in_flight) return;
   // Recycled buffers keep a modest capacity; the pool is bounded, so bursts do not pin memory.
   if (io_pool_.size() < kIoPoolSize) {
@@ -588,9 +522,8 @@ void Shard::Release(Connection* conn) {
     auto peer = counted_peers_.extract(conn);
     ReleaseAdmission(peer ? std::optional<PeerAddress>(peer.mapped()) : std::nullopt);
   }
-  if (conn->reading_paused) std::erase(paused_, conn);
+  protocol_.OnConnectionReleased(conn);
   if (conn->has_stream) streams_.erase(conn);
-  ForgetLimits(conn);
   connections_.erase(conn);
   delete conn;
 }
@@ -601,18 +534,10 @@ void Shard::OnTick() {
   // milliseconds at a million connections (bench/core/deadline_wheel_bench.cc).
   ScheduleConnectTimeouts();
   connection_deadlines_.PopDue(now_ms_, [this](const ConnectionTimer& timer, int64_t) { OnConnectionDue(timer); });
-  session_deadlines_.PopDue(now_ms_, [this](Session* session, int64_t entry_ms) { OnSessionDue(session, entry_ms); });
   for (Listener& listener : listeners_) ArmAccept(&listener);
-  ApplyAccessPolicyIfChanged();
-  SampleStats();
-  CheckSlowSubscribers();
-  if (!publish_limits_.empty() && !paused_.empty()) resume_check_ = true;  // rate waits end on time
-  PurgeExpiredRetained();
+  stats_.connections.Set(connections_.size());
+  protocol_.OnTick();
   if (bridges_ != nullptr) bridges_->OnTick(now_ms_);
-  if (index_ == 0 && config_.sys_interval_s > 0 && now_ms_ >= next_sys_ms_) {
-    next_sys_ms_ = now_ms_ + static_cast<int64_t>(config_.sys_interval_s) * 1000;
-    PublishSysTopics();
-  }
   if (stopping_ && now_ms_ >= stop_deadline_ms_) {
     for (Connection* conn : connections_) Abort(conn);
   }
@@ -632,6 +557,20 @@ std::optional<int64_t> Shard::DeadlineOf(const Connection* conn) const {
       return conn->last_activity_ms + kCloseGraceMs;
   }
   return std::nullopt;
+}
+
+void Shard::WatchIncompletePacket(Connection* conn) {
+  if (conn->state != Connection::State::kConnected || conn->keep_alive_s != 0 || conn->incomplete_timer_armed) return;
+  if (std::optional<int64_t> deadline = IncompletePacketDeadline(conn)) {
+    connection_deadlines_.Schedule(ConnectionTimer::For(*conn), *deadline);
+    conn->incomplete_timer_armed = true;
+  }
+}
+
+std::optional<int64_t> Shard::IncompletePacketDeadline(const Connection* conn) const {
+  // Input we hold while paused is not the client's delay (resuming restarts the clock).
+  if (!conn->has_inbound() || conn->reading_paused) return std::nullopt;
+  return conn->io->inbound_since_ms + static_cast<int64_t>(config_.incomplete_packet_timeout_s) * 1000;
 }
 
 void Shard::ScheduleConnectTimeouts() {
@@ -683,11 +622,11 @@ void Shard::OnConnectionDue(const ConnectionTimer& timer) {
     case Connection::State::kConnected:
       if (incomplete_packet_timer) {
         stats_.incomplete_packet_timeouts.Add(1);
-        SendDisconnect(conn, ReasonCode::kKeepAliveTimeout, "incomplete packet timeout");
+        protocol_.SendDisconnect(conn, ReasonCode::kKeepAliveTimeout, "incomplete packet timeout");
         Close(conn, "incomplete packet held longer than --incomplete_packet_timeout");
         break;
       }
-      SendDisconnect(conn, ReasonCode::kKeepAliveTimeout);
+      protocol_.SendDisconnect(conn, ReasonCode::kKeepAliveTimeout);
       Close(conn, "keep-alive timeout");
       break;
     case Connection::State::kClosing:
@@ -710,25 +649,18 @@ void Shard::BeginShutdown() {
   }
   // Wills of every connected client go out while the other shards still run, so subscribers anywhere
   // receive them; the connections close once every shard has done the same.
-  for (Connection* conn : connections_) {
-    if (conn->state == Connection::State::kConnected && conn->session != nullptr && conn->will_due) {
-      PublishWill(*conn->session);
-    }
-  }
-  PublishAllDelayedWills();
-  shared_.shards_wills_sent.fetch_add(1, std::memory_order_acq_rel);
+  protocol_.BeginShutdown();
 }
 
 bool Shard::ShutdownComplete() {
-  if (!wills_done_) {
-    if (shared_.shards_wills_sent.load(std::memory_order_acquire) < mesh_.shard_count()) return false;
-    if (backlog_count_ > 0 && now_ms_ < stop_deadline_ms_) return false;
-    wills_done_ = true;
+  if (!closing_for_shutdown_) {
+    if (!protocol_.ReadyToClose(stop_deadline_ms_)) return false;
+    closing_for_shutdown_ = true;
     std::vector<Connection*> open(connections_.begin(), connections_.end());
     for (Connection* conn : open) {
       if (conn->state == Connection::State::kConnected) {
-        conn->will_due = false;  // already published above
-        SendDisconnect(conn, ReasonCode::kServerShuttingDown);
+        conn->will_due = false;  // already published by BeginShutdown
+        protocol_.SendDisconnect(conn, ReasonCode::kServerShuttingDown);
       }
       Close(conn, "broker shutting down");
     }

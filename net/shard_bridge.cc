@@ -13,7 +13,9 @@ void Shard::MakeBridges() {
     // Counted like an accepted socket (Release uncounts every connection); never refused for it, as
     // the bridge is the operator's own.
     shared_.open_connections.fetch_add(1);
-    return AdoptSocket(Adopted{.fd = fd, .transform = std::move(link), .wire = std::move(wire)});
+    Connection* conn = AdoptSocket(Adopted{.fd = fd, .transform = std::move(link), .wire = std::move(wire)});
+    if (conn != nullptr) conn->bridge = true;  // before its CONNECT, which comes from the remote's CONNACK
+    return conn;
   };
   host.wire = [this](Connection* conn) -> std::string* {
     if (conn->state == Connection::State::kClosing) return nullptr;

@@ -1,11 +1,13 @@
-// Limits on what clients may pile up on a shard: connections at accept (--max_connect_rate,
-// --max_connections, --max_connections_per_ip) and offline sessions (--max_sessions,
-// --max_session_expiry). The broker-wide counts live in BrokerShared and are touched only when a
-// connection is accepted or closed and when a session goes offline, comes back or ends.
+// Limits a shard applies at accept: --max_connect_rate, --max_connections, --max_connections_per_ip
+// (the broker-wide counts live in BrokerShared, touched only when a connection is accepted or
+// closed), and --memory_limit: process RSS, read every kMemoryCheckMs; above it new connections are
+// closed at accept and the protocol holds publishers (net/mqtt/input_limits.cc).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <limits>
 
 #include "absl/strings/str_format.h"
@@ -15,17 +17,20 @@
 namespace ringmq {
 namespace {
 
-constexpr uint32_t kSessionNeverExpires = std::numeric_limits<uint32_t>::max();  // MQTT 5.0 section 3.1.2.11.2
+constexpr int64_t kMemoryCheckMs = 10;
 
-// One warning per kind of refusal every few seconds: a flood must not become a log flood.
-constexpr int64_t kRefusalReportMs = 5000;
-
-void ReportRefusal(std::atomic<int64_t>& last_report_ms, int64_t now_ms, std::string_view what) {
-  int64_t last = last_report_ms.load(std::memory_order_relaxed);
-  if (now_ms - last < kRefusalReportMs) return;
-  if (!last_report_ms.compare_exchange_strong(last, now_ms)) return;  // another shard reports it
-  Log(LogLevel::kWarning, "%s (counted in $SYS; further refusals not logged for %d s)", what,
-      kRefusalReportMs / 1000);
+// Resident set size of the process from /proc/self/statm (one pread, about 2 us): what an operator
+// and the kernel's OOM killer see, whichever allocator is linked. 0 if it cannot be read.
+uint64_t ProcessRssBytes() {
+  static const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  static const uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  char text[128];
+  const ssize_t n = fd < 0 ? -1 : pread(fd, text, sizeof(text) - 1, 0);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  char* end = nullptr;
+  std::strtoull(text, &end, 10);  // total program size
+  return std::strtoull(end, nullptr, 10) * page_size;
 }
 
 }  // namespace
@@ -69,33 +74,16 @@ void Shard::ReleaseAdmission(const std::optional<PeerAddress>& counted_peer) {
   if (counted_peer.has_value() && shared_.per_ip != nullptr) shared_.per_ip->Remove(*counted_peer);
 }
 
-uint32_t Shard::CappedSessionExpiry(uint32_t requested) const {
-  return std::min(requested, config_.max_session_expiry_s);
+void Shard::CheckMemory() {
+  next_memory_check_ms_ = now_ms_ + kMemoryCheckMs;
+  protocol_.ObserveRss(ProcessRssBytes());
 }
 
-bool Shard::KeepOfflineSession(Session* session) {
-  const int64_t kept = shared_.offline_sessions.fetch_add(1, std::memory_order_relaxed);
-  // A session being taken over comes back online at once: it is never refused for that moment.
-  if (config_.max_sessions > 0 && kept >= config_.max_sessions && !taking_over_) {
-    shared_.offline_sessions.fetch_sub(1, std::memory_order_relaxed);
-    static std::atomic<int64_t> last_report_ms{std::numeric_limits<int64_t>::min() / 2};
-    stats_.sessions_refused.Add(1);
-    ReportRefusal(last_report_ms, now_ms_,
-                  absl::StrFormat("ending session of %s at disconnect: --max_sessions=%d offline sessions kept",
-                                  LogText(session->client_id()), config_.max_sessions));
-    return false;
-  }
-  const uint32_t expiry_s = session->expiry_interval();
-  const int64_t deadline_ms = expiry_s == kSessionNeverExpires
-                                  ? std::numeric_limits<int64_t>::max()
-                                  : now_ms_ + static_cast<int64_t>(expiry_s) * 1000;
-  offline_expiry_ms_[session] = deadline_ms;
-  if (deadline_ms != std::numeric_limits<int64_t>::max()) ScheduleSessionCheck(session, deadline_ms);
+bool Shard::RefusedForMemory(int fd) {
+  if (!protocol_.memory_over()) return false;
+  stats_.memory_limit_refused.Add(1);
+  close(fd);
   return true;
-}
-
-void Shard::ForgetOfflineSession(Session* session) {
-  if (offline_expiry_ms_.erase(session) > 0) shared_.offline_sessions.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace ringmq

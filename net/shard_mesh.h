@@ -43,7 +43,7 @@ struct PublishEnvelope {
 };
 
 // With --persistence sync, a retained QoS 1/2 PUBLISH is acknowledged only once its topic's home
-// shard has made the update durable: this says whose acknowledgement waits (net/shard_persistence.cc).
+// shard has made the update durable: this says whose acknowledgement waits (net/mqtt/durable_acks.cc).
 struct DurableReply {
   int origin_shard = -1;  // -1: nobody waits
   const void* conn = nullptr;  // the publisher's Connection on origin_shard; only compared, never read
@@ -93,7 +93,7 @@ struct BarrierEnvelope {
   bool answer = false;
 };
 
-// QoS 1/2 backpressure (net/shard_backpressure.cc): a subscriber's queue on the sending shard reached
+// QoS 1/2 backpressure (net/mqtt/queue_backpressure.cc): a subscriber's queue on the sending shard reached
 // its high-water mark (hold) or drained below its low-water mark (release) while `publisher_id`, a
 // client of the receiving shard, was feeding it. The receiver stops reading that client while any
 // hold on it is outstanding; holds and releases of one pair of shards arrive in order.

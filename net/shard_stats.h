@@ -67,14 +67,14 @@ struct alignas(64) ShardStats {
   Counter refused_per_ip;
   Counter refused_connect_rate;
   Counter sessions_refused;  // offline sessions ended at once because --max_sessions were kept
-  // Input limits (net/shard_input_limits.cc), each counted when it acts.
+  // Input limits (net/mqtt/input_limits.cc), each counted when it acts.
   Counter incomplete_packet_timeouts;  // keep-alive 0 clients closed holding an incomplete packet
   Counter keep_alive_refused;          // MQTT 3.1.1 CONNECTs refused by --max_keep_alive
   Counter awaiting_rel_exceeded;       // clients closed for too many QoS 2 messages awaiting PUBREL
   Counter publish_rate_pauses;         // times a client's input waited for --max_publish_(bytes_)rate
   Counter memory_limit_pauses;         // times a publisher's input waited for --memory_limit
   Counter memory_limit_refused;        // connections closed at accept above --memory_limit
-  // Event loop and shard mesh (net/loop_clock.h, shard.cc, shard_flow.cc, shard_routing.cc).
+  // Event loop and shard mesh (net/loop_clock.h, shard.cc, mqtt/input_flow.cc, mqtt/publish_routing.cc).
   Counter connections_accepted;    // sockets the listeners accepted (refused ones included)
   Counter recv_buffers_exhausted;  // receives ended by ENOBUFS (provided-buffer ring empty) and re-armed
   Counter congestion_pauses;       // times the shard stopped reading its publishers for a full queue
@@ -85,7 +85,7 @@ struct alignas(64) ShardStats {
   Counter sessions;                 // sessions on this (home) shard, connected or not
   Counter connections;              // sockets this shard serves
   Counter input_paused_connections; // connections whose input waits (backpressure, limits)
-  // QoS 1/2 backpressure (net/shard_backpressure.cc): publishers held back by full subscriber queues,
+  // QoS 1/2 backpressure (net/mqtt/queue_backpressure.cc): publishers held back by full subscriber queues,
   // and stuck subscribers closed.
   Counter publisher_holds;
   Counter slow_subscriber_disconnects;

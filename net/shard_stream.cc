@@ -56,7 +56,7 @@ void Shard::ConsumeStream(Connection* conn, std::span<const uint8_t> data) {
   } else if (!was_established && stream->transform->established() && !OnStreamEstablished(conn, *stream)) {
     // refused and closed
   } else if (!up.empty()) {
-    ConsumeInput(conn, AsBytes(up));  // may hand the connection (and its stream) to another shard
+    protocol_.ConsumeInput(conn, AsBytes(up));  // may hand the connection (and its stream) to another shard
   }
   if (conn->state != Connection::State::kClosing && conn->has_stream && StreamOf(conn)->transform->peer_closed()) {
     Close(conn, "peer closed the stream");
@@ -120,7 +120,7 @@ void Shard::StartStreamSend(Connection* conn) {
     }
   }
   if (stream->wire.empty()) return;
-  IoBuffers& io = Io(conn);
+  IoBuffers& io = Buffers(conn);
   std::swap(stream->wire, io.sending);  // `sending` is empty while no send is in flight
   io.sending_offset = 0;
   ring_->PrepSend(conn->fd, io.sending.data(), io.sending.size(), conn);
@@ -163,10 +163,10 @@ void Shard::FinishStream(Connection* conn) {
   if (!stream->wire.empty()) MarkForFlush(conn);
 }
 
-absl::StatusOr<std::optional<std::string>> Shard::StreamIdentity(const Connection* conn) const {
+absl::StatusOr<std::optional<std::string>> Shard::TransportIdentity(const Connection* conn) const {
   if (!config_.transport.tls_identity_as_username) return std::nullopt;
   const Stream* stream = StreamOf(conn);
-  if (stream == nullptr || stream->transform->is_bridge() || !config_.listen[stream->listener].tls()) {
+  if (stream == nullptr || conn->bridge || !config_.listen[stream->listener].tls()) {
     return std::nullopt;  // no client certificate here
   }
   std::optional<std::string> identity = stream->transform->client_identity();

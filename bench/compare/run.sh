@@ -24,6 +24,8 @@
 # threads and again with twice as many (one generator thread on 2 cores is the ceiling itself: it is
 # runnable all the time against ringmq, so that row compares the generator more than the brokers).
 # A broker that refuses the listener URL gets "not available" in its cells instead of aborting the run.
+# --tls_key ec|rsa: the certificates' key (default ec: EC P-256; rsa: RSA 2048, what most fleet PKIs
+# still issue, and the key that makes a full handshake expensive enough for resumption to pay).
 # Options: --build-dir DIR (default build, or $RINGMQ_BUILD_DIR), --reps N (runs per broker and
 # scenario, default 2, 3 with --access; the best one is reported), --threads N (load-generator
 # threads, default 1), --window W (end-to-end window per publisher in the pairs and fan-out rows,
@@ -43,6 +45,7 @@ build_dir=${RINGMQ_BUILD_DIR:-build}
 reps=""
 threads=1
 pairs_window=100  # e2e window per publisher in pairs and fan-out
+tls_key=ec
 while (($# > 0)); do
   case $1 in
     --quick) mode=quick ;;
@@ -56,11 +59,14 @@ while (($# > 0)); do
     --threads=*) threads=${1#*=} ;;
     --window) pairs_window=${2:?--window needs a value}; shift ;;
     --window=*) pairs_window=${1#*=} ;;
+    --tls_key) tls_key=${2:?--tls_key needs a value}; shift ;;
+    --tls_key=*) tls_key=${1#*=} ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; usage >&2; exit 1 ;;
   esac
   shift
 done
+[[ $tls_key == ec || $tls_key == rsa ]] || { echo "run.sh: --tls_key must be ec or rsa" >&2; exit 1; }
 
 # ------------------------------------------------------------------------------------------------
 # Settings. The limits are given to both brokers; the scenario sizes follow the mode.
@@ -199,15 +205,15 @@ broker_transport=tcp
 broker_refusal=""
 tls_dir=$work/tls
 
-# A CA and a server certificate for 127.0.0.1 (EC P-256, as fleets' brokers mostly use now), made once.
+# A CA and a server certificate for 127.0.0.1 (--tls_key: EC P-256 or RSA 2048), made once.
 make_certificates() {
+  local key_args=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+  [[ $tls_key == rsa ]] && key_args=(-newkey rsa:2048)
   mkdir -p "$tls_dir"
   (
     cd "$tls_dir"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ringmq bench CA" \
-      -keyout ca.key -out ca.pem
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
-      -keyout server.key -out server.csr
+    openssl req -x509 "${key_args[@]}" -nodes -days 2 -subj "/CN=ringmq bench CA" -keyout ca.key -out ca.pem
+    openssl req "${key_args[@]}" -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext \
       -out server.pem
@@ -570,11 +576,18 @@ if ((access)); then
 elif ((transports)); then
   total_runs=$(((4 + 4) * 2 * reps))
   make_certificates
-  # What one core's crypto allows a server's full TLS 1.3 handshake with this certificate: one ECDSA
-  # P-256 signature and two P-256 ECDH operations (key share generation and derivation).
-  handshake_ceiling=$(openssl speed -seconds 1 ecdsap256 ecdhp256 2>/dev/null | awk '
-    /ecdsa \(nistp256\)/ { sign = $(NF - 1) } /ecdh \(nistp256\)/ { ecdh = $NF }
-    END { if (sign > 0 && ecdh > 0) printf "%.0f (ECDSA P-256 sign %.0f/s, ECDH P-256 %.0f/s)", 1 / (1 / sign + 2 / ecdh), sign, ecdh }') || handshake_ceiling=""
+  # What one core's crypto allows a server's full TLS 1.3 handshake with this certificate: one
+  # signature (ECDSA P-256 or RSA 2048) and two X25519 operations (OpenSSL's first key-share group:
+  # key generation and derivation).
+  if [[ $tls_key == rsa ]]; then
+    handshake_ceiling=$(openssl speed -seconds 1 rsa2048 ecdhx25519 2>/dev/null | awk '
+      /^rsa 2048 bits/ { sign = $(NF - 1) } /ecdh \(X25519\)/ { ecdh = $NF }
+      END { if (sign > 0 && ecdh > 0) printf "%.0f (RSA 2048 sign %.0f/s, X25519 %.0f/s)", 1 / (1 / sign + 2 / ecdh), sign, ecdh }') || handshake_ceiling=""
+  else
+    handshake_ceiling=$(openssl speed -seconds 1 ecdsap256 ecdhx25519 2>/dev/null | awk '
+      /ecdsa \(nistp256\)/ { sign = $(NF - 1) } /ecdh \(X25519\)/ { ecdh = $NF }
+      END { if (sign > 0 && ecdh > 0) printf "%.0f (ECDSA P-256 sign %.0f/s, X25519 %.0f/s)", 1 / (1 / sign + 2 / ecdh), sign, ecdh }') || handshake_ceiling=""
+  fi
 else
   bounded_rows=4
   # The bounded rows take between one and ${#bounded_windows[@]} runs each: counted at their most.
@@ -595,6 +608,7 @@ if ((threads != 1)); then suffix+="-threads$threads"; fi
 if ((pairs_window != 100)); then suffix+="-window$pairs_window"; fi
 if ((access)); then suffix+="-access"; fi
 if ((transports)); then suffix+="-transports"; fi
+if [[ $tls_key == rsa ]]; then suffix+="-rsa"; fi
 if [[ $mode == quick ]]; then suffix+="-quick"; fi  # a smoke test never overwrites a full run's file
 mkdir -p bench/compare/results
 result_file=bench/compare/results/$(date +%Y-%m-%d)-$(hostname -s)$suffix.md
@@ -631,7 +645,7 @@ if [[ -n $(git status --porcelain 2>/dev/null) ]]; then revision+=" + uncommitte
          "time while they were opened (password hashing included)."
   fi
   if ((transports)); then
-    echo "- Transport rows: both brokers get the same CA-signed EC P-256 certificate for 127.0.0.1 (made by" \
+    echo "- Transport rows: both brokers get the same CA-signed $([[ $tls_key == rsa ]] && echo 'RSA 2048' || echo 'EC P-256') certificate for 127.0.0.1 (made by" \
          "openssl for this run); ringmq-bench verifies it (--tls_ca_file), TLS 1.3 as negotiated by OpenSSL" \
          "$(openssl version | awk '{ print $2 }'). Each broker also keeps a plain listener. RSS per idle TLS" \
          "connection: (broker RSS after the connections are up - before) / connections, from the full-handshake" \

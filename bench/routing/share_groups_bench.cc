@@ -3,7 +3,7 @@
 // routes it (one pick per group) and the member's shard finds each group's members.
 //
 // BM_ShareGroupsPerPublish: the lookup the broker does now, one exact (filter, group) lookup per
-// group. BM_ShareGroupsPerPublishByMatch: the lookup it did before (net/shard_shared.cc until
+// group. BM_ShareGroupsPerPublishByMatch: the lookup it did before (net/mqtt/shared_subscriptions.cc until
 // 2026-12-06), kept here for comparison: per group, match the topic against the whole trie and keep
 // the members of that group name, then scan the session's subscription list for (group, filter).
 // Both also ask the route table for the group's shards, as the delivery did for every copy.

@@ -59,7 +59,6 @@ class BridgeLink final : public StreamTransform {
   void Close(std::string& down) override;
   bool established() const override { return phase_ == Phase::kOpen; }
   bool peer_closed() const override { return tls_ != nullptr && tls_->peer_closed(); }
-  bool is_bridge() const override { return true; }
   void NoteClosing(std::string_view why) override {
     if (why_.empty()) why_ = std::string(why);
   }

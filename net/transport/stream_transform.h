@@ -73,9 +73,6 @@ class StreamTransform {
   // TLS only, once its handshake completed: whether the session was resumed (SSL_session_reused).
   virtual std::optional<bool> tls_session_resumed() const { return std::nullopt; }
 
-  // True for a bridge's outgoing connection (net/bridge/bridge_link.h): its CONNECT is the broker's
-  // own local session, not a client's login.
-  virtual bool is_bridge() const { return false; }
   // The shard is closing the connection, for this reason (a transform that reports it keeps it).
   virtual void NoteClosing(std::string_view why) { (void)why; }
 

@@ -241,7 +241,7 @@ TEST(SessionTest, QueueIsBoundedByCountAndBytes) {
 
 TEST(SessionTest, HasQueueRoomAgreesWithEnqueue) {
   // The shard asks first so that a delivery past the bounds is not lost: it is queued past them while
-  // its publisher is held back (net/shard_backpressure.cc).
+  // its publisher is held back (net/mqtt/queue_backpressure.cc).
   Session session("c");
   QueueLimits limits{2, 100};
   const Delivery probe = MakeDelivery(1, std::string(40, 'p'));  // 41 bytes

@@ -16,7 +16,7 @@
 #include "absl/container/inlined_vector.h"
 #include "core/topic.h"
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -44,7 +44,7 @@ const Subscription* PickMember(std::span<const Subscription> members, uint32_t s
 
 }  // namespace
 
-void Shard::RouteSharedPublish(const MessageRef& message, const RouteMatch& match) {
+void MqttProtocol::RouteSharedPublish(const MessageRef& message, const RouteMatch& match) {
   // One pass over the groups (not one per destination shard): O(groups matched).
   absl::InlinedVector<SharedPublish, 4> per_shard(static_cast<size_t>(mesh_.shard_count()));
   ShardMask shards = match.plain_shards;
@@ -67,12 +67,12 @@ void Shard::RouteSharedPublish(const MessageRef& message, const RouteMatch& matc
   }
 }
 
-void Shard::DeliverSharedEnvelope(const MessageRef& message, SharedPublish& shared) {
+void MqttProtocol::DeliverSharedEnvelope(const MessageRef& message, SharedPublish& shared) {
   if (shared.fan_out_plain) DeliverLocal(message);
   for (ShareTarget& target : shared.targets) DeliverToGroup(message, std::move(target));
 }
 
-void Shard::DeliverToGroup(const MessageRef& message, ShareTarget target) {
+void MqttProtocol::DeliverToGroup(const MessageRef& message, ShareTarget target) {
   if (message->ExpiredAt(now_ms_)) return;
   const std::optional<SharedSubscription> shared = ParseSharedSubscription(target.shared_filter);
   if (!shared.has_value()) return;  // keys are built from validated filters
@@ -104,7 +104,7 @@ void Shard::DeliverToGroup(const MessageRef& message, ShareTarget target) {
   Deliver(SessionOf(*member), std::move(delivery));
 }
 
-void Shard::PassGroupCopyOn(const MessageRef& message, ShareTarget target) {
+void MqttProtocol::PassGroupCopyOn(const MessageRef& message, ShareTarget target) {
   target.tried |= Bit(index_);
   if (ForwardToGroup(message, std::move(target))) return;
   // Every shard of the group was tried without a connected member. QoS 0 is not kept for offline
@@ -118,7 +118,7 @@ void Shard::PassGroupCopyOn(const MessageRef& message, ShareTarget target) {
       message->topic());
 }
 
-bool Shard::ForwardToGroup(const MessageRef& message, ShareTarget&& target) {
+bool MqttProtocol::ForwardToGroup(const MessageRef& message, ShareTarget&& target) {
   // Left untouched when returning false, so the caller may try another pass.
   const int shard = route_table_.PickGroupShard(target.shared_filter, target.tried);
   if (shard < 0) return false;
@@ -132,7 +132,7 @@ bool Shard::ForwardToGroup(const MessageRef& message, ShareTarget&& target) {
   return true;
 }
 
-void Shard::ReleaseSharedDeliveries(Session& session, std::string_view shared_filter, bool include_inflight) {
+void MqttProtocol::ReleaseSharedDeliveries(Session& session, std::string_view shared_filter, bool include_inflight) {
   auto of_group = [shared_filter](const Delivery& d) {
     return d.share_group != nullptr && d.message && (shared_filter.empty() || *d.share_group == shared_filter);
   };

@@ -7,7 +7,7 @@
 #include "net/broker_metrics.h"
 #include "net/home_shard.h"
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -27,12 +27,12 @@ void CollectPlainSubscriptions(const TopicTrie& trie, std::string_view topic, Su
 
 }  // namespace
 
-void Shard::Publish(MessageRef message) {
+void MqttProtocol::Publish(MessageRef message) {
   if (message->retain()) UpdateRetained(message, false);
   RoutePublish(std::move(message));
 }
 
-void Shard::RoutePublish(MessageRef message) {
+void MqttProtocol::RoutePublish(MessageRef message) {
   const std::string_view topic = message->topic();
   const size_t hash = route_cache_.Hash(topic);
   const uint64_t generation = route_table_.generation();
@@ -65,7 +65,7 @@ void Shard::RoutePublish(MessageRef message) {
   }
 }
 
-std::span<const Subscription> Shard::LocalSubscriptions(std::string_view topic) {
+std::span<const Subscription> MqttProtocol::LocalSubscriptions(std::string_view topic) {
   const size_t hash = local_match_cache_.Hash(topic);
   const uint64_t generation = trie_.generation();
   if (const auto* hit = local_match_cache_.Find(topic, hash, generation)) return *hit;
@@ -77,7 +77,7 @@ std::span<const Subscription> Shard::LocalSubscriptions(std::string_view topic) 
   return match_scratch_;
 }
 
-void Shard::DeliverLocal(MessageRef message) {
+void MqttProtocol::DeliverLocal(MessageRef message) {
   if (message->ExpiredAt(now_ms_)) return;
   const uint8_t qos = message->qos();
   const bool retain = message->retain();
@@ -104,10 +104,10 @@ void Shard::DeliverLocal(MessageRef message) {
   }
 }
 
-void Shard::UpdateRetained(MessageRef message, bool from_home, DurableReply reply) {
+void MqttProtocol::UpdateRetained(MessageRef message, bool from_home, DurableReply reply) {
   // All updates of one topic pass through its home shard, so every replica applies them in the same
   // order and the replicas cannot disagree on which message is the latest. The home shard also saves
-  // them (net/shard_persistence.cc).
+  // them (net/mqtt/durable_acks.cc).
   const int home = HomeShard(message->topic(), mesh_.shard_count());
   if (!from_home && home != index_) {
     SendEnvelope(home, RetainEnvelope{std::move(message), false, reply});
@@ -130,7 +130,7 @@ void Shard::UpdateRetained(MessageRef message, bool from_home, DurableReply repl
   stats_.retained_messages.Set(retained_.size());
 }
 
-void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add) {
+void MqttProtocol::BroadcastRouteDelta(std::string_view filter, std::string_view share_group, bool add) {
   RouteDelta delta = MakeRouteDelta(filter, share_group, static_cast<uint16_t>(index_), add);
   for (int shard = 0; shard < mesh_.shard_count(); ++shard) {
     if (shard != index_) SendEnvelope(shard, RouteEnvelope{std::make_unique<RouteDelta>(delta)});
@@ -139,10 +139,10 @@ void Shard::BroadcastRouteDelta(std::string_view filter, std::string_view share_
   if (!add && !share_group.empty()) share_cursors_.erase(delta.filter);  // the group left this shard
 }
 
-void Shard::PublishWill(Session& session) {
+void MqttProtocol::PublishWill(Session& session) {
   std::unique_ptr<WillMessage>& will = session.will();
   if (will == nullptr) return;
-  if (!access_.MayPublish(session, will->topic)) {
+  if (!authorizer_.MayPublish(session, will->topic)) {
     stats_.publishes_denied.Add(1);
     will.reset();
     return;
@@ -161,7 +161,7 @@ void Shard::PublishWill(Session& session) {
   will.reset();
 }
 
-void Shard::SendEnvelope(int to, Envelope envelope) {
+void MqttProtocol::SendEnvelope(int to, Envelope envelope) {
   std::deque<Envelope>& backlog = backlog_[to];
   // Once anything waits in the backlog, later envelopes queue behind it to keep their order.
   if (!backlog.empty() || !mesh_.Queue(index_, to).TryPush(std::move(envelope))) {
@@ -174,7 +174,7 @@ void Shard::SendEnvelope(int to, Envelope envelope) {
   touched_shards_ |= uint64_t{1} << to;
 }
 
-void Shard::PublishQueuedEnvelopes() {
+void MqttProtocol::PublishQueuedEnvelopes() {
   uint64_t touched = touched_shards_;
   touched_shards_ = 0;
   while (touched != 0) {
@@ -197,14 +197,14 @@ void Shard::PublishQueuedEnvelopes() {
   if (congested_) UpdateCongestion();
 }
 
-bool Shard::BacklogCanMove() {
+bool MqttProtocol::BacklogCanMove() {
   for (int to = 0; to < mesh_.shard_count(); ++to) {
     if (!backlog_[to].empty() && mesh_.Queue(index_, to).FreeSlots() > 0) return true;
   }
   return false;
 }
 
-void Shard::DrainInbox() {
+void MqttProtocol::DrainInbox() {
   bool drained_every_queue = true;
   for (int from = 0; from < mesh_.shard_count(); ++from) {
     if (from == index_) continue;
@@ -217,7 +217,7 @@ void Shard::DrainInbox() {
   if (!congested_ && !paused_.empty()) resume_check_ = true;
 }
 
-void Shard::AnswerRouteBarriers() {
+void MqttProtocol::AnswerRouteBarriers() {
   // A barrier is answered only after a drain that emptied every queue into this shard, so whatever
   // any shard sent here before the barrier was sent has been handled - and what that caused (a
   // retained update forwarded to its home shard before the publisher's PUBACK, re-sent from here to
@@ -229,7 +229,7 @@ void Shard::AnswerRouteBarriers() {
   barrier_answers_.clear();
 }
 
-void Shard::HandleEnvelope(Envelope&& envelope) {
+void MqttProtocol::HandleEnvelope(Envelope&& envelope) {
   if (auto* publish = std::get_if<PublishEnvelope>(&envelope)) {
     if (publish->shared != nullptr) {
       DeliverSharedEnvelope(publish->message, *publish->shared);
@@ -251,22 +251,11 @@ void Shard::HandleEnvelope(Envelope&& envelope) {
   } else if (auto* hold = std::get_if<HoldEnvelope>(&envelope)) {
     ApplyPublisherHold(hold->publisher_id, hold->hold);
   } else if (auto* handoff = std::get_if<std::unique_ptr<HandoffEnvelope>>(&envelope)) {
-    if (stopping_) {
-      close((*handoff)->fd);
-      ReleaseAdmission((*handoff)->counted_peer);
-      return;
-    }
-    HandoffEnvelope& moved = **handoff;
-    AdoptSocket(Adopted{.fd = moved.fd,
-                        .already_received = moved.received,
-                        .counted_peer = moved.counted_peer,
-                        .transform = std::move(moved.transform),
-                        .wire = std::move(moved.wire),
-                        .listener = moved.listener});
+    io_.AdoptHandedOff(std::move(*handoff));
   }
 }
 
-void Shard::PublishSysTopics() {
+void MqttProtocol::PublishSysTopics() {
   auto publish = [this](std::string_view topic, std::string_view value) {
     MessageParams params;
     params.topic = topic;

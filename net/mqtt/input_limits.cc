@@ -1,45 +1,29 @@
 // Input limits on a shard, against hostile or runaway clients. Each is enforced by not reading
-// (the connection's input pauses as for backpressure, see shard_flow.cc), never by dropping, and
+// (the connection's input pauses as for backpressure, see input_flow.cc), never by dropping, and
 // each is counted in $SYS/broker/limits/...:
 //  - --max_publish_rate / --max_publish_bytes_rate: token buckets per client (core/token_bucket.h)
 //    charged per PUBLISH; a client in debt is not read until the debt is paid (the tick resumes it);
-//  - --memory_limit: process RSS, read every kMemoryCheckMs; above it a client that publishes is not
-//    read and new connections are closed at accept, until RSS is below 90 % of the limit;
-//  - --incomplete_packet_timeout: a keep-alive 0 client holding an incomplete packet is closed;
+//  - --memory_limit: process RSS, read by the loop (net/shard_limits.cc) and given to ObserveRss;
+//    above it a client that publishes is not read and new connections are closed at accept, until
+//    RSS is below 90 % of the limit;
+//  - --incomplete_packet_timeout (the loop's timer): a keep-alive 0 client holding an incomplete
+//    packet is closed;
 //  - --max_keep_alive for MQTT 3.1.1 (refused at CONNECT with 0x02, as mosquitto does).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
 
-constexpr int64_t kMemoryCheckMs = 10;
-constexpr uint64_t kLowWaterPercent = 90;
-
-// Resident set size of the process from /proc/self/statm (one pread, about 2 us): what an operator
-// and the kernel's OOM killer see, whichever allocator is linked. 0 if it cannot be read.
-uint64_t ProcessRssBytes() {
-  static const int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  static const uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  char text[128];
-  const ssize_t n = fd < 0 ? -1 : pread(fd, text, sizeof(text) - 1, 0);
-  if (n <= 0) return 0;
-  text[n] = '\0';
-  char* end = nullptr;
-  std::strtoull(text, &end, 10);  // total program size
-  return std::strtoull(end, nullptr, 10) * page_size;
-}
+constexpr uint64_t kLowWaterPercent = 90;  // of --memory_limit: publishers are read again below it
 
 }  // namespace
 
-void Shard::ChargePublish(Connection* conn, uint32_t packet_bytes) {
+void MqttProtocol::ChargePublish(Connection* conn, uint32_t packet_bytes) {
   const bool rate_limited = config_.max_publish_rate > 0 || config_.max_publish_bytes_rate > 0;
   if (!rate_limited && !memory_over_) return;
   auto [it, fresh] = publish_limits_.try_emplace(conn);
@@ -65,7 +49,7 @@ void Shard::ChargePublish(Connection* conn, uint32_t packet_bytes) {
   }
 }
 
-bool Shard::HeldByLimits(const Connection* conn) const {
+bool MqttProtocol::HeldByLimits(const Connection* conn) const {
   if (publish_limits_.empty()) return false;
   auto it = publish_limits_.find(conn);
   if (it == publish_limits_.end()) return false;
@@ -74,13 +58,11 @@ bool Shard::HeldByLimits(const Connection* conn) const {
          limits.bytes.WaitMs(now_ms_) > 0;
 }
 
-void Shard::ForgetLimits(const Connection* conn) {
+void MqttProtocol::ForgetLimits(const Connection* conn) {
   if (!publish_limits_.empty()) publish_limits_.erase(conn);
 }
 
-void Shard::CheckMemory() {
-  next_memory_check_ms_ = now_ms_ + kMemoryCheckMs;
-  const uint64_t rss = ProcessRssBytes();
+void MqttProtocol::ObserveRss(uint64_t rss) {
   if (!memory_over_ && rss > config_.memory_limit) {
     memory_over_ = true;
     Log(LogLevel::kWarning, "shard %d: RSS %d MiB above --memory_limit=%d MiB: publishers wait, new connections refused",
@@ -103,28 +85,7 @@ void Shard::CheckMemory() {
   }
 }
 
-bool Shard::RefusedForMemory(int fd) {
-  if (!memory_over_) return false;
-  stats_.memory_limit_refused.Add(1);
-  close(fd);
-  return true;
-}
-
-void Shard::WatchIncompletePacket(Connection* conn) {
-  if (conn->state != Connection::State::kConnected || conn->keep_alive_s != 0 || conn->incomplete_timer_armed) return;
-  if (std::optional<int64_t> deadline = IncompletePacketDeadline(conn)) {
-    connection_deadlines_.Schedule(ConnectionTimer::For(*conn), *deadline);
-    conn->incomplete_timer_armed = true;
-  }
-}
-
-std::optional<int64_t> Shard::IncompletePacketDeadline(const Connection* conn) const {
-  // Input we hold while paused is not the client's delay (ResumePaused restarts the clock).
-  if (!conn->has_inbound() || conn->reading_paused) return std::nullopt;
-  return conn->io->inbound_since_ms + static_cast<int64_t>(config_.incomplete_packet_timeout_s) * 1000;
-}
-
-bool Shard::RefusedKeepAlive(Connection* conn, const ConnectPacket& connect) {
+bool MqttProtocol::RefusedKeepAlive(Connection* conn, const ConnectPacket& connect) {
   const uint16_t cap = config_.max_keep_alive;
   if (IsV5(connect.version) || cap == 65535 || (connect.keep_alive != 0 && connect.keep_alive <= cap)) return false;
   stats_.keep_alive_refused.Add(1);

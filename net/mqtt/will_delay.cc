@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-void Shard::ScheduleWill(Session& session) {
+void MqttProtocol::ScheduleWill(Session& session) {
   const std::unique_ptr<WillMessage>& will = session.will();
   if (will == nullptr) return;
   if (will->delay_interval == 0 || stopping_) {
@@ -20,15 +20,15 @@ void Shard::ScheduleWill(Session& session) {
   ScheduleSessionCheck(&session, deadline_ms);
 }
 
-void Shard::CancelDelayedWill(Session& session) {
+void MqttProtocol::CancelDelayedWill(Session& session) {
   if (will_deadlines_ms_.erase(&session) > 0) session.will().reset();
 }
 
-void Shard::PublishDelayedWillNow(Session& session) {
+void MqttProtocol::PublishDelayedWillNow(Session& session) {
   if (will_deadlines_ms_.erase(&session) > 0) PublishWill(session);
 }
 
-void Shard::PublishAllDelayedWills() {
+void MqttProtocol::PublishAllDelayedWills() {
   // The broker is stopping, which ends every session.
   std::vector<Session*> waiting;
   for (const auto& [session, deadline] : will_deadlines_ms_) waiting.push_back(session);

@@ -2,11 +2,11 @@
 // The checks themselves live in net/access_control.h; this file does what their answers ask of the
 // shard (acknowledging without routing, closing revoked logins, unsubscribing revoked filters).
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-void Shard::RefusePublish(Connection* conn, const PublishPacket& publish) {
+void MqttProtocol::RefusePublish(Connection* conn, const PublishPacket& publish) {
   stats_.publishes_denied.Add(1);
   Log(LogLevel::kDebug, "shard %d: client %s may not publish to %s", index_, LogText(conn->session->client_id()),
       LogText(publish.topic));
@@ -18,7 +18,7 @@ void Shard::RefusePublish(Connection* conn, const PublishPacket& publish) {
   SendAck(conn, std::move(ack));
 }
 
-void Shard::ApplyAccessPolicyIfChanged() {
+void MqttProtocol::ApplyAccessPolicyIfChanged() {
   const AccessPolicyStore& store = *shared_.access_policies;
   if (store.generation() == access_.generation()) return;
   ReloadEffects effects = access_.Reload(store.Current(), sessions_);

@@ -4,11 +4,11 @@
 #include "core/encoder.h"
 #include "net/bytes.h"
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-bool Shard::BeginConnectAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body,
+bool MqttProtocol::BeginConnectAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body,
                              const ConnectPacket& connect) {
   const std::string_view method = *connect.properties.authentication_method;
   Authenticator* authenticator = authenticators_.Find(method);
@@ -27,7 +27,7 @@ bool Shard::BeginConnectAuth(Connection* conn, const Frame& frame, std::span<con
   return ApplyAuthStep(conn, v5.auth->Start(subject, connect.properties.authentication_data.value_or("")));
 }
 
-bool Shard::OnAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnAuth(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<AuthPacket> decoded = DecodeAuth(frame, body, conn->version);
   if (!decoded.ok()) {
     FailAuth(conn, decoded.error.reason, decoded.error.detail);
@@ -57,7 +57,7 @@ bool Shard::OnAuth(Connection* conn, const Frame& frame, std::span<const uint8_t
   return false;
 }
 
-bool Shard::ApplyAuthStep(Connection* conn, AuthStep step) {
+bool MqttProtocol::ApplyAuthStep(Connection* conn, AuthStep step) {
   ConnectionV5State& v5 = *conn->v5;
   switch (step.kind) {
     case AuthStep::Kind::kContinue:
@@ -80,7 +80,7 @@ bool Shard::ApplyAuthStep(Connection* conn, AuthStep step) {
   return false;
 }
 
-bool Shard::FinishConnectAuth(Connection* conn) {
+bool MqttProtocol::FinishConnectAuth(Connection* conn) {
   ConnectionV5State& v5 = *conn->v5;
   const std::string body = std::move(v5.pending_connect_body);
   v5.pending_connect_body.clear();
@@ -91,7 +91,7 @@ bool Shard::FinishConnectAuth(Connection* conn) {
   return conn->state == Connection::State::kConnected;
 }
 
-void Shard::FailAuth(Connection* conn, ReasonCode reason, std::string_view why) {
+void MqttProtocol::FailAuth(Connection* conn, ReasonCode reason, std::string_view why) {
   if (conn->state == Connection::State::kConnected) {
     ProtocolError(conn, reason, why);
     return;
@@ -102,7 +102,7 @@ void Shard::FailAuth(Connection* conn, ReasonCode reason, std::string_view why) 
   Close(conn, why);
 }
 
-bool Shard::RefuseWithoutAuthMethod(Connection* conn) {
+bool MqttProtocol::RefuseWithoutAuthMethod(Connection* conn) {
   // MQTT 5 gets 0x8C (Bad authentication method: "not supported or does not match the authentication
   // method currently in use") rather than 0x87: it names what is missing, so a client or its operator
   // knows to configure enhanced authentication, and it reveals nothing about any credentials. 3.1.1
@@ -112,7 +112,7 @@ bool Shard::RefuseWithoutAuthMethod(Connection* conn) {
   return false;
 }
 
-void Shard::SendAuth(Connection* conn, ReasonCode reason, std::string_view data) {
+void MqttProtocol::SendAuth(Connection* conn, ReasonCode reason, std::string_view data) {
   AuthPacket packet;
   packet.reason = reason;
   packet.properties.authentication_method = conn->v5->auth_method;

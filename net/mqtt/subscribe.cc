@@ -9,7 +9,7 @@
 #include "core/encoder.h"
 #include "core/topic.h"
 #include "net/server_capabilities.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -29,7 +29,7 @@ std::vector<size_t> LastOccurrences(const std::vector<TopicSubscription>& subscr
 
 }  // namespace
 
-bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnSubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<SubscribePacket> decoded = DecodeSubscribe(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
   const SubscribePacket& subscribe = decoded.packet;
@@ -70,7 +70,7 @@ bool Shard::OnSubscribe(Connection* conn, const Frame& frame, std::span<const ui
   return true;
 }
 
-Shard::FilterSubscribed Shard::Subscribe(Connection* conn, const TopicSubscription& requested,
+MqttProtocol::FilterSubscribed MqttProtocol::Subscribe(Connection* conn, const TopicSubscription& requested,
                                          uint32_t subscription_id) {
   Session& session = *conn->session;
   const bool v5 = IsV5(conn->version);
@@ -87,7 +87,7 @@ Shard::FilterSubscribed Shard::Subscribe(Connection* conn, const TopicSubscripti
   const bool is_shared = shared.status == SharedFilterStatus::kValid;
   const std::string_view filter = is_shared ? shared.subscription.filter : requested.filter;
   if (TooManyLevels(filter)) return {v5 ? ReasonCode::kTopicFilterInvalid : ReasonCode::kUnspecifiedError};
-  if (access_.ClassifySubscription(session, filter) == SubscribeVerdict::kDenied) {
+  if (authorizer_.ClassifySubscription(session, filter) == SubscribeVerdict::kDenied) {
     stats_.subscriptions_denied.Add(1);
     return {v5 ? ReasonCode::kNotAuthorized : ReasonCode::kUnspecifiedError};
   }
@@ -113,7 +113,7 @@ Shard::FilterSubscribed Shard::Subscribe(Connection* conn, const TopicSubscripti
   return result;
 }
 
-void Shard::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained) {
+void MqttProtocol::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, std::vector<RetainedRequest> retained) {
   const uint64_t id = ++next_barrier_id_;
   pending_subacks_.emplace(id, PendingSuback{conn, conn->serial, std::move(suback), std::move(retained),
                                              mesh_.shard_count() - 1});
@@ -124,14 +124,14 @@ void Shard::SendSubackAfterRouteBarrier(Connection* conn, std::string suback, st
   conn->awaiting_suback = true;
 }
 
-void Shard::CompleteRouteBarrier(uint64_t id) {
+void MqttProtocol::CompleteRouteBarrier(uint64_t id) {
   auto it = pending_subacks_.find(id);
   if (it == pending_subacks_.end() || --it->second.answers_missing > 0) return;
   PendingSuback pending = std::move(it->second);
   pending_subacks_.erase(it);
   Connection* conn = pending.conn;
   // The connection may have closed meanwhile; its memory may even hold a newer connection.
-  if (!connections_.contains(conn) || conn->serial != pending.serial ||
+  if (!StillOpen(conn, pending.serial) ||
       conn->state != Connection::State::kConnected) {
     return;
   }
@@ -142,13 +142,13 @@ void Shard::CompleteRouteBarrier(uint64_t id) {
   StartRetainedDelivery(conn, std::move(pending.retained));
 }
 
-bool Shard::TooManyLevels(std::string_view topic) const {
+bool MqttProtocol::TooManyLevels(std::string_view topic) const {
   // Checked on every PUBLISH: a topic shorter than the limit cannot have that many separators.
   if (topic.size() < config_.max_topic_levels) return false;
   return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) >= config_.max_topic_levels;
 }
 
-bool Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
+bool MqttProtocol::SubscribeSession(Session& session, const SessionSubscription& sub) {
   const TopicTrie::AddResult result =
       trie_.Add(sub.filter, sub.share_group, Subscription{IdOf(session), sub.options, sub.subscription_id});
   if (!result.replaced_existing) stats_.subscriptions.Add(1);
@@ -157,7 +157,7 @@ bool Shard::SubscribeSession(Session& session, const SessionSubscription& sub) {
   return true;
 }
 
-bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {
+bool MqttProtocol::UnsubscribeSession(Session& session, std::string_view filter, std::string_view group) {
   if (!session.RemoveSubscription(filter, group)) return false;
   stats_.subscriptions.Sub(1);
   if (trie_.Remove(filter, group, IdOf(session)).filter_removed_from_trie) {
@@ -168,7 +168,7 @@ bool Shard::UnsubscribeSession(Session& session, std::string_view filter, std::s
   return true;
 }
 
-bool Shard::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnUnsubscribe(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<UnsubscribePacket> decoded = DecodeUnsubscribe(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
   SubackPacket unsuback;

@@ -7,7 +7,7 @@
 #include "core/encoder.h"
 #include "net/log.h"
 #include "net/server_capabilities.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -26,12 +26,12 @@ OutboundTopicAliases::Assignment KnownTopicAlias(const Connection* conn, std::st
 
 }  // namespace
 
-ConnectionV5State& Shard::V5State(Connection* conn) {
+ConnectionV5State& MqttProtocol::V5State(Connection* conn) {
   if (conn->v5 == nullptr) conn->v5 = std::make_unique<ConnectionV5State>();
   return *conn->v5;
 }
 
-bool Shard::CheckWillCapabilities(Connection* conn, const ConnectPacket& connect) {
+bool MqttProtocol::CheckWillCapabilities(Connection* conn, const ConnectPacket& connect) {
   if (!connect.will.has_value()) return true;
   ReasonCode refusal = ReasonCode::kSuccess;
   if (connect.will->qos > config_.max_qos) refusal = ReasonCode::kQosNotSupported;
@@ -42,7 +42,7 @@ bool Shard::CheckWillCapabilities(Connection* conn, const ConnectPacket& connect
   return false;
 }
 
-void Shard::ApplyConnectOptions(Connection* conn, const ConnectPacket& connect, Properties& props,
+void MqttProtocol::ApplyConnectOptions(Connection* conn, const ConnectPacket& connect, Properties& props,
                                 std::string& response_information) {
   const Properties& asked = connect.properties;
   const uint16_t cap = config_.max_keep_alive;
@@ -62,7 +62,7 @@ void Shard::ApplyConnectOptions(Connection* conn, const ConnectPacket& connect, 
   }
 }
 
-bool Shard::CheckPublishCapabilities(Connection* conn, const PublishPacket& publish) {
+bool MqttProtocol::CheckPublishCapabilities(Connection* conn, const PublishPacket& publish) {
   if (publish.qos > config_.max_qos) {
     ProtocolError(conn, ReasonCode::kQosNotSupported, "PUBLISH QoS above --max_qos");
     return false;
@@ -84,7 +84,7 @@ bool Shard::CheckPublishCapabilities(Connection* conn, const PublishPacket& publ
   return true;
 }
 
-bool Shard::ResolveTopicAlias(Connection* conn, PublishPacket& publish) {
+bool MqttProtocol::ResolveTopicAlias(Connection* conn, PublishPacket& publish) {
   if (!publish.properties.topic_alias.has_value()) {
     if (!publish.topic.empty()) return true;
     ProtocolError(conn, ReasonCode::kProtocolError, "empty topic without a topic alias");
@@ -104,7 +104,7 @@ bool Shard::ResolveTopicAlias(Connection* conn, PublishPacket& publish) {
   return true;
 }
 
-PublishPacket Shard::OutboundPublish(const Connection* conn, const Delivery& delivery, uint16_t packet_id,
+PublishPacket MqttProtocol::OutboundPublish(const Connection* conn, const Delivery& delivery, uint16_t packet_id,
                                      bool dup) const {
   const Message& message = *delivery.message;
   PublishPacket packet;
@@ -124,7 +124,7 @@ PublishPacket Shard::OutboundPublish(const Connection* conn, const Delivery& del
   return packet;
 }
 
-bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
+bool MqttProtocol::FitsClient(const Connection* conn, const Delivery& delivery) {
   if (conn->max_packet_size_out == 0) return true;
   // Measured as it would travel: without its topic when the client knows an alias for it. A new
   // alias is never the reason a packet does not fit: ApplyTopicAlias leaves it out then.
@@ -141,7 +141,7 @@ bool Shard::FitsClient(const Connection* conn, const Delivery& delivery) {
   return false;
 }
 
-void Shard::ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string_view raw_properties) {
+void MqttProtocol::ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string_view raw_properties) {
   if (conn->topic_alias_maximum_out == 0) return;
   ConnectionV5State& v5 = V5State(conn);
   if (!v5.outbound_aliases.has_value()) v5.outbound_aliases.emplace(conn->topic_alias_maximum_out);
@@ -159,7 +159,7 @@ void Shard::ApplyTopicAlias(Connection* conn, PublishPacket& packet, std::string
   SetTopicAlias(packet, alias);
 }
 
-void Shard::StripProblemInformation(const Connection* conn, Properties& props, size_t packet_size) const {
+void MqttProtocol::StripProblemInformation(const Connection* conn, Properties& props, size_t packet_size) const {
   const bool wanted = conn->v5 == nullptr || conn->v5->problem_information;
   const bool fits = conn->max_packet_size_out == 0 || packet_size <= conn->max_packet_size_out;
   if (wanted && fits) return;
@@ -167,7 +167,7 @@ void Shard::StripProblemInformation(const Connection* conn, Properties& props, s
   props.user_properties.clear();
 }
 
-void Shard::SendAck(Connection* conn, AckPacket ack) {
+void MqttProtocol::SendAck(Connection* conn, AckPacket ack) {
   // Sizing the packet walks its properties: skip it for the usual ack that has nothing to strip.
   if (ack.properties.reason_string.has_value() || !ack.properties.user_properties.empty()) {
     StripProblemInformation(conn, ack.properties, AckPacketSize(ack, conn->version));

@@ -6,7 +6,7 @@
 // - named by the message: publisher_shard and publisher_id - is held back: the subscriber's shard
 // sends a HoldEnvelope to the publisher's shard (or applies the hold itself when they are the same),
 // which stops reading that client at its next packet, exactly as the shard congestion mechanism
-// does (shard_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
+// does (input_flow.cc), so TCP flow control slows it down. Each (subscriber session, publisher)
 // pair holds once; when the subscriber's queue is down to a quarter of both bounds (the low-water
 // mark), or its connection goes, every publisher it held is released. Holds and releases travel over the
 // same FIFO shard-to-shard queue, so they arrive in order and a publisher's count of holds is exact.
@@ -25,7 +25,7 @@
 #include <cstdint>
 
 #include "net/log.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -45,7 +45,7 @@ constexpr QueueLimits kPastHighWater{SIZE_MAX, SIZE_MAX};
 
 }  // namespace
 
-void Shard::DeliverPastHighWater(Session& session, Delivery delivery, bool live) {
+void MqttProtocol::DeliverPastHighWater(Session& session, Delivery delivery, bool live) {
   const Message& message = *delivery.message;
   const bool has_publisher = live && message.publisher_shard() >= 0 && message.publisher_id() != IdOf(session);
   if (!has_publisher) {
@@ -71,7 +71,7 @@ void Shard::DeliverPastHighWater(Session& session, Delivery delivery, bool live)
   session.Enqueue(std::move(delivery), kPastHighWater);
 }
 
-void Shard::OnQueueProgress(Session& session) {
+void MqttProtocol::OnQueueProgress(Session& session) {
   auto it = full_queues_.find(&session);
   if (it == full_queues_.end()) return;
   it->second.last_progress_ms = now_ms_;
@@ -79,7 +79,7 @@ void Shard::OnQueueProgress(Session& session) {
   if (BelowLowWater(session, config_)) ReleasePublishers(session);
 }
 
-void Shard::ReleasePublishers(Session& session) {
+void MqttProtocol::ReleasePublishers(Session& session) {
   auto node = full_queues_.extract(&session);
   if (node.empty()) return;
   for (const auto& [shard, publisher_id] : node.mapped().publishers) {
@@ -91,7 +91,7 @@ void Shard::ReleasePublishers(Session& session) {
   }
 }
 
-void Shard::ApplyPublisherHold(uint64_t publisher_id, bool hold) {
+void MqttProtocol::ApplyPublisherHold(uint64_t publisher_id, bool hold) {
   if (hold) {
     if (publisher_holds_[publisher_id]++ == 0) stats_.publisher_holds.Add(1);
     return;
@@ -104,11 +104,11 @@ void Shard::ApplyPublisherHold(uint64_t publisher_id, bool hold) {
   }
 }
 
-bool Shard::HeldByFullQueues(const Connection* conn) const {
+bool MqttProtocol::HeldByFullQueues(const Connection* conn) const {
   return !publisher_holds_.empty() && conn->session != nullptr && publisher_holds_.contains(IdOf(*conn->session));
 }
 
-void Shard::CheckSlowSubscribers() {
+void MqttProtocol::CheckSlowSubscribers() {
   if (config_.slow_subscriber_timeout_s == 0 || full_queues_.empty()) return;
   const int64_t timeout_ms = static_cast<int64_t>(config_.slow_subscriber_timeout_s) * 1000;
   std::vector<Session*> stuck;

@@ -13,17 +13,17 @@
 #include "absl/time/clock.h"
 #include "net/log.h"
 #include "net/persistence/retained_record.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-void Shard::RestoreRetained(const std::vector<MessageRef>& messages) {
+void MqttProtocol::RestoreRetained(const std::vector<MessageRef>& messages) {
   retained_.Reserve(messages.size());
   for (const MessageRef& message : messages) retained_.Set(message);
   stats_.retained_messages.Set(retained_.size());
 }
 
-void Shard::SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards) {
+void MqttProtocol::SaveRetainedLeftovers(const std::vector<MqttProtocol*>& protocols) {
   if (DurableStore() == nullptr) return;
   size_t saved = 0;
   auto save = [this, &saved](Envelope&& envelope) {
@@ -35,7 +35,7 @@ void Shard::SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards) {
   for (int from = 0; from < mesh_.shard_count(); ++from) {
     if (from == index_) continue;
     mesh_.Queue(from, index_).ConsumeBatch(save, std::numeric_limits<size_t>::max());
-    std::deque<Envelope>& backlog = shards[from]->backlog_[index_];
+    std::deque<Envelope>& backlog = protocols[from]->backlog_[index_];
     for (Envelope& envelope : backlog) save(std::move(envelope));
     backlog.clear();
   }
@@ -43,7 +43,7 @@ void Shard::SaveRetainedLeftovers(std::vector<std::unique_ptr<Shard>>& shards) {
   if (saved > 0) Log(LogLevel::kInfo, "persistence: shard %d saved %zu retained updates still queued at stop", index_, saved);
 }
 
-bool Shard::PersistRetained(const Message& message) {
+bool MqttProtocol::PersistRetained(const Message& message) {
   ShardStore* store = DurableStore();
   if (store == nullptr || !IsDurableRetainedTopic(message.topic())) return false;
   const std::string key = RetainedKey(message.topic());
@@ -56,7 +56,7 @@ bool Shard::PersistRetained(const Message& message) {
   return true;
 }
 
-void Shard::ConfirmWhenDurable(const DurableReply& reply, bool saved) {
+void MqttProtocol::ConfirmWhenDurable(const DurableReply& reply, bool saved) {
   if (!reply.wanted()) return;
   if (!saved) {
     ConfirmDurable(reply);
@@ -66,7 +66,7 @@ void Shard::ConfirmWhenDurable(const DurableReply& reply, bool saved) {
   durable_waits_.emplace_back(DurableStore()->open_ticket(), reply);
 }
 
-void Shard::ConfirmDurable(const DurableReply& reply) {
+void MqttProtocol::ConfirmDurable(const DurableReply& reply) {
   if (reply.origin_shard == index_) {
     ReleaseAckGate(reply);
   } else {
@@ -74,7 +74,7 @@ void Shard::ConfirmDurable(const DurableReply& reply) {
   }
 }
 
-void Shard::CommitDurableTurn() {
+void MqttProtocol::CommitDurableTurn() {
   ShardStore* store = DurableStore();
   if (store == nullptr) return;
   store->CommitTurn();
@@ -86,7 +86,7 @@ void Shard::CommitDurableTurn() {
   }
 }
 
-DurableReply Shard::OpenAckGate(Connection* conn) {
+DurableReply MqttProtocol::OpenAckGate(Connection* conn) {
   AckGates& gates = ack_gates_[conn];
   if (gates.conn_serial != conn->serial) gates = AckGates{conn->serial};  // left by an earlier connection
   const uint64_t gate = gates.next_gate++;
@@ -94,13 +94,13 @@ DurableReply Shard::OpenAckGate(Connection* conn) {
   return DurableReply{index_, conn, conn->serial, gate};
 }
 
-std::string& Shard::AckOutput(Connection* conn) {
+std::string& MqttProtocol::AckOutput(Connection* conn) {
   auto it = ack_gates_.find(conn);
   if (it == ack_gates_.end() || it->second.conn_serial != conn->serial || it->second.held.empty()) return Out(conn);
   return it->second.held.back().bytes;
 }
 
-void Shard::ReleaseAckGate(const DurableReply& reply) {
+void MqttProtocol::ReleaseAckGate(const DurableReply& reply) {
   const auto* key = static_cast<const Connection*>(reply.conn);
   auto it = ack_gates_.find(key);
   if (it == ack_gates_.end()) return;
@@ -108,7 +108,7 @@ void Shard::ReleaseAckGate(const DurableReply& reply) {
   // The connection may have closed meanwhile (its memory may even hold a newer connection): the
   // client resends the PUBLISH on its next connection, and the retained store has it either way.
   Connection* conn = const_cast<Connection*>(key);
-  if (gates.conn_serial != reply.conn_serial || !connections_.contains(conn) || conn->serial != reply.conn_serial ||
+  if (gates.conn_serial != reply.conn_serial || !StillOpen(conn, reply.conn_serial) ||
       conn->state != Connection::State::kConnected) {
     if (gates.conn_serial == reply.conn_serial) ack_gates_.erase(it);
     return;

@@ -3,18 +3,17 @@
 // figures its durable store's writer thread keeps (net/persistence/commit_latency.h), copied here so
 // that every exported counter is a ShardStats one.
 #include "net/persistence/shard_store.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-void Shard::SampleStats() {
+void MqttProtocol::SampleStats() {
   stats_.sessions.Set(sessions_.size());
-  stats_.connections.Set(connections_.size());
   stats_.input_paused_connections.Set(paused_.size());
   if (const ShardStore* store = DurableStore()) SamplePersistenceStats(store->stats());
 }
 
-void Shard::SamplePersistenceStats(const CommitStats& from) {
+void MqttProtocol::SamplePersistenceStats(const CommitStats& from) {
   stats_.persistence_commits.Set(from.commits.Get());
   stats_.persistence_records.Set(from.records.Get());
   stats_.persistence_bytes.Set(from.bytes.Get());

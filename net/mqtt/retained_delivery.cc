@@ -11,7 +11,7 @@
 // connection that closes abandons its walk, and so does an UNSUBSCRIBE of the filter.
 #include <algorithm>
 
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -22,7 +22,7 @@ constexpr size_t kPurgePerTick = 10000;   // expired retained messages removed p
 
 }  // namespace
 
-void Shard::StartRetainedDelivery(Connection* conn, std::vector<RetainedRequest> requests) {
+void MqttProtocol::StartRetainedDelivery(Connection* conn, std::vector<RetainedRequest> requests) {
   if (requests.empty()) return;
   RetainedDelivery delivery{conn, conn->serial, std::move(requests)};
   const RetainedProgress progress = RunRetainedBatch(delivery, kVisitsPerBatch);
@@ -31,7 +31,7 @@ void Shard::StartRetainedDelivery(Connection* conn, std::vector<RetainedRequest>
   retained_deliveries_.push_back(std::move(delivery));
 }
 
-void Shard::ContinueRetainedDeliveries() {
+void MqttProtocol::ContinueRetainedDeliveries() {
   retained_work_ready_ = false;
   size_t budget = kVisitsPerTurn;
   // Each waiting delivery once per turn, in turn order: one slow client cannot hold up the others.
@@ -49,12 +49,12 @@ void Shard::ContinueRetainedDeliveries() {
   if (waiting > 0) retained_work_ready_ = true;
 }
 
-Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size_t max_visits) {
+MqttProtocol::RetainedProgress MqttProtocol::RunRetainedBatch(RetainedDelivery& delivery, size_t max_visits) {
   size_t& visits = delivery.visits_in_last_batch;
   visits = 0;
   Connection* conn = delivery.conn;
   // The connection may have closed meanwhile; its memory may even hold a newer connection.
-  if (!connections_.contains(conn) || conn->serial != delivery.serial ||
+  if (!StillOpen(conn, delivery.serial) ||
       conn->state != Connection::State::kConnected || conn->session == nullptr) {
     return RetainedProgress::kComplete;
   }
@@ -71,7 +71,7 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
     auto offer = [&](const MessageRef& message) {
       if (message->ExpiredAt(now_ms_)) return true;
       const uint8_t qos = std::min(request.qos, message->qos());
-      // Half the output bound: beyond the bound the shard stops reading the client (shard_flow.cc),
+      // Half the output bound: beyond the bound the shard stops reading the client (input_flow.cc),
       // and its own PINGREQ or UNSUBSCRIBE must not wait behind its retained messages.
       blocked = conn->pending_output() >= config_.max_queued_bytes / 2 ||
                 (qos > 0 && (session.queued_count() > 0 || !session.HasInflightRoom(InflightWindow(conn))));
@@ -94,11 +94,11 @@ Shard::RetainedProgress Shard::RunRetainedBatch(RetainedDelivery& delivery, size
   return delivery.next_request == delivery.requests.size() ? RetainedProgress::kComplete : RetainedProgress::kMore;
 }
 
-bool Shard::RetainedAdmits(const Message& message) const {
+bool MqttProtocol::RetainedAdmits(const Message& message) const {
   return retained_.Admits(message, RetainedStore::Limits{config_.max_retained_messages, config_.max_retained_bytes});
 }
 
-void Shard::PurgeExpiredRetained() {
+void MqttProtocol::PurgeExpiredRetained() {
   // Every replica purges on its own: the deadline is in the shared message, so all replicas drop
   // the same messages, and an update of the topic on its way replaces or clears it either way.
   const size_t purged = retained_.PurgeExpired(now_ms_, kPurgePerTick);

@@ -12,7 +12,7 @@
 #include "net/home_shard.h"
 #include "net/log.h"
 #include "net/server_capabilities.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 namespace {
@@ -63,7 +63,7 @@ AckPacket ReleaseOrCompletion(PacketType type, uint16_t packet_id, bool known) {
 
 }  // namespace
 
-bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::HandlePacket(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   if (conn->state == Connection::State::kAwaitConnect) {
     const bool authenticating = conn->v5 != nullptr && conn->v5->auth != nullptr;
     if (authenticating) {
@@ -107,13 +107,13 @@ bool Shard::HandlePacket(Connection* conn, const Frame& frame, std::span<const u
   }
 }
 
-bool Shard::Rejected(Connection* conn, const DecodeError& error) {
+bool MqttProtocol::Rejected(Connection* conn, const DecodeError& error) {
   if (error.ok()) return false;
   ProtocolError(conn, error.reason, error.detail);
   return true;
 }
 
-void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail) {
+void MqttProtocol::ProtocolError(Connection* conn, ReasonCode reason, std::string_view detail) {
   Log(LogLevel::kWarning, "shard %d: closing client %s (fd %d): %s (%s)", index_,
       conn->session ? LogText(conn->session->client_id()) : std::string("<before CONNECT>"), conn->fd,
       LogText(detail), ReasonCodeName(reason));
@@ -121,7 +121,7 @@ void Shard::ProtocolError(Connection* conn, ReasonCode reason, std::string_view 
   Close(conn, detail);
 }
 
-bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnConnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<ConnectPacket> decoded = DecodeConnect(frame, body);
   if (!decoded.ok()) {
     if (decoded.error.reason == ReasonCode::kUnsupportedProtocolVersion) {
@@ -138,7 +138,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   conn->version = decoded.packet.version;
   std::string identity;  // --tls_identity_as_username: the CONNECT's username views it from here
   if (conn->has_stream) {
-    absl::StatusOr<std::optional<std::string>> stream_identity = StreamIdentity(conn);
+    absl::StatusOr<std::optional<std::string>> stream_identity = io_.TransportIdentity(conn);
     if (!stream_identity.ok()) {
       RefuseConnect(conn, ReasonCode::kNotAuthorized, std::string(stream_identity.status().message()));
       return false;
@@ -171,7 +171,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
   if (config_.require_enhanced_auth) return RefuseWithoutAuthMethod(conn);
   // A bridge's local session is the broker's own: no password (mosquitto's bridges bypass it too).
-  const LoginVerdict login = conn->has_stream && StreamOf(conn)->transform->is_bridge() ? LoginVerdict{} : access_.CheckLogin(connect);
+  const LoginVerdict login = conn->bridge ? LoginVerdict{} : access_.CheckLogin(connect);
   if (login.outcome == LoginOutcome::kDeferred) {
     connect_deferred_ = true;
     return false;
@@ -185,7 +185,7 @@ bool Shard::OnConnect(Connection* conn, const Frame& frame, std::span<const uint
   return conn->state == Connection::State::kConnected;
 }
 
-void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
+void MqttProtocol::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   // Who logged in: the user an enhanced-authentication exchange proved, else the CONNECT's username.
   const bool enhanced = conn->v5 != nullptr && !conn->v5->auth_identity.empty();
   const std::optional<std::string_view> login =
@@ -207,7 +207,7 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     }
     if (auto* old = static_cast<Connection*>((*it)->attachment())) {
       // A client that sent DISCONNECT and reconnected at once expects its DISCONNECT to count.
-      ConsumeArrivedInput(old);
+      io_.ConsumeArrivedInput(old);
       if (old->state == Connection::State::kConnected) {
         SendDisconnect(old, ReasonCode::kSessionTakenOver);
         taking_over_ = true;  // the session is back online below: --max_sessions does not apply
@@ -273,10 +273,10 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
     AddCapabilityProperties(config_, props);
     ApplyConnectOptions(conn, connect, props, response_information);
   }
-  ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
+  io_.ScheduleDeadline(conn);  // keep-alive, known now: it may end before the CONNECT timeout would have
   SendConnack(conn, ReasonCode::kSuccess, session_present, props);
   Log(LogLevel::kDebug, "shard %d: client %s connected%s (MQTT %s, keep-alive %d s, session present %d)", index_,
-      LogText(session->client_id()), PeerText(conn), VersionName(connect.version), connect.keep_alive,
+      LogText(session->client_id()), io_.PeerText(conn), VersionName(connect.version), connect.keep_alive,
       session_present);
   if (session_present) {
     ResendInflight(*session);
@@ -284,18 +284,18 @@ void Shard::EstablishSession(Connection* conn, const ConnectPacket& connect) {
   }
 }
 
-absl::StatusOr<std::string> Shard::GenerateClientId() {
+absl::StatusOr<std::string> MqttProtocol::GenerateClientId() {
   // The id must hash to this shard, where its session is about to live.
   return RandomClientIdForShard(index_, mesh_.shard_count());
 }
 
-void Shard::RefuseConnect(Connection* conn, ReasonCode reason, std::string_view why) {
+void MqttProtocol::RefuseConnect(Connection* conn, ReasonCode reason, std::string_view why) {
   Log(LogLevel::kInfo, "shard %d: refused CONNECT (fd %d): %s (%s)", index_, conn->fd, why, ReasonCodeName(reason));
   SendConnack(conn, reason, false, {});
   Close(conn, why);
 }
 
-void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props) {
+void MqttProtocol::SendConnack(Connection* conn, ReasonCode reason, bool session_present, const Properties& props) {
   ConnackPacket connack;
   connack.reason = reason;
   connack.session_present = session_present && reason == ReasonCode::kSuccess;
@@ -305,7 +305,7 @@ void Shard::SendConnack(Connection* conn, ReasonCode reason, bool session_presen
   MarkForFlush(conn);
 }
 
-void Shard::SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string) {
+void MqttProtocol::SendDisconnect(Connection* conn, ReasonCode reason, std::string_view reason_string) {
   if (!IsV5(conn->version) || conn->state != Connection::State::kConnected) return;
   DisconnectPacket packet;
   packet.reason = reason;
@@ -323,7 +323,7 @@ void Shard::SendDisconnect(Connection* conn, ReasonCode reason, std::string_view
   MarkForFlush(conn);
 }
 
-void Shard::DetachSession(Connection* conn, bool publish_will) {
+void MqttProtocol::DetachSession(Connection* conn, bool publish_will) {
   Session* session = conn->session;
   conn->session = nullptr;
   session->set_attachment(nullptr);
@@ -344,7 +344,7 @@ void Shard::DetachSession(Connection* conn, bool publish_will) {
   session->ReleaseIdleMemory();
 }
 
-void Shard::DestroySession(Session* session) {
+void MqttProtocol::DestroySession(Session* session) {
   PublishDelayedWillNow(*session);  // the session ends before the will delay did
   if (!full_queues_.empty()) ReleasePublishers(*session);  // its address must not keep holding anyone
   for (const SessionSubscription& sub : session->subscriptions()) {
@@ -360,7 +360,7 @@ void Shard::DestroySession(Session* session) {
   sessions_.erase(sessions_.find(std::string_view(session->client_id())));
 }
 
-void Shard::ScheduleSessionCheck(Session* session, int64_t deadline_ms) {
+void MqttProtocol::ScheduleSessionCheck(Session* session, int64_t deadline_ms) {
   // Capped at one turn, so an entry that stops counting (an earlier one replaced it) is gone soon.
   const int64_t entry_ms = std::min(deadline_ms, now_ms_ + session_deadlines_.span_ms());
   auto it = session_entry_ms_.find(session);
@@ -368,7 +368,7 @@ void Shard::ScheduleSessionCheck(Session* session, int64_t deadline_ms) {
   session_entry_ms_[session] = session_deadlines_.Schedule(session, entry_ms);  // as the wheel will hand it back
 }
 
-void Shard::OnSessionDue(Session* session, int64_t entry_ms) {
+void MqttProtocol::OnSessionDue(Session* session, int64_t entry_ms) {
   auto entry = session_entry_ms_.find(session);
   if (entry == session_entry_ms_.end() || entry->second != entry_ms) return;  // replaced by an earlier one
   session_entry_ms_.erase(entry);
@@ -392,12 +392,12 @@ void Shard::OnSessionDue(Session* session, int64_t entry_ms) {
   if (next_ms != std::numeric_limits<int64_t>::max()) ScheduleSessionCheck(session, next_ms);
 }
 
-size_t Shard::InflightWindow(const Connection* conn) const {
+size_t MqttProtocol::InflightWindow(const Connection* conn) const {
   return std::min<size_t>(config_.max_inflight, conn->receive_maximum);
 }
 
-void Shard::Deliver(Session& session, Delivery delivery, bool live) {
-  if (!access_.MayReceive(session, delivery.message->topic())) return;
+void MqttProtocol::Deliver(Session& session, Delivery delivery, bool live) {
+  if (!authorizer_.MayReceive(session, delivery.message->topic())) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   if (conn != nullptr && !FitsClient(conn, delivery)) return;
   if (delivery.qos == 0) {
@@ -420,11 +420,11 @@ void Shard::Deliver(Session& session, Delivery delivery, bool live) {
   } else if (conn == nullptr) {
     stats_.CountDrop(DropReason::kOfflineQueue);
   } else {
-    DeliverPastHighWater(session, std::move(delivery), live);  // shard_backpressure.cc
+    DeliverPastHighWater(session, std::move(delivery), live);  // queue_backpressure.cc
   }
 }
 
-void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) {
+void MqttProtocol::WritePublish(Connection* conn, const Delivery& delivery, uint16_t packet_id, bool dup) {
   if (!IsV5(conn->version)) {
     // MQTT 3.1.1 has no properties or aliases: one reused packet spares building and destroying a
     // PublishPacket, with its empty property set, per delivered message.
@@ -448,7 +448,7 @@ void Shard::WritePublish(Connection* conn, const Delivery& delivery, uint16_t pa
   MarkForFlush(conn);
 }
 
-void Shard::PumpQueue(Session& session) {
+void MqttProtocol::PumpQueue(Session& session) {
   auto* conn = static_cast<Connection*>(session.attachment());
   if (conn == nullptr) return;
   const size_t window = InflightWindow(conn);
@@ -462,7 +462,7 @@ void Shard::PumpQueue(Session& session) {
   if (!full_queues_.empty()) OnQueueProgress(session);
 }
 
-void Shard::ResendInflight(Session& session) {
+void MqttProtocol::ResendInflight(Session& session) {
   if (session.inflight_count() == 0) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   Fifo<InflightMessage>& all = session.inflight();
@@ -483,7 +483,7 @@ void Shard::ResendInflight(Session& session) {
   MarkForFlush(conn);
 }
 
-bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnPublish(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<PublishPacket> decoded = DecodePublish(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
   PublishPacket& publish = decoded.packet;
@@ -495,7 +495,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
   stats_.messages_received[publish.qos].Add(1);
   ChargePublish(conn, frame.total_size());
   Session& session = *conn->session;
-  if (!access_.MayPublish(session, publish.topic)) {
+  if (!authorizer_.MayPublish(session, publish.topic)) {
     RefusePublish(conn, publish);
     return true;
   }
@@ -531,7 +531,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
       message = Message::Create(params);
     }
     if (publish.qos > 0 && message->retain() && SyncPersistence()) {
-      // Acknowledged once the topic's home shard has the update on disk (net/shard_persistence.cc).
+      // Acknowledged once the topic's home shard has the update on disk (net/mqtt/durable_acks.cc).
       UpdateRetained(message, false, OpenAckGate(conn));
       RoutePublish(std::move(message));
     } else {
@@ -549,7 +549,7 @@ bool Shard::OnPublish(Connection* conn, const Frame& frame, std::span<const uint
   return true;
 }
 
-bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<AckPacket> decoded = DecodeAck(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
   const AckPacket& ack = decoded.packet;
@@ -580,7 +580,7 @@ bool Shard::OnAck(Connection* conn, const Frame& frame, std::span<const uint8_t>
   return true;
 }
 
-bool Shard::OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
+bool MqttProtocol::OnDisconnect(Connection* conn, const Frame& frame, std::span<const uint8_t> body) {
   Decoded<DisconnectPacket> decoded = DecodeDisconnect(frame, body, conn->version);
   if (Rejected(conn, decoded.error)) return false;
   const DisconnectPacket& disconnect = decoded.packet;

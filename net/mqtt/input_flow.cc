@@ -9,47 +9,44 @@
 //    reading and not reading, or
 //  - its own output (acknowledgements, deliveries) is backed up beyond --max_queued_bytes because the
 //    client does not read, or
-//  - a subscriber's full QoS 1/2 queue, on any shard, holds it back (shard_backpressure.cc), or
-//  - an input limit holds it (shard_input_limits.cc): it is beyond --max_publish_rate or
+//  - a subscriber's full QoS 1/2 queue, on any shard, holds it back (queue_backpressure.cc), or
+//  - an input limit holds it (input_limits.cc): it is beyond --max_publish_rate or
 //    --max_publish_bytes_rate, or it publishes while the broker is above --memory_limit.
 // Paused input is kept unparsed and the connection's receive is cancelled at once, so a paused
 // connection holds at most what had already arrived; the kernel's socket buffer fills and the sender
 // blocks.
 #include "net/bytes.h"
-#include "net/shard.h"
+#include "net/mqtt/mqtt_protocol.h"
 
 namespace ringmq {
 
-bool Shard::ShouldPauseInput(const Connection* conn) const {
+bool MqttProtocol::ShouldPauseInput(const Connection* conn) const {
   if (conn->state != Connection::State::kConnected) return false;
   return conn->awaiting_suback || CrossShardBacklogged() || conn->pending_output() > config_.max_queued_bytes ||
          HeldByLimits(conn) || HeldByFullQueues(conn);
 }
 
-void Shard::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
+void MqttProtocol::PauseInput(Connection* conn, std::span<const uint8_t> unparsed) {
   if (!unparsed.empty()) Io(conn).inbound.append(AsText(unparsed));
   if (!conn->reading_paused) {
     conn->reading_paused = true;
     paused_.push_back(conn);
   }
-  if (conn->recv_armed && !conn->recv_cancel_sent) {
-    ring_->PrepCancel(conn, Op::kRecv);
-    conn->recv_cancel_sent = true;
-  }
+  io_.StopReading(conn);
 }
 
-void Shard::EnterCongestion() {
+void MqttProtocol::EnterCongestion() {
   congested_ = true;
   stats_.congestion_pauses.Add(1);
   // Waiting for each sender's next input instead (ShouldPauseInput) lets every one of them add a
   // whole receive buffer to the backlog first: measured, several times the peak RSS under overload.
-  for (Connection* conn : connections_) {
+  for (Connection* conn : io_.connections()) {
     const bool sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
     if (conn->state == Connection::State::kConnected && sending) PauseInput(conn, {});
   }
 }
 
-bool Shard::QueuesHalfFree() {
+bool MqttProtocol::QueuesHalfFree() {
   for (int to = 0; to < mesh_.shard_count(); ++to) {
     if (to == index_) continue;
     SpscQueue<Envelope>& queue = mesh_.Queue(index_, to);
@@ -58,7 +55,7 @@ bool Shard::QueuesHalfFree() {
   return true;
 }
 
-void Shard::UpdateCongestion() {
+void MqttProtocol::UpdateCongestion() {
   if (backlog_count_ == 0 && QueuesHalfFree()) {
     congested_ = false;
     resume_check_ = true;
@@ -70,7 +67,7 @@ void Shard::UpdateCongestion() {
   }
 }
 
-void Shard::ResumePaused() {
+void MqttProtocol::ResumePaused() {
   resume_check_ = false;
   std::vector<Connection*> waiting;
   waiting.swap(paused_);
@@ -87,7 +84,7 @@ void Shard::ResumePaused() {
     conn->last_activity_ms = now_ms_;  // we were deaf to it, not it silent: its keep-alive starts over
     if (conn->io != nullptr) conn->io->inbound_since_ms = now_ms_;  // and so does its incomplete packet's
     ConsumeInput(conn, {});  // parses what was held while paused
-    if (conn->state != Connection::State::kClosing && !conn->reading_paused && !conn->recv_armed) ArmRecv(conn);
+    io_.ResumeReading(conn);
   }
 }
 
