@@ -397,7 +397,7 @@ size_t MqttProtocol::InflightWindow(const Connection* conn) const {
 }
 
 void MqttProtocol::Deliver(Session& session, Delivery delivery, bool live) {
-  if (!authorizer_.MayReceive(session, delivery.message->topic())) return;
+  if (!MayReceive(session, delivery.message->topic())) return;
   auto* conn = static_cast<Connection*>(session.attachment());
   if (conn != nullptr && !FitsClient(conn, delivery)) return;
   if (delivery.qos == 0) {

@@ -145,9 +145,17 @@ class MqttProtocol {
                             int64_t started_ms);
 
   // --- the connection layer, as the handlers below use it ---
-  IoBuffers& Io(Connection* conn) { return io_.Buffers(conn); }
-  std::string& Out(Connection* conn) { return io_.Buffers(conn).out; }
-  void MarkForFlush(Connection* conn) { io_.MarkForFlush(conn); }
+  // Inline fast paths: a connection under load has its buffers and is on the flush list already, so
+  // the virtual calls (a few per message) are made only when something changes.
+  IoBuffers& Io(Connection* conn) { return conn->io != nullptr ? *conn->io : io_.Buffers(conn); }
+  std::string& Out(Connection* conn) { return Io(conn).out; }
+  void MarkForFlush(Connection* conn) {
+    if (!conn->in_flush_list) io_.MarkForFlush(conn);
+  }
+  // The built-in ACL is called directly (AccessControl is final): one check per delivery.
+  bool MayReceive(const Session& session, std::string_view topic) {
+    return &authorizer_ == &access_ ? access_.MayReceive(session, topic) : authorizer_.MayReceive(session, topic);
+  }
   void Close(Connection* conn, std::string_view why) { io_.Close(conn, why); }
   bool StillOpen(const Connection* conn, uint64_t serial) const {
     return io_.connections().contains(const_cast<Connection*>(conn)) && conn->serial == serial;
