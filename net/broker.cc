@@ -1,3 +1,4 @@
+#include "net/bridge/bridge_set.h"
 #include "net/broker.h"
 
 #include <pthread.h>
@@ -183,6 +184,7 @@ absl::Status RunBroker(BrokerConfig config, ConfigSource source) {
   for (size_t i = 0; i < config.listen.size(); ++i) {
     shared.connect_rates.push_back(std::make_unique<ConnectRateLimiter>(config.max_connect_rate));
   }
+  if (absl::Status bridges = PrepareBridges(config.bridges, shared); !bridges.ok()) return bridges;
   std::vector<ShardStats> stats(shard_count);
   std::unique_ptr<MetricsServer> metrics;
   if (config.metrics_listen.has_value()) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "net/bridge/bridge_config.h"
 #include "net/log.h"
 
 namespace ringmq {
@@ -135,6 +136,10 @@ struct BrokerConfig {
   uint32_t persistence_flush_ms = 100;
 
   LogLevel log_level = LogLevel::kInfo;  // applied by main at start-up and on SIGHUP
+
+  // Bridges to other brokers, from --bridge_file (net/bridge/); empty: none.
+  std::string bridge_file;
+  std::vector<BridgeConfig> bridges;
 };
 
 }  // namespace ringmq

@@ -303,6 +303,37 @@ void AppendBrokerFamilies(std::span<const ShardStats> all_stats, const BrokerSha
                        process.resident_bytes));
 }
 
+// Per --bridge_file bridge, labelled with its `connection` name (net/bridge/bridge_stats.h).
+void AppendBridgeFamilies(const BrokerShared& shared, std::vector<MetricFamily>& out) {
+  if (shared.bridge_stats.empty()) return;
+  struct BridgeFamily {
+    std::string_view name;
+    MetricType type;
+    std::string_view help;
+    uint64_t (*value)(const BridgeStats&);
+  };
+  static constexpr BridgeFamily kFamilies[] = {
+      {"ringmq_bridge_connected", MetricType::kGauge, "1 while the remote broker has accepted the bridge, else 0.",
+       [](const BridgeStats& s) { return static_cast<uint64_t>(s.connected.load(std::memory_order_relaxed)); }},
+      {"ringmq_bridge_reconnects_total", MetricType::kCounter,
+       "Connection attempts of the bridge after its first (a remote outage, a refused login, a lost link).",
+       [](const BridgeStats& s) { return s.reconnects.load(std::memory_order_relaxed); }},
+      {"ringmq_bridge_messages_in_total", MetricType::kCounter,
+       "PUBLISHes the bridge received from the remote broker and published locally.",
+       [](const BridgeStats& s) { return s.messages_in.load(std::memory_order_relaxed); }},
+      {"ringmq_bridge_messages_out_total", MetricType::kCounter,
+       "PUBLISHes the bridge sent to the remote broker (resends after a reconnect included).",
+       [](const BridgeStats& s) { return s.messages_out.load(std::memory_order_relaxed); }},
+  };
+  for (const BridgeFamily& spec : kFamilies) {
+    MetricFamily family = Family(std::string(spec.name), spec.type, std::string(spec.help));
+    for (const std::unique_ptr<BridgeStats>& bridge : shared.bridge_stats) {
+      family.samples.push_back({{{"bridge", bridge->name}}, spec.value(*bridge)});
+    }
+    out.push_back(std::move(family));
+  }
+}
+
 }  // namespace
 
 std::span<const ShardMetric> ShardMetrics() { return kShardMetrics; }
@@ -336,6 +367,7 @@ std::vector<MetricFamily> CollectMetrics(std::span<const ShardStats> all_stats, 
   std::vector<MetricFamily> families;
   AppendShardFamilies(all_stats, families);
   AppendBrokerFamilies(all_stats, shared, build, now_ms, families);
+  AppendBridgeFamilies(shared, families);
   return families;
 }
 

@@ -66,6 +66,9 @@ struct alignas(8) Connection {
   // read and discarded until the peer closes or the close grace ends, so the peer reads that packet
   // before any reset (Shard::Close).
   bool draining : 1 = false;
+  // A bridge's outgoing connection (net/bridge/): its CONNECT is the bridge's local session, the
+  // broker's own, so no password is asked of it (mosquitto's bridges bypass the password file too).
+  bool bridge : 1 = false;
   Session* session = nullptr;
 
   // Present only while the connection has bytes to keep: an idle connection owns no buffer at all.

@@ -2,6 +2,8 @@
 #include <sched.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -131,6 +133,10 @@ ABSL_FLAG(uint64_t, max_publish_bytes_rate, 0,
 ABSL_FLAG(uint64_t, memory_limit, 0,
           "Bytes of process RSS above which the broker stops reading clients that publish and closes new "
           "connections at accept, until RSS is below 90 % of it again. Checked every 10 ms. 0 = off.");
+ABSL_FLAG(std::string, bridge_file, "",
+          "File of bridges to other brokers, in mosquitto's bridge syntax (connection, address, topic PATTERN "
+          "in|out|both QOS LOCAL_PREFIX REMOTE_PREFIX, remote_username, bridge_cafile ...; see README). Read at "
+          "start-up; an error in it refuses the start. Empty = no bridges.");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory of the durable store (one log per shard, created if missing); retained messages survive a "
           "restart or a crash. Empty = nothing is saved.");
@@ -355,6 +361,18 @@ absl::StatusOr<ringmq::BrokerConfig> ConfigFromFlags() {
   config.memory_limit = absl::GetFlag(FLAGS_memory_limit);
   if (config.memory_limit != 0 && config.memory_limit < (uint64_t{16} << 20)) {
     return absl::InvalidArgumentError("--memory_limit must be 0 (off) or at least 16 MiB");
+  }
+  config.bridge_file = absl::GetFlag(FLAGS_bridge_file);
+  if (!config.bridge_file.empty()) {
+    std::ifstream file(config.bridge_file, std::ios::binary);
+    if (!file) return absl::InvalidArgumentError(absl::StrCat("--bridge_file: cannot read ", config.bridge_file));
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    absl::StatusOr<std::vector<ringmq::BridgeConfig>> bridges = ringmq::ParseBridgeFile(text);
+    if (!bridges.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--bridge_file ", config.bridge_file, ": ", bridges.status().message()));
+    }
+    if (bridges->empty()) return absl::InvalidArgumentError(absl::StrCat("--bridge_file ", config.bridge_file, ": no connection"));
+    config.bridges = *std::move(bridges);
   }
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
   using Persistence = ringmq::BrokerConfig::Persistence;

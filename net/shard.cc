@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "net/bridge/bridge_set.h"
 #include "net/bytes.h"
 #include "net/log.h"
 #include "net/monotonic_clock.h"
@@ -95,6 +96,7 @@ absl::Status Shard::Run() {
   protocol_.BeginTurn(now_ms_);
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ArmWake();
+  MakeBridges();
 
   for (;;) {
     const int64_t now_ns = MonotonicNs();
@@ -165,9 +167,11 @@ void Shard::Dispatch(const Completion& c) {
       wake_armed_ = false;
       ArmWake();
       break;
+    case Op::kConnect:  // the broker connects only to bridges' remote brokers
+      BridgeSet::OnConnectDone(c.target, c.res, now_ms_);
+      break;
     case Op::kCancel:
-    case Op::kConnect:  // ringmq-bench's operations: the broker issues none
-    case Op::kTimeout:
+    case Op::kTimeout:  // ringmq-bench's operation: the broker issues none
       break;
   }
 }
@@ -226,7 +230,7 @@ void Shard::OnAccept(Listener* listener, const Completion& c) {
                       .count_proxied_peer = proxied && protocol_.limits().max_connections_per_ip > 0});
 }
 
-void Shard::AdoptSocket(Adopted adopted) {
+Connection* Shard::AdoptSocket(Adopted adopted) {
   auto* conn = new Connection();
   conn->fd = adopted.fd;
   conn->serial = ++connection_serial_;
@@ -245,9 +249,10 @@ void Shard::AdoptSocket(Adopted adopted) {
   }
   if (conn->state == Connection::State::kClosing) {
     MarkForRelease(conn);
-    return;
+    return nullptr;
   }
   if (!conn->recv_armed) ArmRecv(conn);
+  return conn;
 }
 
 void Shard::AdoptHandedOff(std::unique_ptr<HandoffEnvelope> handoff) {
@@ -439,7 +444,10 @@ void Shard::Close(Connection* conn, std::string_view why) {
   conn->peer_was_sending = now_ms_ - conn->last_activity_ms < kRecentInputMs;
   conn->last_activity_ms = now_ms_;  // from now on: when the close began
   ScheduleDeadline(conn);            // the close grace, likely shorter than the deadline before
-  if (conn->has_stream) FinishStream(conn);
+  if (conn->has_stream) {
+    StreamOf(conn)->transform->NoteClosing(why);  // a bridge logs why its link ended
+    FinishStream(conn);
+  }
   const Stream* stream = conn->has_stream ? StreamOf(conn) : nullptr;
   const bool output_pending = conn->pending_output() > 0 || (stream != nullptr && !stream->wire.empty());
   if (output_pending && conn->fd >= 0) {
@@ -534,6 +542,7 @@ void Shard::OnTick() {
   stats_.connections.Set(connections_.size());
   protocol_.RefreshLimits(connection_serial_ + 1);
   protocol_.OnTick();
+  if (bridges_ != nullptr) bridges_->OnTick(now_ms_);
   if (stopping_ && now_ms_ >= stop_deadline_ms_) {
     for (Connection* conn : connections_) Abort(conn);
   }

@@ -33,6 +33,8 @@
 
 namespace ringmq {
 
+class BridgeSet;  // net/bridge/bridge_set.h: only the files that drive it include it
+
 struct Listener {
   int fd = -1;
   bool armed = false;
@@ -107,7 +109,8 @@ class Shard final : private ConnectionIo {
     uint8_t listener = 0;
     bool count_proxied_peer = false;  // --max_connections_per_ip applies once the PROXY header is read
   };
-  void AdoptSocket(Adopted adopted);
+  // Returns the new connection, or nullptr when it was closed at once.
+  Connection* AdoptSocket(Adopted adopted);
   void OnRecv(Connection* conn, const Completion& c);
   // Bytes from the socket: straight to ConsumeInput on plain TCP, through the transports otherwise.
   void ConsumeWire(Connection* conn, std::span<const uint8_t> data) {
@@ -216,6 +219,12 @@ class Shard final : private ConnectionIo {
   int64_t next_memory_check_ms_ = 0;
   int64_t stop_deadline_ms_ = 0;
   uint32_t connection_serial_ = 0;
+
+  // Bridges to other brokers living on this shard (net/bridge/; made in Run once the ring exists).
+  // Each is a connection of this shard whose stream is a BridgeLink, so the hooks here are few:
+  // MakeBridges, the kConnect completion, the tick, and the close reason given to the link.
+  std::unique_ptr<BridgeSet> bridges_;
+  void MakeBridges();  // net/shard_bridge.cc
 
   MqttProtocol protocol_;  // last: it is given the members above
 };

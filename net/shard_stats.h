@@ -12,8 +12,11 @@
 #include <memory>
 #include <vector>
 
+#include "net/bridge/bridge_stats.h"
+#include "net/bridge/bridge_stats.h"
 #include "net/connection_limits.h"
 #include "net/persistence/commit_latency.h"
+#include "net/transport/tls_context.h"
 #include "net/transport/transport_factory.h"
 
 namespace ringmq {
@@ -142,6 +145,9 @@ struct BrokerShared {
   // --data_dir: shard i's durable store (net/persistence/shard_store.h); empty: persistence off.
   // Owned by the broker, which outlives the shards.
   std::vector<ShardStore*> durable_stores;
+  // Per --bridge_file bridge, in file order: its TLS client context (null: plain TCP) and its metrics.
+  std::vector<std::shared_ptr<const TlsContext>> bridge_tls;
+  std::vector<std::unique_ptr<BridgeStats>> bridge_stats;
 };
 
 }  // namespace ringmq

@@ -176,7 +176,9 @@ void Shard::FinishStream(Connection* conn) {
 absl::StatusOr<std::optional<std::string>> Shard::TransportIdentity(const Connection* conn) const {
   if (!config_.transport.tls_identity_as_username) return std::nullopt;
   const Stream* stream = StreamOf(conn);
-  if (stream == nullptr || !config_.listen[stream->listener].tls()) return std::nullopt;  // no certificate here
+  if (stream == nullptr || conn->bridge || !config_.listen[stream->listener].tls()) {
+    return std::nullopt;  // no client certificate here
+  }
   std::optional<std::string> identity = stream->transform->client_identity();
   if (!identity.has_value()) {
     return absl::PermissionDeniedError("--tls_identity_as_username: the client certificate names no identity");

@@ -170,7 +170,8 @@ bool MqttProtocol::OnConnect(Connection* conn, const Frame& frame, std::span<con
   // An enhanced-authentication method decides the login itself; otherwise the password file does.
   if (connect.properties.authentication_method.has_value()) return BeginConnectAuth(conn, frame, body, connect);
   if (config_.require_enhanced_auth) return RefuseWithoutAuthMethod(conn);
-  const LoginVerdict login = access_.CheckLogin(connect);
+  // A bridge's local session is the broker's own: no password (mosquitto's bridges bypass it too).
+  const LoginVerdict login = conn->bridge ? LoginVerdict{} : access_.CheckLogin(connect);
   if (login.outcome == LoginOutcome::kDeferred) {
     connect_deferred_ = true;
     return false;

@@ -73,6 +73,9 @@ class StreamTransform {
   // TLS only, once its handshake completed: whether the session was resumed (SSL_session_reused).
   virtual std::optional<bool> tls_session_resumed() const { return std::nullopt; }
 
+  // The shard is closing the connection, for this reason (a transform that reports it keeps it).
+  virtual void NoteClosing(std::string_view why) { (void)why; }
+
   // The connection went idle: drop buffers that can be re-made (OpenSSL's record buffers).
   virtual void ReleaseIdleBuffers() {}
 

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <algorithm>
@@ -97,7 +98,11 @@ std::optional<std::string> VerifiedClientCommonName(const SSL* ssl) {
 
 class TlsTransform final : public StreamTransform {
  public:
-  explicit TlsTransform(const TlsContext& context) : ssl_(SSL_new(context.ssl_ctx())) {
+  // `client_host`: the client side of a connection to that host (SNI, and the certificate must name
+  // it unless `check_host` is false); nullopt: the server side.
+  TlsTransform(const TlsContext& context, std::optional<std::string> client_host = std::nullopt,
+               bool check_host = true)
+      : ssl_(SSL_new(context.ssl_ctx())), client_(client_host.has_value()) {
     if (ssl_ == nullptr) return;
     BIO* bio = BIO_new(WindowMethod());
     if (bio == nullptr) {
@@ -107,7 +112,18 @@ class TlsTransform final : public StreamTransform {
     }
     BIO_set_data(bio, &window_);
     SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
-    SSL_set_accept_state(ssl_);
+    if (!client_) {
+      SSL_set_accept_state(ssl_);
+      return;
+    }
+    SSL_set_connect_state(ssl_);
+    // SNI names hosts, never addresses (RFC 6066); SSL_set1_host matches an address against the
+    // certificate's IP SANs, a name against its DNS SANs.
+    in6_addr address;
+    const bool literal = inet_pton(AF_INET, client_host->c_str(), &address) == 1 ||
+                         inet_pton(AF_INET6, client_host->c_str(), &address) == 1;
+    if (!literal) SSL_set_tlsext_host_name(ssl_, client_host->c_str());
+    if (check_host) SSL_set1_host(ssl_, client_host->c_str());
   }
   ~TlsTransform() override { SSL_free(ssl_); }
   TlsTransform(const TlsTransform&) = delete;
@@ -194,6 +210,7 @@ class TlsTransform final : public StreamTransform {
     const int result = SSL_do_handshake(ssl_);
     if (result == 1) {
       established_ = true;
+      if (client_) return absl::OkStatus();  // the server's certificate was verified by the handshake
       identity_ = VerifiedClientCommonName(ssl_);
       ScheduleTicketRefresh();
       return absl::OkStatus();
@@ -261,6 +278,7 @@ class TlsTransform final : public StreamTransform {
   }
 
   SSL* ssl_;
+  const bool client_;
   BioWindow window_;
   bool established_ = false;
   bool peer_closed_ = false;
@@ -274,6 +292,11 @@ class TlsTransform final : public StreamTransform {
 
 std::unique_ptr<StreamTransform> NewTlsTransform(std::shared_ptr<const TlsContext> context) {
   return std::make_unique<TlsTransform>(*context);
+}
+
+std::unique_ptr<StreamTransform> NewTlsClientTransform(const TlsContext& context, const std::string& host,
+                                                       bool check_host) {
+  return std::make_unique<TlsTransform>(context, host, check_host);
 }
 
 }  // namespace ringmq

@@ -154,8 +154,14 @@ def metrics_broker():
     acl_dir = tempfile.TemporaryDirectory(prefix="ringmq-it-metrics-")
     acl = pathlib.Path(acl_dir.name) / "acl"
     acl.write_text(ACL)
+    # A bridge to a port nobody listens on: its series (connected 0, reconnects climbing) are
+    # exported, so the dashboard's bridge panels are checked too; it never carries traffic.
+    bridges = pathlib.Path(acl_dir.name) / "bridges"
+    bridges.write_text(f"connection metrics-probe\naddress 127.0.0.1:{free_port()}\n"
+                       "topic metrics/bridged/# out 0\nrestart_timeout 1 2\n")
     broker = broker_process.start_broker(
-        flags={"metrics_listen": "127.0.0.1:0", "acl_file": acl, "sys_interval": 1}, shards=2)
+        flags={"metrics_listen": "127.0.0.1:0", "acl_file": acl, "sys_interval": 1, "bridge_file": bridges},
+        shards=2)
     match = broker.wait_for_log(METRICS_RE.pattern, timeout=10)
     assert match, f"no metrics endpoint line: {broker.log}"
     broker.metrics_url = f"http://{match.group(1)}:{match.group(2)}/metrics"
