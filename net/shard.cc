@@ -94,6 +94,8 @@ absl::Status Shard::Run() {
   now_ms_ = MonotonicMs();
   next_tick_ms_ = now_ms_ + kTickMs;
   protocol_.BeginTurn(now_ms_);
+  // Routes of restored sessions (and anything else queued to this shard before it ran) first.
+  protocol_.DrainInbox();
   for (Listener& listener : listeners_) ArmAccept(&listener);
   ArmWake();
   MakeBridges();

@@ -149,6 +149,10 @@ void MqttProtocol::RestoreSessions(std::vector<std::pair<std::string, RestoredSe
     ++kept;
   }
   store->CommitTurn();
+  // The routes announced above become visible to the other shards now, before any shard runs: each
+  // takes them from its inbox before it accepts a client (Shard::Run), so a PUBLISH on any shard
+  // reaches the restored subscriptions.
+  PublishQueuedEnvelopes();
   if (kept + ended > 0) {
     Log(LogLevel::kInfo, "persistence: shard %d restored %zu sessions (%zu had ended while the broker was down)", index_,
         kept, ended);

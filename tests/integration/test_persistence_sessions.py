@@ -41,6 +41,49 @@ def persistent(broker, client_id: str) -> tuple[PahoClient, bool]:
     return client, present
 
 
+class AckCountingPublisher:
+    """A Paho MQTT 3.1.1 publisher streaming numbered messages (payload: the number) to one topic,
+    64 in flight, that remembers which numbers the broker acknowledged (PUBACK, or PUBCOMP for QoS 2)."""
+
+    def __init__(self, broker, client_id: str, topic: str, qos: int):
+        import paho.mqtt.client as mqtt
+
+        self._topic, self._qos = topic, qos
+        self._lock = threading.Lock()
+        self._index_of_mid: dict[int, int] = {}
+        self._acked_mids: set[int] = set()
+        self._client = mqtt.Client(client_id=client_id, protocol=mqtt.MQTTv311)
+        self._client.max_inflight_messages_set(64)
+        self._client.on_publish = self._on_publish
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+
+    def _on_publish(self, _client, _userdata, mid):
+        with self._lock:
+            self._acked_mids.add(mid)
+
+    def stream_until_acked(self, at_least: int, count: int = 20_000, timeout_s: float = 10) -> None:
+        """Queues `count` messages, returns once `at_least` are acknowledged (bounded) and a little
+        more time has passed, so the stream is well under way."""
+        for i in range(count):
+            info = self._client.publish(self._topic, str(i), qos=self._qos)
+            with self._lock:
+                self._index_of_mid[info.mid] = i
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self._acked_mids) >= at_least:
+                    break
+            time.sleep(0.01)
+        time.sleep(0.3)
+
+    def stop(self) -> set[int]:
+        """The numbers of the messages acknowledged."""
+        self._client.loop_stop()
+        with self._lock:
+            return {self._index_of_mid[mid] for mid in self._acked_mids if mid in self._index_of_mid}
+
+
 @pytest.mark.parametrize("stop", ["graceful", "kill9"])
 @pytest.mark.parametrize("qos", [1, 2])
 def test_offline_session_gets_queued_messages_after_restart(start_broker, paho, uid, tmp_path, stop, qos):
@@ -195,9 +238,6 @@ def test_sync_every_acknowledged_message_survives_kill9_under_load(start_broker,
     that is offline and one that is connected but reads nothing (its in-flight window fills, the rest
     queues); the broker is killed mid-stream. After the restart each session gets every message whose
     PUBACK (PUBCOMP) the publisher had, each exactly once for QoS 2 and at least once for QoS 1."""
-    import paho.mqtt.client as mqtt
-
-    import mqtt_bytes as mb
     from raw_client import RawClient
 
     bounds = {"max_queued_messages": 1_000_000, "max_queued_bytes": 1 << 30}
@@ -211,36 +251,11 @@ def test_sync_every_acknowledged_message_survives_kill9_under_load(start_broker,
         stuck.connect(f"{uid}-stuck", clean_session=False)
         assert stuck.subscribe([(f"{uid}/load", qos)]) == [qos]
 
-        mid_to_index: dict[int, int] = {}
-        acked_mids: set[int] = set()
-        lock = threading.Lock()
-        publisher = mqtt.Client(client_id=f"{uid}-pub", protocol=mqtt.MQTTv311)
-        publisher.max_inflight_messages_set(64)
-        publisher.max_queued_messages_set(0)
-
-        def on_publish(_client, _userdata, mid):
-            with lock:
-                acked_mids.add(mid)
-
-        publisher.on_publish = on_publish
-        publisher.connect(broker.host, broker.port)
-        publisher.loop_start()
-        for i in range(20_000):
-            info = publisher.publish(f"{uid}/load", str(i), qos=qos)
-            with lock:
-                mid_to_index[info.mid] = i
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with lock:
-                if len(acked_mids) >= 300:
-                    break
-            time.sleep(0.01)
-        time.sleep(0.3)  # well into the stream
+        publisher = AckCountingPublisher(broker, f"{uid}-pub", f"{uid}/load", qos)
+        publisher.stream_until_acked(300)
     finally:
         kill9(broker)
-    publisher.loop_stop()
-    with lock:
-        acked = {mid_to_index[mid] for mid in acked_mids if mid in mid_to_index}
+    acked = publisher.stop()
     assert len(acked) >= 300
     stuck.close()
 
@@ -280,45 +295,19 @@ def test_sync_acknowledged_group_messages_survive_kill9(start_broker, uid, tmp_p
     """Shared subscriptions: two persistent members of a group, both offline, so each copy tours the
     group's shards before an offline member queues it. Every message the publisher had a PUBACK for
     is with one of them after a kill -9 and a restart."""
-    import paho.mqtt.client as mqtt
-
     bounds = {"max_queued_messages": 1_000_000, "max_queued_bytes": 1 << 30}
     broker = broker_process.start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
     members = [f"{uid}-m{i}" for i in range(2)]
-    mid_to_index: dict[int, int] = {}
-    acked_mids: set[int] = set()
-    lock = threading.Lock()
     try:
         for name in members:
             member, _ = persistent(broker, name)
             member.subscribe(f"$share/g/{uid}/load", qos=1)
             member.disconnect()
-        publisher = mqtt.Client(client_id=f"{uid}-pub", protocol=mqtt.MQTTv311)
-        publisher.max_inflight_messages_set(64)
-
-        def on_publish(_client, _userdata, mid):
-            with lock:
-                acked_mids.add(mid)
-
-        publisher.on_publish = on_publish
-        publisher.connect(broker.host, broker.port)
-        publisher.loop_start()
-        for i in range(20_000):
-            info = publisher.publish(f"{uid}/load", str(i), qos=1)
-            with lock:
-                mid_to_index[info.mid] = i
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with lock:
-                if len(acked_mids) >= 300:
-                    break
-            time.sleep(0.01)
-        time.sleep(0.3)
+        publisher = AckCountingPublisher(broker, f"{uid}-pub", f"{uid}/load", 1)
+        publisher.stream_until_acked(300)
     finally:
         kill9(broker)
-    publisher.loop_stop()
-    with lock:
-        acked = {mid_to_index[mid] for mid in acked_mids if mid in mid_to_index}
+    acked = publisher.stop()
     assert len(acked) >= 300
 
     restarted = start_broker(flags={**flags(tmp_path), **bounds}, shards=SHARDS)
