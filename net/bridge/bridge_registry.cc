@@ -56,7 +56,8 @@ absl::Status BridgeRegistry::Publish(const std::vector<BridgeConfig>& bridges, b
       if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat("bridge ", bridge.name, ": ", loaded.status().message()));
       tls = *std::move(loaded);
     }
-    next->bridges.push_back(BridgeEntry{.config = bridge, .tls = std::move(tls), .stats = nullptr});
+    next->bridges.push_back(BridgeEntry{.config = bridge, .tls = std::move(tls), .stats = nullptr,
+                                        .previous_topics = running != nullptr ? running->config.topics : std::vector<BridgeTopic>{}});
     changes.push_back(absl::StrCat("bridge ", bridge.name, running == nullptr ? " added (" : " changed (", bridge.host,
                                    ":", bridge.port, "): ", running == nullptr ? "starting" : "restarting with its new configuration"));
   }

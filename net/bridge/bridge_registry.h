@@ -30,6 +30,9 @@ struct BridgeEntry {
   BridgeConfig config;
   std::shared_ptr<const TlsContext> tls;  // null: plain TCP
   BridgeStats* stats = nullptr;           // owned by the registry, never freed before it
+  // A bridge a SIGHUP changed: the topics it had before (its local session still holds their
+  // subscriptions and queued messages; see BridgeLink). Empty otherwise.
+  std::vector<BridgeTopic> previous_topics;
 };
 
 struct BridgeSnapshot {

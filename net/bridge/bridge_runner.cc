@@ -16,9 +16,10 @@
 namespace ringmq {
 
 BridgeRunner::BridgeRunner(const BridgeConfig& config, std::shared_ptr<const TlsContext> tls, BridgeStats& stats,
-                           const BridgeHost& host)
+                           const BridgeHost& host, std::vector<BridgeTopic> previous_topics)
     : config_(config),
       topics_(config.topics),
+      previous_topics_(std::move(previous_topics)),
       tls_(std::move(tls)),
       stats_(stats),
       host_(host),
@@ -142,7 +143,8 @@ void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
   }
   std::unique_ptr<StreamTransform> tls;
   if (tls_ != nullptr) tls = NewTlsClientTransform(*tls_, config_.host, !config_.insecure);
-  auto link = std::make_unique<BridgeLink>(config_, topics_, stats_, std::move(tls), this);
+  auto link = std::make_unique<BridgeLink>(config_, topics_, stats_, std::move(tls), this,
+                                           previous_topics_.topics().empty() ? nullptr : &previous_topics_);
   std::string wire;
   if (absl::Status status = link->Start(wire); !status.ok()) {
     link->DetachObserver();

@@ -42,8 +42,9 @@ struct BridgeHost {
 
 class alignas(8) BridgeRunner final : public BridgeLinkObserver {
  public:
+  // `previous_topics`: see BridgeEntry (net/bridge/bridge_registry.h).
   BridgeRunner(const BridgeConfig& config, std::shared_ptr<const TlsContext> tls, BridgeStats& stats,
-               const BridgeHost& host);
+               const BridgeHost& host, std::vector<BridgeTopic> previous_topics = {});
   ~BridgeRunner() override;
   BridgeRunner(const BridgeRunner&) = delete;
   BridgeRunner& operator=(const BridgeRunner&) = delete;
@@ -75,6 +76,7 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   // A copy: the snapshot it came from may be replaced by a SIGHUP while this runner still stops.
   const BridgeConfig config_;
   const BridgeTopicMap topics_;
+  const BridgeTopicMap previous_topics_;  // empty: none
   std::shared_ptr<const TlsContext> tls_;
   BridgeStats& stats_;
   const BridgeHost& host_;

@@ -42,7 +42,7 @@ void BridgeSet::Apply(const BridgeSnapshot& snapshot) {
     const bool running = std::any_of(kept.begin(), kept.end(), [&](const std::unique_ptr<BridgeRunner>& runner) {
       return runner->config() == entry.config;
     });
-    if (!running) kept.push_back(std::make_unique<BridgeRunner>(entry.config, entry.tls, *entry.stats, host_));
+    if (!running) kept.push_back(std::make_unique<BridgeRunner>(entry.config, entry.tls, *entry.stats, host_, entry.previous_topics));
   }
   runners_ = std::move(kept);
 }
