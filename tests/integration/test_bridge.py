@@ -488,3 +488,34 @@ def test_sighup_reloads_the_bridge_file(tmp_path, mosquitto, start_broker, paho,
     assert not broker.wait_for_log(r"bridge b: (lost|link)|SIGHUP: bridge c|bridge c: (connected|cannot connect)", 0.1, lines), broker.log[-3000:]
     on_a.disconnect()
     on_b.disconnect()
+
+
+def test_sighup_can_name_another_bridge_file_or_none(tmp_path, mosquitto, start_broker, paho, uid):
+    remote = mosquitto()
+    first = tmp_path / "first.conf"
+    first.write_text(bridge_block(remote, "one", [f"{uid}/one/# out 1"]))
+    second = tmp_path / "second.conf"
+    second.write_text(bridge_block(remote, "two", [f"{uid}/two/# out 1"]))
+    flags = tmp_path / "ringmq.conf"
+    flags.write_text(f"--bridge_file={first}\n")
+    broker = start_broker(flags={"flagfile": flags}, shards=2)
+    await_connected(broker, "one")
+    on_remote = remote_client(remote)
+    on_remote.subscribe(f"{uid}/#", qos=1)
+    publisher = paho(broker)
+    flags.write_text(f"--bridge_file={second}\n")
+    lines = sighup(broker, r"SIGHUP: --bridge_file: .*first\.conf -> .*second\.conf")
+    assert broker.wait_for_log(r"SIGHUP: bridge one removed", 1, lines), broker.log[-3000:]
+    assert broker.wait_for_log(r"SIGHUP: bridge two added", 1, lines), broker.log[-3000:]
+    await_connected(broker, "two", lines)
+    publisher.publish(f"{uid}/two/m", b"via two", qos=1)
+    publisher.publish(f"{uid}/one/m", b"one is gone", qos=1)
+    assert [m.payload for m in on_remote.expect(1)] == [b"via two"]
+    on_remote.expect_none(0.5)
+    # No --bridge_file any more: every bridge stops.
+    flags.write_text("# no bridges\n")
+    lines = sighup(broker, r"SIGHUP: bridge two removed")
+    assert broker.wait_for_log(r"bridge two: link to 127\.0\.0\.1:\d+ closed", 10, lines), broker.log[-3000:]
+    publisher.publish(f"{uid}/two/m", b"two is gone", qos=1)
+    on_remote.expect_none(1.0)
+    on_remote.disconnect()
