@@ -56,8 +56,15 @@ absl::Status BridgeRegistry::Publish(const std::vector<BridgeConfig>& bridges, b
       if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat("bridge ", bridge.name, ": ", loaded.status().message()));
       tls = *std::move(loaded);
     }
+    std::vector<BridgeTopic> previous;
+    if (running != nullptr) {
+      // With what it replaced before: a shard that skipped a generation (two SIGHUPs within a tick)
+      // still holds those subscriptions.
+      previous = running->config.topics;
+      previous.insert(previous.end(), running->previous_topics.begin(), running->previous_topics.end());
+    }
     next->bridges.push_back(BridgeEntry{.config = bridge, .tls = std::move(tls), .stats = nullptr,
-                                        .previous_topics = running != nullptr ? running->config.topics : std::vector<BridgeTopic>{}});
+                                        .previous_topics = std::move(previous)});
     changes.push_back(absl::StrCat("bridge ", bridge.name, running == nullptr ? " added (" : " changed (", bridge.host,
                                    ":", bridge.port, "): ", running == nullptr ? "starting" : "restarting with its new configuration"));
   }

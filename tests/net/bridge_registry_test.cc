@@ -45,6 +45,12 @@ TEST(BridgeRegistryTest, PublishesADifferenceByNameAndKeepsEachBridgesStats) {
   std::vector<std::string> names;
   for (const BridgeStats* stats : registry.Stats()) names.push_back(stats->name);
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));  // a removed bridge's series stay
+
+  // Changed again: the topics before that count too (a shard may not have applied the last change).
+  ASSERT_TRUE(registry.Publish({Bridge("b", "b3/#")}, true).ok());
+  std::vector<BridgeTopic> previous = Bridge("b", "b2/#").topics;
+  previous.push_back(Bridge("b", "b/#").topics[0]);
+  EXPECT_EQ(registry.Current()->bridges[0].previous_topics, previous);
 }
 
 TEST(BridgeRegistryTest, ABridgeWhoseCaDoesNotLoadRefusesTheWholeSet) {
