@@ -224,6 +224,13 @@ absl::Status RunBroker(BrokerConfig config, ConfigSource source) {
   Log(LogLevel::kInfo, "access: %s", DescribePolicy(*policies.Current(), config.access));
   WarnIfOpenToAnyone(*policies.Current(), config.listen);
 
+  // The bridge file is read again on every SIGHUP (with the flags, so a file that does not parse
+  // refuses the reload whole); the shards apply the difference at their next tick.
+  reloader.ApplyOnEachReread([&shared](const BrokerConfig& next) {
+    if (absl::Status status = shared.bridges.Publish(next.bridges, /*log_changes=*/true); !status.ok()) {
+      Log(LogLevel::kError, "SIGHUP: bridges not reloaded, the running ones stay: %s", status.message());
+    }
+  });
   int signal_number = 0;
   for (;;) {
     sigwait(&signals, &signal_number);

@@ -305,7 +305,8 @@ void AppendBrokerFamilies(std::span<const ShardStats> all_stats, const BrokerSha
 
 // Per --bridge_file bridge, labelled with its `connection` name (net/bridge/bridge_stats.h).
 void AppendBridgeFamilies(const BrokerShared& shared, std::vector<MetricFamily>& out) {
-  if (shared.bridge_stats.empty()) return;
+  const std::vector<const BridgeStats*> bridges = shared.bridges.Stats();
+  if (bridges.empty()) return;
   struct BridgeFamily {
     std::string_view name;
     MetricType type;
@@ -327,7 +328,7 @@ void AppendBridgeFamilies(const BrokerShared& shared, std::vector<MetricFamily>&
   };
   for (const BridgeFamily& spec : kFamilies) {
     MetricFamily family = Family(std::string(spec.name), spec.type, std::string(spec.help));
-    for (const std::unique_ptr<BridgeStats>& bridge : shared.bridge_stats) {
+    for (const BridgeStats* bridge : bridges) {
       family.samples.push_back({{{"bridge", bridge->name}}, spec.value(*bridge)});
     }
     out.push_back(std::move(family));

@@ -15,6 +15,7 @@ void ConfigReloader::Reload() {
     Log(LogLevel::kError, "SIGHUP: configuration refused, the running one stays: %s", next.status().message());
     return;
   }
+  if (apply_on_reread_) apply_on_reread_(next->config);
   int applied = 0;
   for (const auto& [name, value] : next->flags) {
     auto running = applied_.find(name);

@@ -1,7 +1,7 @@
 // SIGHUP: the broker's configuration is read again from its flags (the --flagfile, see
 // net/flag_reread.h) and what may change at run time is applied without dropping a client: the
-// limits (a new RuntimeLimits snapshot the shards pick up at their next tick), --log_level, and the
-// access files' names (the policy itself is re-read by the broker right after). A changed flag that
+// limits (a new RuntimeLimits snapshot the shards pick up at their next tick), --log_level, the
+// bridges (the --bridge_file, parsed with the flags; see ApplyOnEachReread), and the access files' names (the policy itself is re-read by the broker right after). A changed flag that
 // cannot change at run time (listeners, shards, data_dir, ...) is logged once per reload as needing a
 // restart and keeps its running value. A configuration that does not read or does not validate is
 // refused whole, with the reason logged: the running one stays.
@@ -39,12 +39,16 @@ class ConfigReloader {
 
   // Reads the flags again and applies the changes that can be applied (each logged).
   void Reload();
+  // Also given every configuration that was read again, changed flags or not: what reads files of
+  // its own (the bridge file, whose content may change under the same name) applies them here.
+  void ApplyOnEachReread(std::function<void(const BrokerConfig&)> apply) { apply_on_reread_ = std::move(apply); }
 
  private:
   ConfigSource source_;
   FlagValues applied_;  // the values in force: reloadable flags as last applied, others as started
   AccessFiles& access_files_;
   RuntimeLimitsStore& limits_;
+  std::function<void(const BrokerConfig&)> apply_on_reread_;
 };
 
 }  // namespace ringmq

@@ -136,7 +136,8 @@ ABSL_FLAG(uint64_t, memory_limit, 0,
 ABSL_FLAG(std::string, bridge_file, "",
           "File of bridges to other brokers, in mosquitto's bridge syntax (connection, address, topic PATTERN "
           "in|out|both QOS LOCAL_PREFIX REMOTE_PREFIX, remote_username, bridge_cafile ...; see README). Read at "
-          "start-up; an error in it refuses the start. Empty = no bridges.");
+          "start-up (an error in it refuses the start) and again on SIGHUP (an error refuses the reload, the "
+          "running bridges stay). Empty = no bridges.");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory of the durable store (one log per shard, created if missing); retained messages survive a "
           "restart or a crash. Empty = nothing is saved.");

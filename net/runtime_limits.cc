@@ -31,7 +31,7 @@ RuntimeLimits RuntimeLimits::From(const BrokerConfig& config, uint64_t generatio
 }
 
 bool IsReloadableFlag(std::string_view name) {
-  static constexpr std::array<std::string_view, 23> kReloadable = {
+  static constexpr std::array<std::string_view, 24> kReloadable = {
       "max_connections",         "max_connections_per_ip",   "max_connect_rate",
       "max_queued_messages",     "max_queued_bytes",         "max_publish_rate",
       "max_publish_bytes_rate",  "memory_limit",             "max_packet_size",
@@ -39,7 +39,7 @@ bool IsReloadableFlag(std::string_view name) {
       "max_subscriptions_per_client", "max_retained_messages", "max_retained_bytes",
       "slow_subscriber_timeout", "slow_subscriber_action",   "incomplete_packet_timeout",
       "sys_interval",            "log_level",                "password_file",
-      "acl_file",                "allow_anonymous",
+      "acl_file",                "allow_anonymous",          "bridge_file",
   };
   return std::find(kReloadable.begin(), kReloadable.end(), name) != kReloadable.end();
 }

@@ -46,8 +46,8 @@ struct RuntimeLimits {
 };
 
 // Whether a change of the flag `name` (without dashes) takes effect on SIGHUP: the limits above, plus
-// --log_level and the access files (--password_file, --acl_file, --allow_anonymous), which the broker
-// applies itself. Every other flag needs a restart.
+// --log_level, the access files (--password_file, --acl_file, --allow_anonymous) and --bridge_file,
+// which the broker applies itself. Every other flag needs a restart.
 bool IsReloadableFlag(std::string_view name);
 
 class RuntimeLimitsStore {

@@ -6,7 +6,7 @@
 namespace ringmq {
 
 void Shard::MakeBridges() {
-  if (config_.bridges.empty()) return;
+  // Made even without bridges: a SIGHUP may bring some (the set then costs one atomic load a tick).
   BridgeHost host;
   host.ring = ring_.get();
   host.adopt = [this](int fd, std::unique_ptr<StreamTransform> link, std::string wire) {
@@ -26,7 +26,7 @@ void Shard::MakeBridges() {
   host.close = [this](Connection* conn, std::string_view why) { Close(conn, why); };
   host.stopping = [this] { return stopping_; };
   host.connect_timeout_ms = static_cast<int64_t>(config_.connect_timeout_s) * 1000;
-  bridges_ = std::make_unique<BridgeSet>(index_, mesh_.shard_count(), config_.bridges, shared_, std::move(host));
+  bridges_ = std::make_unique<BridgeSet>(index_, mesh_.shard_count(), shared_.bridges, std::move(host));
 }
 
 }  // namespace ringmq

@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "net/bridge/bridge_stats.h"
+#include "net/bridge/bridge_registry.h"
 #include "net/bridge/bridge_stats.h"
 #include "net/connection_limits.h"
 #include "net/persistence/commit_latency.h"
@@ -145,9 +145,8 @@ struct BrokerShared {
   // --data_dir: shard i's durable store (net/persistence/shard_store.h); empty: persistence off.
   // Owned by the broker, which outlives the shards.
   std::vector<ShardStore*> durable_stores;
-  // Per --bridge_file bridge, in file order: its TLS client context (null: plain TCP) and its metrics.
-  std::vector<std::shared_ptr<const TlsContext>> bridge_tls;
-  std::vector<std::unique_ptr<BridgeStats>> bridge_stats;
+  // The --bridge_file bridges in force (TLS client contexts, metrics), replaced on SIGHUP.
+  BridgeRegistry bridges;
 };
 
 }  // namespace ringmq

@@ -2,8 +2,8 @@
 // syntax (`connection`, `address`, `topic pattern direction qos local-prefix remote-prefix`, ...),
 // because that is what operators moving from mosquitto already have. Pure: text in, structs out.
 //
-// Thread ownership: parsed by the main thread at start-up; immutable afterwards and read by the shard
-// each bridge lives on.
+// Thread ownership: parsed by the main thread (start-up, SIGHUP); immutable once published (see
+// net/bridge/bridge_registry.h) and read by the shard each bridge lives on.
 #pragma once
 
 #include <cstdint>

@@ -17,6 +17,7 @@ namespace {
 // A bridge takes any packet size its peers do; the remote's own limit is passed to the shard.
 constexpr uint32_t kMaxFrame = 268'435'460;
 constexpr uint16_t kSubscribePacketId = 1;
+constexpr uint16_t kUnsubscribePacketId = 2;  // the local session's, for the `out` filters a SIGHUP dropped
 // mosquitto's bridge bit: protocol level 4 | 0x80 asks the remote not to send our messages back.
 constexpr uint8_t kBridgeProtocolBit = 0x80;
 constexpr uint32_t kSessionNeverExpires = std::numeric_limits<uint32_t>::max();
@@ -58,9 +59,11 @@ absl::Status ForEachPacket(std::string& buffer, Handler&& handle) {
 }  // namespace
 
 BridgeLink::BridgeLink(const BridgeConfig& config, const BridgeTopicMap& topics, BridgeStats& stats,
-                       std::unique_ptr<StreamTransform> tls, BridgeLinkObserver* observer)
+                       std::unique_ptr<StreamTransform> tls, BridgeLinkObserver* observer,
+                       const BridgeTopicMap* previous)
     : config_(config),
       topics_(topics),
+      previous_(previous),
       stats_(stats),
       tls_(std::move(tls)),
       observer_(observer),
@@ -244,6 +247,7 @@ void BridgeLink::OpenLocal(std::string& up) {
   connect.properties.receive_maximum = remote_receive_maximum_ != 0 ? remote_receive_maximum_ : config_.max_inflight;
   if (remote_maximum_packet_size_ != 0) connect.properties.maximum_packet_size = remote_maximum_packet_size_;
   EncodeConnect(connect, up);
+  UnsubscribeDropped(up);
   std::vector<std::string> filters;
   SubscribePacket subscribe;
   subscribe.packet_id = kSubscribePacketId;
@@ -265,6 +269,23 @@ void BridgeLink::OpenLocal(std::string& up) {
   }
   if (!subscribe.subscriptions.empty()) EncodeSubscribe(subscribe, ProtocolVersion::kV5, up);
   phase_ = Phase::kOpen;
+}
+
+void BridgeLink::UnsubscribeDropped(std::string& up) const {
+  if (previous_ == nullptr) return;
+  std::vector<std::string> dropped;
+  for (const BridgeTopic& old : previous_->topics()) {
+    if (!old.Out()) continue;
+    const bool kept = std::any_of(topics_.topics().begin(), topics_.topics().end(), [&](const BridgeTopic& topic) {
+      return topic.Out() && topic.LocalFilter() == old.LocalFilter();
+    });
+    if (!kept) dropped.push_back(old.LocalFilter());
+  }
+  if (dropped.empty()) return;
+  UnsubscribePacket unsubscribe;
+  unsubscribe.packet_id = kUnsubscribePacketId;
+  for (const std::string& filter : dropped) unsubscribe.filters.push_back(filter);
+  EncodeUnsubscribe(unsubscribe, ProtocolVersion::kV5, up);
 }
 
 absl::Status BridgeLink::OnRemotePublish(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks) {
@@ -344,6 +365,7 @@ absl::Status BridgeLink::OnLocalPublish(const Frame& frame, std::span<const uint
   PublishPacket& packet = publish.packet;
   // The local subscriptions are the `out` filters themselves, so a delivery always maps.
   std::optional<std::string> remote = topics_.ToRemote(packet.topic);
+  if (!remote.has_value() && previous_ != nullptr) remote = previous_->ToRemote(packet.topic);
   if (!remote.has_value()) return absl::InternalError(absl::StrCat("no `out` line covers ", AbslView(packet.topic)));
   packet.topic = *remote;
   packet.properties = remote_version_ == ProtocolVersion::kV5 ? MessageProperties(packet.properties) : Properties{};

@@ -39,9 +39,11 @@ class BridgeLinkObserver {
 
 class BridgeLink final : public StreamTransform {
  public:
-  // `tls`: the client-side TLS transform under the link, or nullptr for plain TCP.
+  // `tls`: the client-side TLS transform under the link, or nullptr for plain TCP. `previous`: the
+  // topics of the configuration a SIGHUP replaced (see previous_), or nullptr.
   BridgeLink(const BridgeConfig& config, const BridgeTopicMap& topics, BridgeStats& stats,
-             std::unique_ptr<StreamTransform> tls, BridgeLinkObserver* observer);
+             std::unique_ptr<StreamTransform> tls, BridgeLinkObserver* observer,
+             const BridgeTopicMap* previous = nullptr);
   ~BridgeLink() override;
   BridgeLink(const BridgeLink&) = delete;
   BridgeLink& operator=(const BridgeLink&) = delete;
@@ -78,12 +80,18 @@ class BridgeLink final : public StreamTransform {
   absl::Status OnRemotePublish(const Frame& frame, std::span<const uint8_t> body, TransformSinks sinks);
   // The remote is ready: the local session's CONNECT and SUBSCRIBE go up to the shard.
   void OpenLocal(std::string& up);
+  void UnsubscribeDropped(std::string& up) const;
   absl::Status HandleLocal(const Frame& frame, std::span<const uint8_t> body, std::string& down);
   absl::Status OnLocalPublish(const Frame& frame, std::span<const uint8_t> body, std::string& down);
   absl::Status Fail(absl::Status status);
 
   const BridgeConfig& config_;
   const BridgeTopicMap& topics_;
+  // A bridge changed by SIGHUP resumes the same persistent local session: the `out` filters the old
+  // configuration had and the new one has not are unsubscribed when the local session opens, and a
+  // message queued under one of them before that is still relayed by the old mapping (it was
+  // accepted for the remote under it) instead of failing the link.
+  const BridgeTopicMap* previous_;
   BridgeStats& stats_;
   std::unique_ptr<StreamTransform> tls_;
   BridgeLinkObserver* observer_;

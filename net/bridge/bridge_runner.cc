@@ -16,9 +16,10 @@
 namespace ringmq {
 
 BridgeRunner::BridgeRunner(const BridgeConfig& config, std::shared_ptr<const TlsContext> tls, BridgeStats& stats,
-                           const BridgeHost& host)
+                           const BridgeHost& host, std::vector<BridgeTopic> previous_topics)
     : config_(config),
       topics_(config.topics),
+      previous_topics_(std::move(previous_topics)),
       tls_(std::move(tls)),
       stats_(stats),
       host_(host),
@@ -43,6 +44,8 @@ void BridgeRunner::OnTick(int64_t now_ms) {
         host_.ring->PrepCancel(this, Op::kConnect);
         cancel_sent_ = true;
       }
+      break;
+    case State::kStopped:
       break;
     case State::kLinked:
       if (was_up_ && now_ms >= next_ping_ms_) {
@@ -102,9 +105,34 @@ bool BridgeRunner::ConnectNext(int64_t now_ms, std::string& why) {
   return false;
 }
 
+void BridgeRunner::Stop() {
+  stop_requested_ = true;
+  switch (state_) {
+    case State::kWaiting:
+      state_ = State::kStopped;
+      break;
+    case State::kConnecting:  // OnConnectDone finishes the stop
+      if (!cancel_sent_) host_.ring->PrepCancel(this, Op::kConnect);
+      cancel_sent_ = true;
+      break;
+    case State::kLinked:  // OnLinkGone finishes the stop
+      host_.close(conn_, "bridge removed or changed by SIGHUP");
+      break;
+    case State::kStopped:
+      break;
+  }
+}
+
 void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
   now_ms_ = now_ms;
   if (state_ != State::kConnecting) return;
+  if (stop_requested_) {
+    close(fd_);
+    fd_ = -1;
+    state_ = State::kStopped;
+    Log(LogLevel::kInfo, "bridge %s: stopped (connect to %s abandoned)", config_.name, Where());
+    return;
+  }
   if (result < 0) {
     close(fd_);
     fd_ = -1;
@@ -115,7 +143,8 @@ void BridgeRunner::OnConnectDone(int32_t result, int64_t now_ms) {
   }
   std::unique_ptr<StreamTransform> tls;
   if (tls_ != nullptr) tls = NewTlsClientTransform(*tls_, config_.host, !config_.insecure);
-  auto link = std::make_unique<BridgeLink>(config_, topics_, stats_, std::move(tls), this);
+  auto link = std::make_unique<BridgeLink>(config_, topics_, stats_, std::move(tls), this,
+                                           previous_topics_.topics().empty() ? nullptr : &previous_topics_);
   std::string wire;
   if (absl::Status status = link->Start(wire); !status.ok()) {
     link->DetachObserver();
@@ -139,7 +168,8 @@ void BridgeRunner::OnLinkUp(bool session_present, uint16_t keepalive_s) {
   // they are how a dead remote is noticed.
   ping_interval_ms_ = static_cast<int64_t>(keepalive_s != 0 ? keepalive_s : config_.keepalive_s) * 1000;
   next_ping_ms_ = now_ms_ + ping_interval_ms_;
-  stats_.connected.store(1, std::memory_order_relaxed);
+  if (!counted_up_) stats_.connected.fetch_add(1, std::memory_order_relaxed);
+  counted_up_ = true;
   Log(LogLevel::kInfo, "bridge %s: connected to %s (MQTT %s%s, remote session %s)", config_.name, Where(),
       config_.mqtt5 ? "5.0" : "3.1.1", tls_ != nullptr ? ", TLS" : "", session_present ? "resumed" : "new");
 }
@@ -148,7 +178,13 @@ void BridgeRunner::OnLinkGone(const std::string& why) {
   link_ = nullptr;
   conn_ = nullptr;
   state_ = State::kWaiting;
-  stats_.connected.store(0, std::memory_order_relaxed);
+  if (counted_up_) stats_.connected.fetch_sub(1, std::memory_order_relaxed);
+  counted_up_ = false;
+  if (stop_requested_) {
+    state_ = State::kStopped;
+    Log(LogLevel::kInfo, "bridge %s: link to %s closed (%s)", config_.name, Where(), why.empty() ? "stopped" : why);
+    return;
+  }
   if (host_.stopping()) {
     Log(LogLevel::kInfo, "bridge %s: closed (shutting down)", config_.name);
     return;

@@ -42,8 +42,9 @@ struct BridgeHost {
 
 class alignas(8) BridgeRunner final : public BridgeLinkObserver {
  public:
+  // `previous_topics`: see BridgeEntry (net/bridge/bridge_registry.h).
   BridgeRunner(const BridgeConfig& config, std::shared_ptr<const TlsContext> tls, BridgeStats& stats,
-               const BridgeHost& host);
+               const BridgeHost& host, std::vector<BridgeTopic> previous_topics = {});
   ~BridgeRunner() override;
   BridgeRunner(const BridgeRunner&) = delete;
   BridgeRunner& operator=(const BridgeRunner&) = delete;
@@ -53,11 +54,17 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   // The ring's answer to the connect this runner issued.
   void OnConnectDone(int32_t result, int64_t now_ms);
 
+  // The bridge was removed or changed (SIGHUP): no more connects; a connect in flight is cancelled,
+  // a link closed. The runner must live on until stopped(), as the ring and the link refer to it.
+  void Stop();
+  bool stopped() const { return state_ == State::kStopped; }
+  const BridgeConfig& config() const { return config_; }
+
   void OnLinkUp(bool session_present, uint16_t keepalive_s) override;
   void OnLinkGone(const std::string& why) override;
 
  private:
-  enum class State : uint8_t { kWaiting, kConnecting, kLinked };
+  enum class State : uint8_t { kWaiting, kConnecting, kLinked, kStopped };
 
   void StartConnect(int64_t now_ms);
   // Connects to the next address the host name resolved to; false when none is left.
@@ -66,8 +73,10 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   void ScheduleRetry(std::string_view why);
   std::string Where() const;
 
-  const BridgeConfig& config_;
+  // A copy: the snapshot it came from may be replaced by a SIGHUP while this runner still stops.
+  const BridgeConfig config_;
   const BridgeTopicMap topics_;
+  const BridgeTopicMap previous_topics_;  // empty: none
   std::shared_ptr<const TlsContext> tls_;
   BridgeStats& stats_;
   const BridgeHost& host_;
@@ -90,6 +99,8 @@ class alignas(8) BridgeRunner final : public BridgeLinkObserver {
   uint32_t retry_delay_ms_;
   uint64_t attempts_ = 0;
   bool was_up_ = false;  // the current connection got the remote's CONNACK
+  bool counted_up_ = false;  // this runner added 1 to stats_.connected (a changed bridge's old and new share it)
+  bool stop_requested_ = false;
   Connection* conn_ = nullptr;  // kLinked
   BridgeLink* link_ = nullptr;  // kLinked; owned by the shard's stream table
 };

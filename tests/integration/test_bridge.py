@@ -1,13 +1,15 @@
 """Bridges (--bridge_file) against Debian's mosquitto as the remote broker: both directions with
 prefixes over MQTT 3.1.1 and 5, TLS with a CA and username/password, the remote restarted in the
 middle of a QoS 1 stream (every message ringmq acknowledged arrives), loop prevention with a `both`
-pattern, and a bad bridge file refused at start-up.
+pattern, a bad bridge file refused at start-up, and SIGHUP
+reloading the bridge file (added, unchanged, changed and removed bridges; a bad file refused).
 
 mosquitto runs as a child process on an ephemeral loopback port with a generated configuration; it
 is stopped by its pid. Every wait is bounded."""
 
 from __future__ import annotations
 
+import os
 import pathlib
 import signal
 import socket
@@ -392,4 +394,128 @@ def test_metrics_per_bridge(tmp_path, mosquitto, start_broker, paho, uid):
     assert 'ringmq_bridge_reconnects_total{bridge="m1"} 0' not in scrape()
     # The bridge's socket counts among the open ones, once, across the reconnect: 4 local clients + 1.
     assert "\nringmq_connections_open 5\n" in scrape()
+    on_remote.disconnect()
+
+
+def bridge_block(remote: Mosquitto, name: str, topics: list[str], extra: list[str] | None = None) -> str:
+    lines = [f"connection {name}", f"address 127.0.0.1:{remote.port}", "restart_timeout 1 2",
+             "keepalive_interval 5", *(f"topic {topic}" for topic in topics), *(extra or [])]
+    return "\n".join(lines) + "\n"
+
+
+def sighup(broker, pattern: str) -> int:
+    """SIGHUP; waits for the log line matching pattern; returns the log line count before it."""
+    lines = broker.log_line_count()
+    os.kill(broker.pid, signal.SIGHUP)
+    assert broker.wait_for_log(pattern, 10, lines), f"no {pattern!r} after SIGHUP; log:\n{broker.log[-3000:]}"
+    return lines
+
+
+def test_sighup_reloads_the_bridge_file(tmp_path, mosquitto, start_broker, paho, uid):
+    remote_a = mosquitto(name="remote-a")
+    remote_b = mosquitto(name="remote-b")
+    block_a = bridge_block(remote_a, "a", [f"{uid}/a/# out 1"])
+    block_b = bridge_block(remote_b, "b", [f"{uid}/b/# out 1"])
+    path = tmp_path / "bridges.conf"
+    path.write_text(block_a)
+    metrics_port = broker_process._free_port("127.0.0.1")
+    broker = start_broker(flags={"bridge_file": path, "metrics_listen": f"127.0.0.1:{metrics_port}"}, shards=2)
+    await_connected(broker, "a")
+    on_a = remote_client(remote_a)
+    on_a.subscribe(f"{uid}/#", qos=1)
+    on_b = remote_client(remote_b)
+    on_b.subscribe(f"{uid}/#", qos=1)
+    publisher = paho(broker)
+
+    # A stream through A; halfway, B is added with A unchanged: A's link is not touched.
+    total = 200
+    for i in range(total):
+        publisher.publish(f"{uid}/a/m", f"{i}".encode(), qos=1)
+        if i == total // 2:
+            path.write_text(block_a + block_b)
+            added_at = sighup(broker, r"SIGHUP: bridge b added \(127\.0\.0\.1:\d+\)")
+    seen = [int(m.payload) for m in on_a.expect(total)]
+    assert sorted(seen) == list(range(total))
+    await_connected(broker, "b", added_at)
+    assert broker.wait_for_log_count(r"bridge a: connected to", 2, 1.0) == 1, broker.log[-3000:]
+    assert "bridge a: lost" not in broker.log and "SIGHUP: bridge a" not in broker.log, broker.log[-3000:]
+    publisher.publish(f"{uid}/b/m", b"via b", qos=1)
+    assert [(m.topic, m.payload) for m in on_b.expect(1)] == [(f"{uid}/b/m", b"via b")]
+
+    def scrape() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+            return response.read().decode()
+
+    text = scrape()
+    assert 'ringmq_bridge_connected{bridge="a"} 1' in text, text
+    assert 'ringmq_bridge_connected{bridge="b"} 1' in text, text
+    assert 'ringmq_bridge_messages_out_total{bridge="a"} 200' in text, text
+    assert 'ringmq_bridge_messages_out_total{bridge="b"} 1' in text, text
+
+    # A removed: its link closes and it relays nothing more; B keeps running.
+    path.write_text(block_b)
+    removed_at = sighup(broker, r"SIGHUP: bridge a removed")
+    assert broker.wait_for_log(r"bridge a: link to 127\.0\.0\.1:\d+ closed", 10, removed_at), broker.log[-3000:]
+    publisher.publish(f"{uid}/a/m", b"after removal", qos=1)
+    publisher.publish(f"{uid}/b/m", b"b still", qos=1)
+    assert [m.payload for m in on_b.expect(1)] == [b"b still"]
+    on_a.expect_none(1.0)
+    time.sleep(2.5)  # longer than A's restart_timeout cap: a stopped bridge does not reconnect
+    assert broker.wait_for_log_count(r"bridge a: connected to", 2, 0.1) == 1, broker.log[-3000:]
+    text = scrape()
+    assert 'ringmq_bridge_connected{bridge="a"} 0' in text, text  # its series stays, at 0
+    assert 'ringmq_bridge_connected{bridge="b"} 1' in text, text
+
+    # B changed (another topic): stopped and started with the new configuration.
+    block_b2 = bridge_block(remote_b, "b", [f"{uid}/b2/# out 1"])
+    path.write_text(block_b2)
+    changed_at = sighup(broker, r"SIGHUP: bridge b changed")
+    await_connected(broker, "b", changed_at)
+    publisher.publish(f"{uid}/b/m", b"old pattern", qos=1)
+    publisher.publish(f"{uid}/b2/m", b"new pattern", qos=1)
+    assert [m.payload for m in on_b.expect(1)] == [b"new pattern"]
+    on_b.expect_none(0.5)
+
+    # A bad file, then a CA that does not load: each refused with one error line, B keeps running.
+    lines = broker.log_line_count()
+    path.write_text(block_b2 + "connection c\naddress 127.0.0.1:1\ntopic x/# out 3\n")
+    sighup(broker, r"SIGHUP: configuration refused, the running one stays: --bridge_file .*line \d+: topic: "
+                   r"qos must be 0, 1 or 2, not 3")
+    path.write_text(block_b2 + "connection c\naddress 127.0.0.1:1\ntopic x/# out 1\nbridge_cafile /nonexistent/ca.pem\n")
+    sighup(broker, r"SIGHUP: bridges not reloaded, the running ones stay: bridge c: cannot load bridge CA file")
+    publisher.publish(f"{uid}/b2/m", b"after bad files", qos=1)
+    assert [m.payload for m in on_b.expect(1)] == [b"after bad files"]
+    assert not broker.wait_for_log(r"bridge b: (lost|link)|SIGHUP: bridge c|bridge c: (connected|cannot connect)", 0.1, lines), broker.log[-3000:]
+    on_a.disconnect()
+    on_b.disconnect()
+
+
+def test_sighup_can_name_another_bridge_file_or_none(tmp_path, mosquitto, start_broker, paho, uid):
+    remote = mosquitto()
+    first = tmp_path / "first.conf"
+    first.write_text(bridge_block(remote, "one", [f"{uid}/one/# out 1"]))
+    second = tmp_path / "second.conf"
+    second.write_text(bridge_block(remote, "two", [f"{uid}/two/# out 1"]))
+    flags = tmp_path / "ringmq.conf"
+    flags.write_text(f"--bridge_file={first}\n")
+    broker = start_broker(flags={"flagfile": flags}, shards=2)
+    await_connected(broker, "one")
+    on_remote = remote_client(remote)
+    on_remote.subscribe(f"{uid}/#", qos=1)
+    publisher = paho(broker)
+    flags.write_text(f"--bridge_file={second}\n")
+    lines = sighup(broker, r"SIGHUP: --bridge_file: .*first\.conf -> .*second\.conf")
+    assert broker.wait_for_log(r"SIGHUP: bridge one removed", 1, lines), broker.log[-3000:]
+    assert broker.wait_for_log(r"SIGHUP: bridge two added", 1, lines), broker.log[-3000:]
+    await_connected(broker, "two", lines)
+    publisher.publish(f"{uid}/two/m", b"via two", qos=1)
+    publisher.publish(f"{uid}/one/m", b"one is gone", qos=1)
+    assert [m.payload for m in on_remote.expect(1)] == [b"via two"]
+    on_remote.expect_none(0.5)
+    # No --bridge_file any more: every bridge stops.
+    flags.write_text("# no bridges\n")
+    lines = sighup(broker, r"SIGHUP: bridge two removed")
+    assert broker.wait_for_log(r"bridge two: link to 127\.0\.0\.1:\d+ closed", 10, lines), broker.log[-3000:]
+    publisher.publish(f"{uid}/two/m", b"two is gone", qos=1)
+    on_remote.expect_none(1.0)
     on_remote.disconnect()

@@ -155,6 +155,47 @@ TEST_F(BridgeLinkTest, OpensTheLocalSessionWithNoLocalOutSubscriptions) {
   EXPECT_EQ(sub.options.retain_handling, 1);
 }
 
+// A bridge changed by SIGHUP from `s/#` to `t/#` resumes its local session: the old local filter is
+// unsubscribed before the new one is subscribed, and a message the session queued under the old one
+// still reaches the remote by the old mapping instead of failing the link.
+TEST_F(BridgeLinkTest, AChangedBridgeDropsItsOldLocalFiltersAndRelaysWhatTheyQueued) {
+  BridgeConfig changed = config_;
+  changed.topics[0] = {"t/#", BridgeDirection::kOut, 1, "l/", "r2/"};
+  const BridgeTopicMap changed_topics(changed.topics);
+  BridgeLink link(changed, changed_topics, stats_, nullptr, &observer_, &topics_);
+  std::string down;
+  ASSERT_TRUE(link.Start(down).ok());
+  std::string bytes;
+  EncodeConnack(ConnackPacket{}, ProtocolVersion::kV311, bytes);
+  std::string up;
+  ASSERT_TRUE(link.Receive(Bytes(bytes), TransformSinks{up, down}).ok());
+  bytes.clear();
+  EncodeSuback(SubackPacket{PacketType::kSuback, 1, {}, {ReasonCode::kGrantedQos1}}, ProtocolVersion::kV311, bytes);
+  ASSERT_TRUE(link.Receive(Bytes(bytes), TransformSinks{up, down}).ok());
+  std::vector<Packet> local = Packets(up);
+  ASSERT_EQ(local.size(), 3u);  // CONNECT, UNSUBSCRIBE, SUBSCRIBE
+  Decoded<UnsubscribePacket> unsubscribe = DecodeUnsubscribe(local[1].frame, Bytes(local[1].body), ProtocolVersion::kV5);
+  ASSERT_TRUE(unsubscribe.ok());
+  EXPECT_EQ(unsubscribe.packet.filters, std::vector<std::string_view>{"l/s/#"});
+  Decoded<SubscribePacket> subscribe = DecodeSubscribe(local[2].frame, Bytes(local[2].body), ProtocolVersion::kV5);
+  ASSERT_TRUE(subscribe.ok());
+  ASSERT_EQ(subscribe.packet.subscriptions.size(), 1u);
+  EXPECT_EQ(subscribe.packet.subscriptions[0].filter, "l/t/#");
+
+  for (const auto& [local_topic, remote_topic] : {std::pair{"l/s/old", "r/s/old"}, std::pair{"l/t/new", "r2/t/new"}}) {
+    bytes.clear();
+    EncodePublish(PublishPacket{.qos = 1, .topic = local_topic, .packet_id = 5, .payload = "x"}, ProtocolVersion::kV5, bytes);
+    down.clear();
+    ASSERT_TRUE(link.Send(Bytes(bytes), down).ok()) << local_topic;
+    std::vector<Packet> sent = Packets(down);
+    ASSERT_EQ(sent.size(), 1u);
+    Decoded<PublishPacket> remote = DecodeServerPublish(sent[0].frame, Bytes(sent[0].body), ProtocolVersion::kV311);
+    ASSERT_TRUE(remote.ok());
+    EXPECT_EQ(remote.packet.topic, remote_topic);
+  }
+  link.DetachObserver();
+}
+
 TEST_F(BridgeLinkTest, RelaysBothFlowsWithTopicsRemapped) {
   Open();
   // A local delivery goes to the remote under its remote topic, with the shard's packet id.

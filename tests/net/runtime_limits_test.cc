@@ -30,6 +30,7 @@ TEST(RuntimeLimits, ReloadableFlagsAreTheLimitsNotTheStructure) {
   EXPECT_TRUE(IsReloadableFlag("max_connections"));
   EXPECT_TRUE(IsReloadableFlag("max_publish_rate"));
   EXPECT_TRUE(IsReloadableFlag("log_level"));
+  EXPECT_TRUE(IsReloadableFlag("bridge_file"));  // the bridges are re-read and applied by difference
   EXPECT_FALSE(IsReloadableFlag("listen"));
   EXPECT_FALSE(IsReloadableFlag("shards"));
   EXPECT_FALSE(IsReloadableFlag("data_dir"));
