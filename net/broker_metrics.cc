@@ -181,7 +181,7 @@ constexpr ShardMetric kShardMetrics[] = {
      "Group commits (append + fdatasync) the shard's --data_dir log made durable.", "", "",
      "$SYS/broker/persistence/commits", SysAggregate::kSum, RINGMQ_COUNTER(persistence_commits)},
     {"ringmq_persistence_records_written_total", MetricType::kCounter,
-     "Records (retained puts and deletes) written to the shard's log by those commits.", "", "",
+     "Records (retained messages' and persistent sessions' puts and deletes) written to the shard's log by those commits.", "", "",
      "$SYS/broker/persistence/records_written", SysAggregate::kSum, RINGMQ_COUNTER(persistence_records)},
     {"ringmq_persistence_written_bytes_total", MetricType::kCounter, "Bytes appended to the shard's log by commits.",
      "", "", "$SYS/broker/persistence/bytes_written", SysAggregate::kSum, RINGMQ_COUNTER(persistence_bytes)},

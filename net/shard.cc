@@ -22,7 +22,6 @@
 namespace ringmq {
 namespace {
 
-constexpr int64_t kTickMs = 250;
 constexpr int64_t kAbortRetryMs = 1000;     // a connection still there after Abort is aborted again
 constexpr int64_t kCloseGraceMs = 3000;     // a closing socket whose peer will not read is cut after this
 constexpr int64_t kShutdownGraceMs = 2000;  // how long shutdown waits for wills and last sends
@@ -92,7 +91,7 @@ absl::Status Shard::Run() {
   if (!ring.ok()) return ring.status();
   ring_ = std::move(*ring);
   now_ms_ = MonotonicMs();
-  next_tick_ms_ = now_ms_ + kTickMs;
+  next_tick_ms_ = now_ms_ + kLoopTickMs;
   protocol_.BeginTurn(now_ms_);
   // Routes of restored sessions (and anything else queued to this shard before it ran) first.
   protocol_.DrainInbox();
@@ -535,7 +534,7 @@ void Shard::Release(Connection* conn) {
 }
 
 void Shard::OnTick() {
-  next_tick_ms_ = now_ms_ + kTickMs;
+  next_tick_ms_ = now_ms_ + kLoopTickMs;
   // Only the entries that came due: a walk over every connection would stall the loop for
   // milliseconds at a million connections (bench/core/deadline_wheel_bench.cc).
   ScheduleConnectTimeouts();

@@ -202,10 +202,8 @@ class Shard final : private ConnectionIo {
   // only what came due is visited, never every connection. Turns of 256 s (longer deadlines wait in
   // the overflow list): the bucket array is a fixed cost of every shard, and keep-alives are
   // re-checked lazily anyway.
-  static constexpr int64_t kDeadlineTickMs = 250;
-  static constexpr int64_t kRecentInputMs = 1000;  // a connection with input this recent is sending
   static constexpr size_t kConnectionDeadlineSlots = 1024;
-  DeadlineWheel<ConnectionTimer> connection_deadlines_{kDeadlineTickMs, kConnectionDeadlineSlots};
+  DeadlineWheel<ConnectionTimer> connection_deadlines_{kLoopTickMs, kConnectionDeadlineSlots};
   // Connections accepted since the last tick. Nearly all have sent CONNECT by then (the listener
   // defers accept until the first bytes arrive), so only the others need a CONNECT-timeout entry:
   // a connect storm then leaves one wheel entry per connection, not two.

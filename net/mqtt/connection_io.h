@@ -22,6 +22,11 @@
 
 namespace ringmq {
 
+// The loop calls MqttProtocol::OnTick this often; both sides' deadline wheels turn at this step.
+inline constexpr int64_t kLoopTickMs = 250;
+// A connection with a complete packet this recent is one that is sending (not an idle one).
+inline constexpr int64_t kRecentInputMs = 1000;
+
 class ConnectionIo {
  public:
   virtual ~ConnectionIo() = default;

@@ -107,7 +107,7 @@ class MqttProtocol {
   void ResumePausedIfDue() {
     if (resume_check_) ResumePaused();
   }
-  void OnTick();  // every kTickMs: session deadlines, ACL reloads, $SYS, sampled metrics
+  void OnTick();  // every kLoopTickMs: session deadlines, ACL reloads, $SYS, sampled metrics
   // The turn's last protocol work before the loop sends: retained deliveries that can go on, and the
   // durable store's group commit (which releases acknowledgements now durable).
   void FinishTurn();
@@ -440,12 +440,10 @@ class MqttProtocol {
   bool taking_over_ = false;  // a new connection is taking a session over: its detach is not a going-away
   // When to look at offline sessions (lazily cancelled, see core/deadline_wheel.h);
   // OnTick pops them, so only what came due is visited, never every session.
-  static constexpr int64_t kDeadlineTickMs = 250;
-  static constexpr int64_t kRecentInputMs = 1000;  // a connection with input this recent is sending
   // Turns of 64 s (longer deadlines wait in the overflow list): the bucket arrays are a
   // fixed cost of every shard, and keep-alives and session expiries are re-checked lazily anyway.
   static constexpr size_t kSessionDeadlineSlots = 256;
-  DeadlineWheel<Session*> session_deadlines_{kDeadlineTickMs, kSessionDeadlineSlots};
+  DeadlineWheel<Session*> session_deadlines_{kLoopTickMs, kSessionDeadlineSlots};
   // Per session address, the time of its one entry in session_deadlines_ that counts: a client going
   // on and offline (and changing its expiry) must not pile up entries. Later entries are ignored.
   absl::flat_hash_map<Session*, int64_t> session_entry_ms_;

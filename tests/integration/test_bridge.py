@@ -114,6 +114,12 @@ def await_connected(broker, name: str = "m1", from_line: int = 0) -> None:
         f"bridge {name} did not connect; log:\n{broker.log[-3000:]}"
 
 
+def scrape(metrics_port: int) -> str:
+    """The broker's /metrics text."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
 @pytest.mark.parametrize("version", ["mqttv311", "mqttv50"])
 def test_both_directions_with_prefixes(tmp_path, mosquitto, start_broker, paho, uid, version):
     remote = mosquitto()
@@ -381,21 +387,17 @@ def test_metrics_per_bridge(tmp_path, mosquitto, start_broker, paho, uid):
     on_remote.publish(f"{uid}/in/a", b"y", qos=1)
     local.expect(1)
 
-    def scrape() -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
-            return response.read().decode()
-
-    text = scrape()
+    text = scrape(metrics_port)
     assert 'ringmq_bridge_connected{bridge="m1"} 1' in text, text
     assert 'ringmq_bridge_messages_out_total{bridge="m1"} 3' in text, text
     assert 'ringmq_bridge_messages_in_total{bridge="m1"} 1' in text, text
     lines = broker.log_line_count()
     remote.restart()
     await_connected(broker, from_line=lines)
-    assert 'ringmq_bridge_reconnects_total{bridge="m1"} ' in scrape()
-    assert 'ringmq_bridge_reconnects_total{bridge="m1"} 0' not in scrape()
+    assert 'ringmq_bridge_reconnects_total{bridge="m1"} ' in scrape(metrics_port)
+    assert 'ringmq_bridge_reconnects_total{bridge="m1"} 0' not in scrape(metrics_port)
     # The bridge's socket counts among the open ones, once, across the reconnect: 4 local clients + 1.
-    assert "\nringmq_connections_open 5\n" in scrape()
+    assert "\nringmq_connections_open 5\n" in scrape(metrics_port)
     on_remote.disconnect()
 
 
@@ -444,11 +446,7 @@ def test_sighup_reloads_the_bridge_file(tmp_path, mosquitto, start_broker, paho,
     publisher.publish(f"{uid}/b/m", b"via b", qos=1)
     assert [(m.topic, m.payload) for m in on_b.expect(1)] == [(f"{uid}/b/m", b"via b")]
 
-    def scrape() -> str:
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as response:
-            return response.read().decode()
-
-    text = scrape()
+    text = scrape(metrics_port)
     assert 'ringmq_bridge_connected{bridge="a"} 1' in text, text
     assert 'ringmq_bridge_connected{bridge="b"} 1' in text, text
     assert 'ringmq_bridge_messages_out_total{bridge="a"} 200' in text, text
@@ -464,7 +462,7 @@ def test_sighup_reloads_the_bridge_file(tmp_path, mosquitto, start_broker, paho,
     on_a.expect_none(1.0)
     time.sleep(2.5)  # longer than A's restart_timeout cap: a stopped bridge does not reconnect
     assert broker.wait_for_log_count(r"bridge a: connected to", 2, 0.1) == 1, broker.log[-3000:]
-    text = scrape()
+    text = scrape(metrics_port)
     assert 'ringmq_bridge_connected{bridge="a"} 0' in text, text  # its series stays, at 0
     assert 'ringmq_bridge_connected{bridge="b"} 1' in text, text
 
